@@ -1,0 +1,58 @@
+// Golden cases (written by golden/generate.py from the pinned scikit-image) and the check of one backend
+// against one case: shared by the conformance tests and `skbench verify`.
+#pragma once
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "skb/array.hpp"
+#include "skb/params.hpp"
+#include "skb/tolerance.hpp"
+
+namespace skb::golden {
+
+struct Case {
+    std::string id;  // "filters.gaussian/0007"
+    std::string op;
+    ParamTexts params;
+    std::filesystem::path input;
+    std::filesystem::path output;  // empty when expect_error
+    bool expect_error = false;
+    std::string error;             // scikit-image's exception, when expect_error
+    std::string note;
+};
+
+struct Manifest {
+    std::string skimage_version;
+    std::vector<Case> cases;
+};
+
+// Reads <dir>/manifest.json; file paths in the cases are made absolute. Throws skb::Error on a bad manifest.
+Manifest load_manifest(const std::filesystem::path& dir);
+
+// Element-wise comparison of two arrays of the same shape, as doubles.
+struct Comparison {
+    bool ok = true;
+    double max_abs_error = 0;
+    double max_rel_error = 0;
+    std::int64_t bad_count = 0;
+    std::int64_t first_bad_index = -1;  // flat C-order index
+    double first_bad_actual = 0;
+    double first_bad_expected = 0;
+    std::string describe(const Shape& shape) const;  // one line: errors and the first bad index
+};
+Comparison compare(const Array& actual, const Array& expected, const Tolerance& tolerance);
+
+enum class Status { Pass, Fail };
+struct Outcome {
+    Status status = Status::Pass;
+    std::string detail;  // why it failed (one line), or a short note on a pass
+};
+
+// Runs `backend` on the case's input and checks it: same shape, the expected dtype (the golden dtype, with float
+// outputs of a float32 backend being float32), values within the tolerance table; for error cases the backend
+// must refuse the input with an skb::Error.
+Outcome check_case(const Case& c, const std::string& backend);
+
+}  // namespace skb::golden

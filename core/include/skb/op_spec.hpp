@@ -1,0 +1,58 @@
+// What an op is, independent of any backend: its scikit-image id and parameters, accepted inputs, the output it
+// produces, and the bytes and flops it costs per element (benchmarks and gates read these).
+#pragma once
+#include <functional>
+#include <string>
+#include <string>
+#include <vector>
+
+#include "skb/array.hpp"
+#include "skb/params.hpp"
+
+namespace skb {
+
+// The arithmetic a backend computes in: ref is float64, opt and cuda are float32.
+enum class Precision { F64, F32 };
+
+struct ArrayMeta {
+    DType dtype = DType::F64;
+    Shape shape;
+};
+
+// scikit-image's float output type: float32 stays float32, everything else becomes float64
+// (_supported_float_type after img_as_float); a float32 backend always produces float32.
+DType float_output_dtype(DType input, Precision precision);
+
+struct OpSpec {
+    std::string id;       // "filters.gaussian"
+    std::string summary;  // one line
+    std::vector<ParamSpec> params;
+    std::vector<DType> input_dtypes;
+    std::vector<int> spatial_ndims{2, 3};  // accepted image dimensionalities (channel axis not counted)
+    int channels = 0;                      // > 0: a trailing channel axis of exactly this size is required
+    // Checks the parameters against the input (per-axis list lengths, footprint rank, ...) and returns the
+    // output a backend of `precision` produces. Throws skb::Error naming the bad value.
+    std::function<ArrayMeta(const ArrayMeta& input, const Params& params, Precision precision)> output;
+    // Cost model per input element: bytes an ideal single pass must move (read input, write output) and the
+    // arithmetic it does, for a backend of `precision`.
+    std::function<double(const ArrayMeta& input, const Params& params, Precision precision)> bytes_per_element;
+    std::function<double(const ArrayMeta& input, const Params& params)> flops_per_element;
+};
+
+// Building blocks the op specs share.
+namespace spec_parts {
+
+// mode: scikit-image's five ndimage boundary modes plus any op-specific extras (max, min, ignore).
+ParamSpec mode_param(std::string default_mode, std::vector<std::string> extra_modes = {});
+ParamSpec cval_param();
+ParamSpec footprint_param();
+// Throws unless the footprint (if one is given) has one axis per image axis.
+void check_footprint_rank(const std::string& op_id, const Params& params, int image_ndim);
+// Number of elements in the footprint parameter (the default cross when it is None).
+double footprint_size(const Params& params, int image_ndim);
+// Bytes per element of an op that reads the input once and writes one output element per input element.
+double read_write_bytes(const ArrayMeta& input, DType output);
+
+}  // namespace spec_parts
+
+}  // namespace skb

@@ -1,0 +1,35 @@
+// Spec of measure.label: connected components numbered 1.. in C order of each component's first pixel.
+// Non-bool images: neighbours join only when their (integer-truncated) values are equal.
+#include "skb/registry.hpp"
+
+namespace skb {
+namespace {
+
+OpSpec label_spec() {
+    OpSpec s;
+    s.id = "measure.label";
+    s.summary = "connected-component labelling";
+    s.params = {
+        {"background", ParamKind::Int, "", "pixels of this value are background (label 0); default 0", {}, {}},
+        {"connectivity", ParamKind::Int, "", "max number of axes a neighbour may differ in; default ndim", {}, {}},
+    };
+    s.input_dtypes = {DType::Bool, DType::U8, DType::U16, DType::F32, DType::F64};
+    s.output = [](const ArrayMeta& in, const Params& p, Precision) {
+        const auto ndim = static_cast<std::int64_t>(in.shape.size());
+        if (const auto c = p.optional_integer("connectivity"); c && (*c < 1 || *c > ndim))
+            throw Error("measure.label: parameter connectivity=" + std::to_string(*c) + " must be in 1.." +
+                        std::to_string(ndim) + " for a " + std::to_string(ndim) + "-d image");
+        // scikit-image labels bool images through ndimage.label (int32), other dtypes as intp (int64).
+        return ArrayMeta{in.dtype == DType::Bool ? DType::I32 : DType::I64, in.shape};
+    };
+    s.bytes_per_element = [](const ArrayMeta& in, const Params&, Precision) {
+        return spec_parts::read_write_bytes(in, in.dtype == DType::Bool ? DType::I32 : DType::I64);
+    };
+    s.flops_per_element = [](const ArrayMeta& in, const Params&) { return static_cast<double>(in.shape.size()); };
+    return s;
+}
+
+SKB_REGISTER_OP_SPEC(label_spec());
+
+}  // namespace
+}  // namespace skb

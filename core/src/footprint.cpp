@@ -1,0 +1,115 @@
+#include "skb/footprint.hpp"
+
+#include <charconv>
+
+namespace skb {
+namespace {
+
+constexpr std::int64_t kMaxExtent = 4097;  // a footprint wider than this is surely a typo
+
+std::int64_t parse_extent(std::string_view number, std::string_view whole, std::int64_t minimum) {
+    std::int64_t value = 0;
+    const auto [end, ec] = std::from_chars(number.data(), number.data() + number.size(), value);
+    if (number.empty() || ec != std::errc() || end != number.data() + number.size())
+        throw Error("footprint '" + std::string(whole) + "': '" + std::string(number) + "' is not an integer");
+    if (value < minimum || value > kMaxExtent)
+        throw Error("footprint '" + std::string(whole) + "': " + std::to_string(value) + " is out of range [" +
+                    std::to_string(minimum) + ", " + std::to_string(kMaxExtent) + "]");
+    return value;
+}
+
+Footprint box(Shape shape, std::string spec) {
+    const auto n = static_cast<std::size_t>(element_count(shape));
+    return Footprint{std::move(shape), std::vector<std::uint8_t>(n, 1), std::move(spec)};
+}
+
+// Elements with sum of squared offsets <= r^2 (disk: 2 axes, ball: 3), as scikit-image's strict_radius default.
+Footprint sphere(int ndim, std::int64_t r, std::string spec) {
+    const std::int64_t n = 2 * r + 1;
+    Shape shape(ndim, n);
+    Footprint f{shape, std::vector<std::uint8_t>(static_cast<std::size_t>(element_count(shape))), std::move(spec)};
+    for (std::size_t i = 0; i < f.mask.size(); ++i) {
+        std::int64_t rest = static_cast<std::int64_t>(i), sum = 0;
+        for (int d = 0; d < ndim; ++d) {
+            const std::int64_t k = rest % n - r;
+            rest /= n;
+            sum += k * k;
+        }
+        f.mask[i] = sum <= r * r;
+    }
+    return f;
+}
+
+}  // namespace
+
+Footprint Footprint::parse(std::string_view text) {
+    const auto colon = text.find(':');
+    if (colon == std::string_view::npos)
+        throw Error("footprint '" + std::string(text) +
+                    "' is not of the form square:N, rectangle:RxC, cube:N, disk:R or ball:R");
+    const std::string_view kind = text.substr(0, colon), arg = text.substr(colon + 1);
+    const std::string spec(text);
+    if (kind == "square") {
+        const auto n = parse_extent(arg, text, 1);
+        return box({n, n}, spec);
+    }
+    if (kind == "cube") {
+        const auto n = parse_extent(arg, text, 1);
+        return box({n, n, n}, spec);
+    }
+    if (kind == "rectangle") {
+        Shape shape;
+        std::size_t start = 0;
+        while (true) {
+            const auto x = arg.find('x', start);
+            shape.push_back(parse_extent(arg.substr(start, x - start), text, 1));
+            if (x == std::string_view::npos) break;
+            start = x + 1;
+        }
+        if (shape.size() < 2 || shape.size() > 3)
+            throw Error("footprint '" + spec + "' needs 2 or 3 extents (rectangle:RxC or rectangle:AxBxC)");
+        return box(std::move(shape), spec);
+    }
+    if (kind == "disk") return sphere(2, parse_extent(arg, text, 0), spec);
+    if (kind == "ball") return sphere(3, parse_extent(arg, text, 0), spec);
+    throw Error("unknown footprint kind '" + std::string(kind) + "' in '" + spec +
+                "' (expected square, rectangle, cube, disk or ball)");
+}
+
+Footprint Footprint::cross(int ndim) {
+    Shape shape(ndim, 3);
+    Footprint f{shape, std::vector<std::uint8_t>(static_cast<std::size_t>(element_count(shape))), "cross"};
+    for (std::size_t i = 0; i < f.mask.size(); ++i) {
+        std::int64_t rest = static_cast<std::int64_t>(i), off_centre = 0;
+        for (int d = 0; d < ndim; ++d) {
+            off_centre += (rest % 3 != 1);
+            rest /= 3;
+        }
+        f.mask[i] = off_centre <= 1;
+    }
+    return f;
+}
+
+std::vector<std::vector<std::int64_t>> Footprint::offsets(EvenCentre centre) const {
+    std::vector<std::int64_t> middle(shape.size());
+    for (std::size_t d = 0; d < shape.size(); ++d)
+        middle[d] = (shape[d] % 2 == 0 && centre == EvenCentre::Front) ? (shape[d] - 1) / 2 : shape[d] / 2;
+    const Shape strides = c_strides(shape);
+    std::vector<std::vector<std::int64_t>> result;
+    for (std::size_t i = 0; i < mask.size(); ++i) {
+        if (!mask[i]) continue;
+        std::vector<std::int64_t> offset(shape.size());
+        for (std::size_t d = 0; d < shape.size(); ++d)
+            offset[d] = (static_cast<std::int64_t>(i) / strides[d]) % shape[d] - middle[d];
+        result.push_back(std::move(offset));
+    }
+    return result;
+}
+
+std::vector<std::vector<std::int64_t>> mirrored(std::vector<std::vector<std::int64_t>> offsets) {
+    for (auto& offset : offsets)
+        for (auto& k : offset) k = -k;
+    return offsets;
+}
+
+}  // namespace skb

@@ -1,0 +1,50 @@
+// Reference morphology.erosion, dilation, opening, closing (grayscale), with scikit-image's conventions:
+// erosion(x) = min_o I[x+o], dilation(x) = max_o I[x+o] over the front-centred footprint offsets o;
+// opening and closing follow with the mirrored footprint. Modes max/min/ignore pad with dtype extremes.
+#include <cmath>
+#include <limits>
+
+#include "extremum_filter.hpp"
+#include "skb/registry.hpp"
+
+namespace skb::reference {
+namespace {
+
+// One min or max pass with the mode resolved as scikit-image does for that pass.
+template <class T> Array gray_pass(const Array& image, const std::vector<std::vector<std::int64_t>>& offsets,
+                                   Extremum which, const Params& params) {
+    std::string mode = params.choice("mode");
+    if (mode == "ignore") mode = which == Extremum::Min ? "max" : "min";
+    if (mode == "max" || mode == "min") {
+        T pad = mode == "max" ? std::numeric_limits<T>::max() : std::numeric_limits<T>::lowest();
+        if constexpr (std::numeric_limits<T>::has_infinity)
+            pad = mode == "max" ? std::numeric_limits<T>::infinity() : -std::numeric_limits<T>::infinity();
+        return extremum_filter<T>(image, offsets, which, BorderMode::Constant, pad);
+    }
+    // cval is cast to the image dtype as SciPy does; out-of-range values saturate instead of wrapping.
+    double cval = params.real("cval");
+    if constexpr (std::is_integral_v<T>)
+        cval = std::clamp(std::trunc(cval), static_cast<double>(std::numeric_limits<T>::lowest()),
+                          static_cast<double>(std::numeric_limits<T>::max()));
+    return extremum_filter<T>(image, offsets, which, parse_border_mode(mode), static_cast<T>(cval));
+}
+
+template <Extremum First, bool Then> Array grayscale(const Array& input, const Params& params, const RunOptions&) {
+    const Footprint* given = params.footprint("footprint");
+    const auto offsets = (given ? *given : Footprint::cross(input.ndim())).offsets(EvenCentre::Front);
+    return visit_dtype(input.dtype(), [&](auto tag) {
+        using T = decltype(tag);
+        Array once = gray_pass<T>(input, offsets, First, params);
+        if (!Then) return once;
+        constexpr Extremum second = First == Extremum::Min ? Extremum::Max : Extremum::Min;
+        return gray_pass<T>(once, mirrored(offsets), second, params);
+    });
+}
+
+SKB_REGISTER_IMPL("morphology.erosion", "ref", (grayscale<Extremum::Min, false>));
+SKB_REGISTER_IMPL("morphology.dilation", "ref", (grayscale<Extremum::Max, false>));
+SKB_REGISTER_IMPL("morphology.opening", "ref", (grayscale<Extremum::Min, true>));
+SKB_REGISTER_IMPL("morphology.closing", "ref", (grayscale<Extremum::Max, true>));
+
+}  // namespace
+}  // namespace skb::reference
