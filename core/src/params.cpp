@@ -2,6 +2,7 @@
 
 #include <charconv>
 #include <cmath>
+#include <cstdio>
 
 #include "skb/error.hpp"
 
@@ -12,6 +13,12 @@ std::string where(std::string_view op_id, const std::string& name, std::string_v
     return std::string(op_id) + ": parameter " + name + "=" + std::string(text);
 }
 
+std::string number_text(double v) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%g", v);
+    return buf;
+}
+
 double parse_real(std::string_view op_id, const ParamSpec& spec, std::string_view text) {
     double value = 0;
     const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
@@ -20,7 +27,7 @@ double parse_real(std::string_view op_id, const ParamSpec& spec, std::string_vie
     if (spec.minimum) {
         if (!std::isfinite(value)) throw Error(where(op_id, spec.name, text) + " must be finite");
         if (value < *spec.minimum)
-            throw Error(where(op_id, spec.name, text) + " must be >= " + std::to_string(*spec.minimum));
+            throw Error(where(op_id, spec.name, text) + " must be >= " + number_text(*spec.minimum));
     }
     return value;
 }
@@ -45,8 +52,7 @@ ParamValue parse_value(std::string_view op_id, const ParamSpec& spec, std::strin
             if (text.empty() || ec != std::errc() || end != text.data() + text.size())
                 throw Error(where(op_id, spec.name, text) + " is not an integer");
             if (spec.minimum && static_cast<double>(value) < *spec.minimum)
-                throw Error(where(op_id, spec.name, text) + " must be >= " +
-                            std::to_string(static_cast<std::int64_t>(*spec.minimum)));
+                throw Error(where(op_id, spec.name, text) + " must be >= " + number_text(*spec.minimum));
             return value;
         }
         case ParamKind::Bool:
@@ -93,7 +99,7 @@ Params Params::parse(std::string_view op_id, const std::vector<ParamSpec>& specs
         const std::string& text = it != given.end() ? it->second : s.default_value;
         p.texts_[s.name] = text;
         // "None" may be given explicitly for a parameter whose scikit-image default is None.
-        const bool none = text.empty() || (text == "None" && s.default_value.empty());
+        const bool none = s.default_value.empty() && (it == given.end() || text == "None");
         p.values_[s.name] = none ? ParamValue{} : parse_value(op_id, s, text);
     }
     return p;

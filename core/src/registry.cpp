@@ -83,7 +83,7 @@ void check_input(const OpSpec& spec, const ArrayMeta& input) {
     const int ndim = static_cast<int>(input.shape.size());
     const int spatial = spec.channels > 0 ? ndim - 1 : ndim;
     if (spec.channels > 0 && (ndim == 0 || input.shape.back() != spec.channels))
-        throw Error(spec.id + ": input shape " + shape_string(input.shape) + " needs a last (channel) axis of size " +
+        throw Error(spec.id + ": input shape " + shape_string(input.shape) + " needs a trailing channel axis of size " +
                     std::to_string(spec.channels));
     if (std::find(spec.spatial_ndims.begin(), spec.spatial_ndims.end(), spatial) == spec.spatial_ndims.end()) {
         std::string accepted;

@@ -1,0 +1,123 @@
+// The skbench command as a user meets it: bad input gets exactly one line on stderr naming the bad value, a
+// non-zero exit (2) and no output file; good input writes the result (and prints scalars).
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+
+#include "skb/npy.hpp"
+
+namespace {
+
+namespace fs = std::filesystem;
+
+struct Result {
+    int exit_code = -1;
+    std::string out, err;
+};
+
+std::string slurp(const fs::path& p) {
+    std::ifstream in(p, std::ios::binary);
+    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+class Cli : public testing::Test {
+protected:
+    void SetUp() override {
+        dir_ = fs::temp_directory_path() /
+               ("skb_cli_" + std::to_string(::getpid()) + "_" + testing::UnitTest::GetInstance()->current_test_info()->name());
+        fs::create_directories(dir_);
+        skb::Array image(skb::DType::U8, {12, 9});
+        for (std::int64_t i = 0; i < image.size(); ++i) image.data<std::uint8_t>()[i] = static_cast<std::uint8_t>(i * 7);
+        skb::npy::save(dir_ / "image.npy", image);
+        skb::npy::save(dir_ / "line.npy", skb::Array::zeros(skb::DType::U8, {16}));
+        skb::npy::save(dir_ / "ints.npy", skb::Array::zeros(skb::DType::I32, {4, 4}));
+        skb::npy::save(dir_ / "empty.npy", skb::Array::zeros(skb::DType::F32, {0, 4}));
+        std::ofstream(dir_ / "garbage.npy") << "\x93NUMPY\x01\x00garbage";
+    }
+    void TearDown() override { fs::remove_all(dir_); }
+
+    Result run(const std::string& args) {
+        const std::string cmd = std::string(SKB_CLI_PATH) + " " + args + " >" + (dir_ / "stdout").string() + " 2>" +
+                                (dir_ / "stderr").string();
+        const int status = std::system(cmd.c_str());
+        return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, slurp(dir_ / "stdout"), slurp(dir_ / "stderr")};
+    }
+    std::string path(const std::string& name) const { return (dir_ / name).string(); }
+
+    // Runs an op expected to fail: exit 2, one stderr line containing `needle`, and no output file.
+    void expect_refusal(const std::string& args, const std::string& needle) {
+        const Result r = run(args + " --out " + path("out.npy"));
+        EXPECT_EQ(r.exit_code, 2) << args;
+        EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << "exactly one line, got: " << r.err;
+        EXPECT_NE(r.err.find(needle), std::string::npos) << "stderr should name '" << needle << "': " << r.err;
+        EXPECT_FALSE(fs::exists(path("out.npy"))) << args;
+        for (const auto& e : fs::directory_iterator(dir_))
+            EXPECT_EQ(e.path().filename().string().find(".tmp-"), std::string::npos) << "left a temporary file";
+    }
+
+    fs::path dir_;
+};
+
+TEST_F(Cli, RefusesBadInputWithOneLineAndNoOutput) {
+    const std::string img = " --in " + path("image.npy");
+    expect_refusal("run filters.gaussian --in " + path("garbage.npy"), "garbage.npy");
+    expect_refusal("run filters.gaussian --in " + path("missing.npy"), "missing.npy");
+    expect_refusal("run filters.gaussian --in " + path("line.npy"), "shape 16 is 1-d");
+    expect_refusal("run filters.gaussian --in " + path("ints.npy"), "int32");
+    expect_refusal("run filters.gaussian --in " + path("empty.npy"), "0x4");
+    expect_refusal("run filters.gaussain" + img, "filters.gaussain");
+    expect_refusal("run filters.gaussian --param sigmaa=1" + img, "sigmaa");
+    expect_refusal("run filters.gaussian --param sigma=-1" + img, "sigma=-1");
+    expect_refusal("run filters.gaussian --param sigma" + img, "'sigma'");
+    expect_refusal("run filters.gaussian --param mode=grid-wrap" + img, "mode=grid-wrap");
+    expect_refusal("run filters.gaussian --backend gpu" + img, "'gpu'");
+    expect_refusal("run filters.gaussian --backend cuda" + img, "cuda");
+    expect_refusal("run morphology.erosion --param footprint=ball:1" + img, "ball:1");
+    expect_refusal("run filters.gaussian --threads -2" + img, "-2");
+    expect_refusal("run filters.gaussian --bogus" + img, "--bogus");
+}
+
+TEST_F(Cli, WritesArraysAndPrintsScalars) {
+    Result r = run("run filters.gaussian --in " + path("image.npy") + " --out " + path("g.npy") +
+                   " --param sigma=0.6,3.2 --param mode=wrap");
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const skb::Array g = skb::npy::load(path("g.npy"));
+    EXPECT_EQ(g.dtype(), skb::DType::F64);
+    EXPECT_EQ(g.shape(), (skb::Shape{12, 9}));
+
+    r = run("run filters.threshold_otsu --in " + path("image.npy") + " --out " + path("t.npy"));
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const skb::Array t = skb::npy::load(path("t.npy"));
+    EXPECT_EQ(t.ndim(), 0);
+    EXPECT_EQ(r.out, std::to_string(*t.data<std::int64_t>()) + "\n");
+}
+
+TEST_F(Cli, HelpListAndExitCodes) {
+    Result r = run("--help");
+    EXPECT_EQ(r.exit_code, 0);
+    EXPECT_NE(r.out.find("Exit codes"), std::string::npos);
+    r = run("run --help");
+    EXPECT_EQ(r.exit_code, 0);
+    EXPECT_NE(r.out.find("--param"), std::string::npos);
+    r = run("list --params");
+    EXPECT_EQ(r.exit_code, 0);
+    EXPECT_NE(r.out.find("morphology.binary_closing"), std::string::npos);
+    EXPECT_NE(r.out.find("sigma=1.0"), std::string::npos);
+    r = run("");
+    EXPECT_EQ(r.exit_code, 2);
+    r = run("verify --golden " + path("nowhere"));
+    EXPECT_EQ(r.exit_code, 2);
+    EXPECT_NE(r.err.find("nowhere"), std::string::npos);
+}
+
+TEST_F(Cli, VerifyPassesOnTheGoldens) {
+    const Result r = run("verify --backend ref --golden " + std::string(SKB_GOLDEN_DIR));
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_NE(r.out.find("0 failed"), std::string::npos) << r.out;
+}
+
+}  // namespace
