@@ -78,6 +78,20 @@ int run_one(const RunArgs& args) {
     return 0;
 }
 
+struct CompareArgs {
+    std::string op, backend = "ref", actual, expected;
+};
+
+// Holds one result file to scikit-image's output under the tolerance table.
+int compare_files(const CompareArgs& args) {
+    skb::Registry::instance().spec(args.op);
+    const auto outcome = skb::golden::check_result(args.op, args.backend, skb::npy::load(args.actual),
+                                                   skb::npy::load(args.expected));
+    const bool pass = outcome.status == skb::golden::Status::Pass;
+    std::printf("%s %s/%s: %s\n", pass ? "PASS" : "FAIL", args.op.c_str(), args.backend.c_str(), outcome.detail.c_str());
+    return pass ? 0 : kExitMismatch;
+}
+
 struct VerifyArgs {
     std::string golden_dir = SKB_DEFAULT_GOLDEN_DIR;
     std::vector<std::string> backends;
@@ -174,6 +188,13 @@ int main(int argc, char** argv) {
     verify_cmd->add_option("--op", verify_args.op_regex, "only ops matching this regular expression");
     verify_cmd->add_flag("--verbose", verify_args.verbose, "print every case, not only failures");
 
+    CompareArgs compare_args;
+    auto* compare = app.add_subcommand("compare", "check a result .npy against scikit-image's, with the tolerance table");
+    compare->add_option("actual", compare_args.actual, "result .npy (e.g. from skbench run)")->required();
+    compare->add_option("expected", compare_args.expected, "scikit-image's result .npy")->required();
+    compare->add_option("--op", compare_args.op, "the op that produced them (selects the tolerance)")->required();
+    compare->add_option("--backend", compare_args.backend, "the backend that produced `actual`")->capture_default_str();
+
     try {
         app.parse(argc, argv);
     } catch (const CLI::CallForHelp& e) {
@@ -190,6 +211,7 @@ int main(int argc, char** argv) {
         if (*list) return list_ops(show_params);
         if (*run) return run_one(run_args);
         if (*verify_cmd) return verify(verify_args);
+        if (*compare) return compare_files(compare_args);
     } catch (const skb::Error& e) {
         std::fprintf(stderr, "skbench: error: %s\n", e.what());
         return kExitBadInput;

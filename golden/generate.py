@@ -535,6 +535,12 @@ def build_cases(I):
     add(op, I.field("blobs", "bool", (13, 17), 81), "bool prime size conn 1", connectivity=1)
     add(op, I.labels("u8", (7, 11, 5), 82), "uint8 3-D prime conn 2", connectivity=2)
     add(op, I.field("blobs", "bool", (7, 11, 5), 83), "bool 3-D prime background 1", background=1)
+    # Shapes (Z, Y, 1): scikit-image's Cython labeller swaps axes 0 and 2 first, changing the label order
+    # for non-bool images (bool goes through ndimage.label, which does not).
+    add(op, I.labels("u8", (11, 13, 1), 85), "uint8 (Z, Y, 1): swapped scan order", connectivity=1)
+    add(op, I.labels("u16", (9, 7, 1), 86), "uint16 (Z, Y, 1) full connectivity")
+    add(op, I.field("blobs", "bool", (11, 13, 1), 87), "bool (Z, Y, 1): C scan order", connectivity=1)
+    add(op, I.labels("u8", (9, 1, 13), 88), "uint8 (Z, 1, X)", connectivity=1)
     nb = I.raw("noisebool_31x37_s84", np.random.default_rng(84).random((31, 37)) < 0.45)
     add(op, nb, "bool noise conn 1 (many components)", connectivity=1)
     add(op, nb, "bool noise conn 2", connectivity=2)

@@ -104,21 +104,22 @@ Outcome check_case(const Case& c, const std::string& backend) {
     }
     if (c.expect_error) return {Status::Fail, "scikit-image raised (" + c.error + ") but the backend returned a result"};
 
-    const Array expected = npy::load(c.output);
+    return check_result(c.op, backend, actual, npy::load(c.output));
+}
+
+Outcome check_result(const std::string& op, const std::string& backend, const Array& actual, const Array& expected) {
     if (actual.shape() != expected.shape())
         return {Status::Fail, "shape " + shape_string(actual.shape()) + ", expected " + shape_string(expected.shape())};
     const bool float32_backend = backend_info(backend).precision == Precision::F32;
-    DType want = is_float(expected.dtype()) && float32_backend ? DType::F32 : expected.dtype();
+    const DType want = is_float(expected.dtype()) && float32_backend ? DType::F32 : expected.dtype();
     const bool same_kind = is_float(actual.dtype()) == is_float(want);
     // A scalar's dtype in scikit-image depends on the data path (a constant uint8 image returns a uint8 pixel,
     // others an int64 bin centre), so scalars are held to the kind (integer or float) only.
     if (expected.ndim() == 0 ? !same_kind : actual.dtype() != want)
         return {Status::Fail, "dtype " + std::string(dtype_name(actual.dtype())) + ", expected " +
                                   std::string(dtype_name(want))};
-    const Tolerance tol = tolerance(c.op, backend, expected.dtype());
-    const Comparison cmp = compare(actual, expected, tol);
-    if (!cmp.ok) return {Status::Fail, cmp.describe(expected.shape())};
-    return {Status::Pass, cmp.describe(expected.shape())};
+    const Comparison cmp = compare(actual, expected, tolerance(op, backend, expected.dtype()));
+    return {cmp.ok ? Status::Pass : Status::Fail, cmp.describe(expected.shape())};
 }
 
 }  // namespace skb::golden

@@ -50,7 +50,11 @@ struct Outcome {
     std::string detail;  // why it failed (one line), or a short note on a pass
 };
 
-// Runs `backend` on the case's input and checks it: same shape, the expected dtype (the golden dtype, with float
+// Checks a backend's result against scikit-image's: same shape, the expected dtype (the golden dtype, with float
+// outputs of a float32 backend being float32), values within the tolerance table.
+Outcome check_result(const std::string& op, const std::string& backend, const Array& actual, const Array& expected);
+
+// Runs `backend` on the case's input and checks it with check_result: same shape, the expected dtype (the golden dtype, with float
 // outputs of a float32 backend being float32), values within the tolerance table; for error cases the backend
 // must refuse the input with an skb::Error.
 Outcome check_case(const Case& c, const std::string& backend);
