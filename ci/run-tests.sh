@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# The README's test command: set up, then build and run every test in the release build and again under
+# AddressSanitizer + UndefinedBehaviorSanitizer.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash ci/setup.sh
+for preset in release asan; do
+  echo "== $preset: configure, build, test"
+  cmake --preset "$preset" >/dev/null
+  cmake --build --preset "$preset"
+  ctest --preset "$preset" -j "$(nproc)"
+done
