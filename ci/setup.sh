@@ -21,4 +21,4 @@ if [ ! -x .venv/bin/python ]; then
   echo "ci/setup.sh: creating .venv"
   python3 -m venv .venv
 fi
-.venv/bin/python -m pip install -q --disable-pip-version-check -r golden/requirements.txt
+.venv/bin/python -m pip install -q --disable-pip-version-check -r bench/peers/requirements.txt  # includes golden/requirements.txt

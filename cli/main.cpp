@@ -1,6 +1,7 @@
-// skbench: list ops and backends, run one op on a .npy file, verify backends against scikit-image's goldens.
-// Exit codes: 0 success; 1 verification found mismatches; 2 bad input or usage (one line on stderr);
-// 3 internal error.
+// skbench: list ops and backends, run one op on a .npy file, verify backends against scikit-image's goldens,
+// benchmark them side by side with the peers.
+// Exit codes: 0 success; 1 verification found mismatches (verify, compare, bench); 2 bad input or usage (one
+// line on stderr); 3 internal error.
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <chrono>
@@ -8,6 +9,7 @@
 #include <iostream>
 #include <regex>
 
+#include "bench_command.hpp"
 #include "skb/golden.hpp"
 #include "skb/npy.hpp"
 #include "skb/registry.hpp"
@@ -195,6 +197,9 @@ int main(int argc, char** argv) {
     compare->add_option("--op", compare_args.op, "the op that produced them (selects the tolerance)")->required();
     compare->add_option("--backend", compare_args.backend, "the backend that produced `actual`")->capture_default_str();
 
+    skb::cli::BenchArgs bench_args;
+    auto* bench = skb::cli::add_bench_command(app, bench_args);
+
     try {
         app.parse(argc, argv);
     } catch (const CLI::CallForHelp& e) {
@@ -212,6 +217,7 @@ int main(int argc, char** argv) {
         if (*run) return run_one(run_args);
         if (*verify_cmd) return verify(verify_args);
         if (*compare) return compare_files(compare_args);
+        if (*bench) return skb::cli::run_bench(bench_args);
     } catch (const skb::Error& e) {
         std::fprintf(stderr, "skbench: error: %s\n", e.what());
         return kExitBadInput;

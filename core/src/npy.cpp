@@ -1,16 +1,14 @@
 #include "skb/npy.hpp"
 
-#include <unistd.h>
+#include "skb/files.hpp"
 
 #include <algorithm>
-#include <atomic>
 #include <cctype>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
 #include <optional>
 #include <string_view>
-#include <system_error>
 
 namespace skb::npy {
 namespace {
@@ -250,29 +248,6 @@ std::string serialize(const Array& array) {
     return out;
 }
 
-void save(const std::filesystem::path& path, const Array& array) {
-    static std::atomic<int> counter{0};
-    std::filesystem::path tmp = path;
-    tmp += ".tmp-" + std::to_string(::getpid()) + "-" + std::to_string(counter++);
-    const std::string bytes = serialize(array);
-    {
-        std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-        if (!out) throw Error("cannot write " + path.string() + ": " + std::strerror(errno));
-        out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-        out.flush();
-        if (!out) {
-            std::error_code ignored;
-            std::filesystem::remove(tmp, ignored);
-            throw Error("cannot write " + path.string() + ": write failed");
-        }
-    }
-    std::error_code ec;
-    std::filesystem::rename(tmp, path, ec);
-    if (ec) {
-        std::error_code ignored;
-        std::filesystem::remove(tmp, ignored);
-        throw Error("cannot write " + path.string() + ": " + ec.message());
-    }
-}
+void save(const std::filesystem::path& path, const Array& array) { write_file_atomic(path, serialize(array)); }
 
 }  // namespace skb::npy

@@ -13,10 +13,10 @@ DType float_output_dtype(DType input, Precision precision) {
 
 const std::vector<BackendInfo>& known_backends() {
     static const std::vector<BackendInfo> backends = {
-        {"ref", Precision::F64, "naive float64 reference"},
-        {"opt", Precision::F32, "float32, oneTBB-parallel, vectorized CPU"},
-        {"cuda", Precision::F32, "CUDA kernels on a GPU"},
-        {"cuda-emu", Precision::F32, "the CUDA kernels on the CPU emulator"},
+        {"ref", Precision::F64, false, "naive float64 reference"},
+        {"opt", Precision::F32, true, "float32, oneTBB-parallel, vectorized CPU"},
+        {"cuda", Precision::F32, false, "CUDA kernels on a GPU"},
+        {"cuda-emu", Precision::F32, false, "the CUDA kernels on the CPU emulator"},
     };
     return backends;
 }

@@ -23,6 +23,20 @@ struct ArrayMeta {
 // (_supported_float_type after img_as_float); a float32 backend always produces float32.
 DType float_output_dtype(DType input, Precision precision);
 
+// Kinds of deterministic synthetic input (core/include/skb/synthetic.hpp) a benchmark feeds an op.
+enum class SyntheticInput {
+    Smooth,  // a smooth field with mild noise, values over the dtype's range
+    Blobs,   // about 30% foreground blobs (0/1, or False/True)
+    Rgb,     // a smooth RGB image: trailing channel axis of 3
+};
+
+// How benchmarks exercise an op when nothing more specific is asked for.
+struct BenchWorkload {
+    SyntheticInput input = SyntheticInput::Smooth;
+    std::vector<DType> dtypes{DType::U8, DType::F32};
+    ParamTexts params;  // empty: scikit-image's defaults
+};
+
 struct OpSpec {
     std::string id;       // "filters.gaussian"
     std::string summary;  // one line
@@ -37,6 +51,7 @@ struct OpSpec {
     // arithmetic it does, for a backend of `precision`.
     std::function<double(const ArrayMeta& input, const Params& params, Precision precision)> bytes_per_element;
     std::function<double(const ArrayMeta& input, const Params& params)> flops_per_element;
+    BenchWorkload bench;
 };
 
 // Building blocks the op specs share.

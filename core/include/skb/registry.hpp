@@ -22,6 +22,7 @@ using OpImpl = std::function<Array(const Array& input, const Params& params, con
 struct BackendInfo {
     std::string name;  // ref, opt, cuda, cuda-emu
     Precision precision;
+    bool cpu_parallel;  // honours RunOptions::threads (benchmarks sweep 1..nproc)
     std::string description;
 };
 

@@ -18,6 +18,7 @@ OpSpec rgb2gray_spec() {
         return static_cast<double>(dtype_size(in.dtype)) + dtype_size(float_output_dtype(in.dtype, p)) / 3.0;
     };
     s.flops_per_element = [](const ArrayMeta&, const Params&) { return 5.0 / 3.0; };
+    s.bench.input = SyntheticInput::Rgb;
     return s;
 }
 

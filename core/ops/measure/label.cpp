@@ -26,6 +26,7 @@ OpSpec label_spec() {
         return spec_parts::read_write_bytes(in, in.dtype == DType::Bool ? DType::I32 : DType::I64);
     };
     s.flops_per_element = [](const ArrayMeta& in, const Params&) { return static_cast<double>(in.shape.size()); };
+    s.bench = {SyntheticInput::Blobs, {DType::Bool, DType::U8}, {}};
     return s;
 }
 

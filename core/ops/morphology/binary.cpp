@@ -23,6 +23,7 @@ OpSpec binary_spec(const std::string& name, const std::string& summary, int pass
     s.flops_per_element = [passes](const ArrayMeta& in, const Params& p) {
         return passes * spec_parts::footprint_size(p, static_cast<int>(in.shape.size()));  // a compare per element
     };
+    s.bench = {SyntheticInput::Blobs, {DType::Bool, DType::U8}, {}};
     return s;
 }
 

@@ -1,0 +1,328 @@
+#include "suite.hpp"
+
+#include <time.h>
+
+#include <algorithm>
+#include <array>
+#include <chrono>
+#include <cstdio>
+#include <deque>
+#include <fstream>
+#include <mutex>
+#include <thread>
+
+#include "skb/audit.hpp"
+#include "skb/build_info.hpp"
+#include "skb/golden.hpp"
+#include "skb/synthetic.hpp"
+
+namespace skb::bench {
+namespace {
+
+// Named workloads beyond the per-op size sweep: the seed documents' cases and the opt backend's targets
+// (issue 4). quick: part of the quick suite.
+struct NamedWorkload {
+    Workload workload;
+    Shape spatial;
+    DType dtype;
+    bool quick;
+};
+
+const std::vector<NamedWorkload>& named_workloads() {
+    static const std::vector<NamedWorkload> table = {
+        // The 2017 Dask notebook: a 50x1104x1104 float32 volume smoothed with sigma=3.
+        {{"seed.gaussian3d", {{"filters.gaussian", {{"sigma", "3"}}}}, SyntheticInput::Smooth},
+         {50, 1104, 1104}, DType::F32, true},
+        {{"seed.gaussian_sobel", {{"filters.gaussian", {{"sigma", "1"}}}, {"filters.sobel", {}}}, SyntheticInput::Smooth},
+         {4096, 4096}, DType::F32, true},
+        {{"filters.gaussian:sigma=2", {{"filters.gaussian", {{"sigma", "2"}}}}, SyntheticInput::Smooth},
+         {4096, 4096}, DType::F32, false},
+        {{"morphology.binary_closing:footprint=square:3",
+          {{"morphology.binary_closing", {{"footprint", "square:3"}}}}, SyntheticInput::Blobs},
+         {4096, 4096}, DType::Bool, false},
+        {{"morphology.erosion:footprint=cube:10", {{"morphology.erosion", {{"footprint", "cube:10"}}}},
+          SyntheticInput::Smooth},
+         {100, 256, 256}, DType::U8, false},
+    };
+    return table;
+}
+
+std::vector<std::int64_t> sweep_extents(int ndim, bool quick) {
+    if (ndim == 2) return quick ? std::vector<std::int64_t>{256, 1024} : std::vector<std::int64_t>{256, 1024, 4096};
+    return quick ? std::vector<std::int64_t>{64} : std::vector<std::int64_t>{64, 128, 256};
+}
+
+int hardware_threads() { return std::max(1u, std::thread::hardware_concurrency()); }
+
+// Backends that implement every step of a workload.
+std::vector<std::string> backends_for(const Workload& w) {
+    std::vector<std::string> result;
+    for (const auto& b : known_backends()) {
+        bool all = true;
+        for (const auto& s : w.steps) all = all && Registry::instance().find_impl(s.op, b.name);
+        if (all) result.push_back(b.name);
+    }
+    return result;
+}
+
+void add_group(std::vector<Case>& out, const Workload& w, const Shape& shape, DType dtype, int max_threads) {
+    for (const auto& backend : backends_for(w)) {
+        const int top = backend_info(backend).cpu_parallel ? max_threads : 1;
+        for (int t = 1; t <= top; ++t) out.push_back(Case{w, backend, shape, dtype, t});
+    }
+}
+
+// A few most-recent values by key: inputs and reference outputs are reused by adjacent cases of a group
+// without keeping the whole suite's arrays alive.
+template <class Value> class RecentCache {
+public:
+    template <class Make> const Value& get(const std::string& key, Make&& make) {
+        for (auto& [k, v] : entries_)
+            if (k == key) return v;
+        if (entries_.size() == 2) entries_.pop_front();
+        entries_.emplace_back(key, make());
+        return entries_.back().second;
+    }
+
+private:
+    std::deque<std::pair<std::string, Value>> entries_;
+};
+
+std::vector<PreparedOp> prepare_steps(const Case& c, const std::string& backend) {
+    std::vector<PreparedOp> steps;
+    ArrayMeta meta{c.dtype, c.shape};
+    for (const auto& s : c.workload.steps) {
+        steps.emplace_back(s.op, backend, meta, s.params);
+        meta = steps.back().output();
+    }
+    return steps;
+}
+
+Array run_steps(const std::vector<PreparedOp>& steps, const Array& input, const RunOptions& options) {
+    Array current = steps.front().run(input, options);
+    for (std::size_t i = 1; i < steps.size(); ++i) current = steps[i].run(current, options);
+    return current;
+}
+
+// Peak resident memory during a call, from the kernel's high-water mark (reset through /proc/self/clear_refs).
+// -1 where the kernel does not allow it.
+class RssPeak {
+public:
+    RssPeak() {
+        std::ofstream clear("/proc/self/clear_refs");
+        clear << "5";
+        clear.flush();
+        ok_ = static_cast<bool>(clear);
+        baseline_ = read_kb("VmHWM:");
+    }
+    double delta_bytes() const { return ok_ && baseline_ >= 0 ? (read_kb("VmHWM:") - baseline_) * 1024.0 : -1; }
+
+private:
+    static double read_kb(const std::string& key) {
+        std::ifstream status("/proc/self/status");
+        std::string line;
+        while (std::getline(status, line))
+            if (line.rfind(key, 0) == 0) return std::stod(line.substr(key.size()));
+        return -1;
+    }
+    bool ok_ = false;
+    double baseline_ = -1;
+};
+
+struct Audited {
+    std::string error;  // empty: verified
+    double peak_bytes = 0, f64_bytes = 0, allocations = 0, rss_delta_bytes = -1;
+};
+
+double reference_bandwidth = 0;
+
+// One untimed, audited run of the case, checked against the ref backend's answer on the same input.
+Audited audit_and_verify(const Case& c, const std::vector<PreparedOp>& steps, const Array& input) {
+    static RecentCache<Array> reference_outputs;
+    Audited a;
+    const std::int64_t live_before = audit::snapshot().current_bytes;
+    audit::reset_peak();
+    const RssPeak rss;
+    Array output = run_steps(steps, input, RunOptions{c.threads});
+    const auto snap = audit::snapshot();
+    a.rss_delta_bytes = rss.delta_bytes();
+    // Peak bytes live because of this call, counting the input (allocated before the window opened).
+    a.peak_bytes = static_cast<double>(snap.peak_bytes - live_before + static_cast<std::int64_t>(input.nbytes()));
+    a.f64_bytes = static_cast<double>(snap.allocated_bytes(DType::F64));
+    a.allocations = static_cast<double>(snap.allocations);
+    if (c.backend != "ref") {  // ref itself is held to scikit-image by the golden conformance suite
+        const Array& expected = reference_outputs.get(c.group(), [&] {
+            return run_steps(prepare_steps(c, "ref"), input, RunOptions{1});
+        });
+        const auto outcome = golden::check_result(c.workload.steps.back().op, c.backend, output, expected);
+        if (outcome.status != golden::Status::Pass) a.error = "output differs from ref: " + outcome.detail;
+    }
+    return a;
+}
+
+double process_cpu_seconds() {
+    timespec ts{};
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return static_cast<double>(ts.tv_sec) + ts.tv_nsec * 1e-9;
+}
+
+void run_case(benchmark::State& state, const Case& c) {
+    // Setup (never timed): input, prepared ops, and the audited verification run, once per case.
+    static std::map<std::string, Audited> audited;
+    const Array& input = case_input(c);
+    const auto steps = prepare_steps(c, c.backend);
+    auto it = audited.find(c.name());
+    if (it == audited.end()) it = audited.emplace(c.name(), audit_and_verify(c, steps, input)).first;
+    const Audited& a = it->second;
+    if (!a.error.empty()) {
+        state.SkipWithError(a.error.c_str());
+        return;
+    }
+    const RunOptions options{c.threads};
+    const auto wall_start = std::chrono::steady_clock::now();
+    const double cpu_start = process_cpu_seconds();
+    for (auto _ : state) {
+        Array output = run_steps(steps, input, options);
+        benchmark::DoNotOptimize(output.raw());
+        benchmark::ClobberMemory();
+    }
+    const double cpu = process_cpu_seconds() - cpu_start;
+    const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
+
+    double bytes = 0, flops = 0;
+    for (const auto& s : steps) {
+        const ArrayMeta in_meta = &s == &steps.front() ? ArrayMeta{c.dtype, c.shape} : (&s - 1)->output();
+        const double elements = static_cast<double>(element_count(in_meta.shape));
+        bytes += s.spec().bytes_per_element(in_meta, s.params(), s.backend().precision) * elements;
+        flops += s.spec().flops_per_element(in_meta, s.params()) * elements;
+    }
+    const auto iterations = static_cast<double>(state.iterations());
+    state.SetBytesProcessed(static_cast<std::int64_t>(bytes * iterations));
+    state.SetItemsProcessed(static_cast<std::int64_t>(c.pixels() * iterations));  // pixels per second
+    state.counters["bytes_per_call"] = bytes;
+    state.counters["flops_per_call"] = flops;
+    state.counters["threads"] = c.threads;
+    state.counters["cpu_util"] = wall > 0 ? cpu / (wall * c.threads) : 0;
+    if (reference_bandwidth > 0 && wall > 0) state.counters["bw_fraction"] = bytes * iterations / wall / reference_bandwidth;
+    state.counters["peak_bytes"] = a.peak_bytes;
+    state.counters["f64_bytes"] = a.f64_bytes;
+    state.counters["allocations"] = a.allocations;
+    if (a.rss_delta_bytes >= 0) state.counters["rss_peak_delta_bytes"] = a.rss_delta_bytes;
+}
+
+std::string first_line_of(const char* command) {
+    std::string out;
+    if (FILE* p = ::popen(command, "r")) {
+        std::array<char, 256> buf{};
+        if (std::fgets(buf.data(), buf.size(), p)) out = buf.data();
+        ::pclose(p);
+    }
+    while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) out.pop_back();
+    return out;
+}
+
+}  // namespace
+
+const Array& case_input(const Case& c) {
+    static RecentCache<Array> inputs;
+    const std::string key = std::string(synthetic_input_name(c.workload.input)) + "/" + shape_string(c.shape) + "/" +
+                            std::string(dtype_name(c.dtype));
+    return inputs.get(key, [&] { return synthetic_image(c.workload.input, c.dtype, c.shape); });
+}
+
+std::string Case::shape_text() const {
+    const bool channels = workload.input == SyntheticInput::Rgb;
+    return shape_string(channels ? Shape(shape.begin(), shape.end() - 1) : shape);
+}
+
+std::int64_t Case::pixels() const {
+    return element_count(shape) / (workload.input == SyntheticInput::Rgb ? 3 : 1);
+}
+
+std::string Case::group() const { return workload.name + "/" + shape_text() + "/" + std::string(dtype_tag(dtype)); }
+
+std::string Case::name() const {
+    return workload.name + "/" + backend + "/" + shape_text() + "/" + std::string(dtype_tag(dtype)) + "/threads:" +
+           std::to_string(threads);
+}
+
+std::vector<Case> suite(const SuiteOptions& options) {
+    const int max_threads = options.max_threads > 0 ? options.max_threads : hardware_threads();
+    std::vector<Case> cases;
+    const auto& registry = Registry::instance();
+    for (const auto& id : registry.op_ids()) {
+        const OpSpec& spec = registry.spec(id);
+        const Workload w{id, {{id, spec.bench.params}}, spec.bench.input};
+        for (int ndim : spec.spatial_ndims)
+            for (std::int64_t extent : sweep_extents(ndim, options.quick))
+                for (DType dtype : spec.bench.dtypes) {
+                    Shape shape(ndim, extent);
+                    if (spec.channels > 0) shape.push_back(spec.channels);
+                    add_group(cases, w, shape, dtype, max_threads);
+                }
+    }
+    for (const auto& n : named_workloads())
+        if (n.quick || !options.quick) add_group(cases, n.workload, n.spatial, n.dtype, max_threads);
+    return cases;
+}
+
+void register_benchmarks(const std::vector<Case>& cases) {
+    for (const auto& c : cases)
+        benchmark::RegisterBenchmark(c.name().c_str(), [c](benchmark::State& state) { run_case(state, c); })
+            ->UseRealTime()
+            ->MeasureProcessCPUTime()
+            ->Unit(benchmark::kMillisecond);
+}
+
+void set_reference_bandwidth(double bytes_per_second) { reference_bandwidth = bytes_per_second; }
+
+double stream_triad_bandwidth(int threads) {
+    constexpr std::size_t n = std::size_t{1} << 24;  // 3 arrays of 128 MiB: far beyond any cache here
+    std::vector<double> a(n), b(n, 1.0), c(n, 2.0);
+    double best = 0;
+    for (int pass = 0; pass < 6; ++pass) {
+        const auto start = std::chrono::steady_clock::now();
+        std::vector<std::thread> workers;
+        for (int t = 0; t < threads; ++t)
+            workers.emplace_back([&, t] {
+                const std::size_t lo = n * t / threads, hi = n * (t + 1) / threads;
+                for (std::size_t i = lo; i < hi; ++i) a[i] = b[i] + 3.0 * c[i];
+            });
+        for (auto& w : workers) w.join();
+        const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+        if (pass > 0) best = std::max(best, 3.0 * sizeof(double) * n / seconds);  // pass 0 faults the pages in
+    }
+    benchmark::DoNotOptimize(a.data());
+    return best;
+}
+
+bool MachineContext::timings_are_results() const {
+    return build_type != "Debug" && std::string(build_info::kSanitize).empty();
+}
+
+MachineContext machine_context(bool measure_bandwidth) {
+    MachineContext m;
+    std::ifstream cpuinfo("/proc/cpuinfo");
+    std::string line;
+    while (std::getline(cpuinfo, line))
+        if (line.rfind("model name", 0) == 0) {
+            m.cpu_model = line.substr(line.find(':') + 2);
+            break;
+        }
+    m.hardware_threads = hardware_threads();
+    if (measure_bandwidth) m.stream_triad_bytes_per_second = stream_triad_bandwidth(m.hardware_threads);
+    m.compiler = build_info::kCompiler;
+    m.cxx_flags = build_info::kCxxFlags;
+    m.build_type = std::string(build_info::kBuildType) +
+                   (std::string(build_info::kSanitize).empty() ? "" : "+" + std::string(build_info::kSanitize));
+    const std::string git = "git -C '" + std::string(build_info::kSourceDir) + "' ";
+    m.git_sha = first_line_of((git + "rev-parse --short=12 HEAD 2>/dev/null").c_str());
+    if (m.git_sha.empty()) m.git_sha = "unknown";
+    else if (!first_line_of((git + "status --porcelain --untracked-files=no 2>/dev/null").c_str()).empty())
+        m.git_sha += "-dirty";
+    const std::string gpu = first_line_of("nvidia-smi --query-gpu=name --format=csv,noheader 2>/dev/null");
+    m.gpu = gpu.empty() ? "none" : gpu;
+    return m;
+}
+
+}  // namespace skb::bench

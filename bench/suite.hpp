@@ -1,0 +1,71 @@
+// The benchmark suite: which cases exist (op x backend x shape x dtype x threads, plus named workloads), how one
+// case is set up, verified and timed under Google Benchmark, and the machine facts recorded with the results.
+#pragma once
+#include <benchmark/benchmark.h>
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "skb/array.hpp"
+#include "skb/op_spec.hpp"
+#include "skb/registry.hpp"
+
+namespace skb::bench {
+
+struct Step {
+    std::string op;
+    ParamTexts params;
+};
+
+// What is computed: one op with its parameters, or a pipeline of ops (seed workloads).
+struct Workload {
+    std::string name;  // "filters.gaussian", "seed.gaussian3d", "morphology.erosion:footprint=cube:10"
+    std::vector<Step> steps;
+    SyntheticInput input = SyntheticInput::Smooth;
+};
+
+struct Case {
+    Workload workload;
+    std::string backend;
+    Shape shape;  // the input's full shape (rgb: with the trailing 3)
+    DType dtype = DType::F32;
+    int threads = 1;
+
+    std::string shape_text() const;  // spatial extents, "4096x4096"
+    std::string group() const;       // workload/shape/dtype: cases sharing one input and one answer
+    std::string name() const;        // workload/backend/shape/dtype/threads:N
+    std::int64_t pixels() const;     // spatial elements
+};
+
+struct SuiteOptions {
+    bool quick = false;  // fewer sizes: 256^2, 1024^2, 64^3 and the seed workloads
+    int max_threads = 0; // thread axis 1..max_threads for CPU-parallel backends (0: hardware threads)
+};
+
+// Every case, grouped (cases of one group are adjacent, groups in a stable order).
+std::vector<Case> suite(const SuiteOptions& options);
+
+// The case's synthetic input (the two most recently used inputs stay cached).
+const Array& case_input(const Case& c);
+
+// Registers `cases` with Google Benchmark (wall-clock timing, process CPU time). Each case builds its input and
+// verifies its output against the ref backend before its timed loop; a wrong output fails the case.
+void register_benchmarks(const std::vector<Case>& cases);
+
+// Machine and build facts for the results' context block.
+struct MachineContext {
+    std::string cpu_model;
+    int hardware_threads = 0;
+    double stream_triad_bytes_per_second = 0;  // measured once, all hardware threads
+    std::string compiler, cxx_flags, build_type, git_sha, gpu;
+    bool timings_are_results() const;  // false for Debug and sanitizer builds
+};
+MachineContext machine_context(bool measure_bandwidth);
+// STREAM-like triad a = b + s*c over arrays far larger than the caches, best of several passes.
+double stream_triad_bandwidth(int threads);
+
+// Sets the bandwidth used for the bw_fraction counter (0: not reported).
+void set_reference_bandwidth(double bytes_per_second);
+
+}  // namespace skb::bench

@@ -1,0 +1,17 @@
+// Deterministic synthetic images for benchmarks: the same (kind, dtype, shape, seed) gives the same bytes on
+// every machine (integer hashing and a fixed trigonometric field, no library RNG).
+#pragma once
+#include <cstdint>
+
+#include "skb/array.hpp"
+#include "skb/op_spec.hpp"
+
+namespace skb {
+
+// `shape` is the full array shape (for Rgb, including the trailing 3). Floats lie in [0, 1]; integers span the
+// dtype's range; Blobs and bool images hold about 30% foreground.
+Array synthetic_image(SyntheticInput kind, DType dtype, const Shape& shape, std::uint64_t seed = 1);
+
+std::string_view synthetic_input_name(SyntheticInput kind);
+
+}  // namespace skb

@@ -1,0 +1,98 @@
+#include "skb/synthetic.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+namespace skb {
+namespace {
+
+// splitmix64: a well-mixed hash of the element index, for reproducible noise.
+std::uint64_t mix(std::uint64_t x) {
+    x += 0x9e3779b97f4a7c15ULL;
+    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+    return x ^ (x >> 31);
+}
+
+double unit_noise(std::uint64_t index, std::uint64_t seed) {
+    return static_cast<double>(mix(index * 0x100000001b3ULL + seed) >> 11) * 0x1.0p-53;
+}
+
+// A smooth field in [0, 1]: per axis a sum of two sinusoids (tabulated, so a 60M-voxel volume costs one
+// multiply-add per axis per voxel), averaged over the axes, plus 5% noise.
+std::vector<double> smooth_field(const Shape& spatial, std::uint64_t seed) {
+    const int ndim = static_cast<int>(spatial.size());
+    std::vector<std::vector<double>> tables(ndim);
+    for (int d = 0; d < ndim; ++d) {
+        const double f1 = 2 * M_PI * (1.5 + unit_noise(d, seed) * 3) / std::max<std::int64_t>(spatial[d], 1);
+        const double f2 = 2 * M_PI * (5 + unit_noise(d + 7, seed) * 7) / std::max<std::int64_t>(spatial[d], 1);
+        tables[d].resize(spatial[d]);
+        for (std::int64_t i = 0; i < spatial[d]; ++i)
+            tables[d][i] = 0.7 * std::sin(f1 * i + d) + 0.3 * std::cos(f2 * i + 2 * d);
+    }
+    const std::int64_t n = element_count(spatial);
+    std::vector<double> field(n);
+    std::vector<std::int64_t> coord(ndim, 0);
+    for (std::int64_t i = 0; i < n; ++i) {
+        double v = 0;
+        for (int d = 0; d < ndim; ++d) v += tables[d][coord[d]];
+        field[i] = std::clamp(0.5 + 0.45 * v / ndim + 0.05 * (unit_noise(i, seed) - 0.5), 0.0, 1.0);
+        for (int d = ndim - 1; d >= 0; --d) {
+            if (++coord[d] < spatial[d]) break;
+            coord[d] = 0;
+        }
+    }
+    return field;
+}
+
+}  // namespace
+
+std::string_view synthetic_input_name(SyntheticInput kind) {
+    switch (kind) {
+        case SyntheticInput::Smooth: return "smooth";
+        case SyntheticInput::Blobs: return "blobs";
+        case SyntheticInput::Rgb: return "rgb";
+    }
+    return "?";
+}
+
+Array synthetic_image(SyntheticInput kind, DType dtype, const Shape& shape, std::uint64_t seed) {
+    std::vector<double> values;
+    if (kind == SyntheticInput::Rgb) {
+        const Shape spatial(shape.begin(), shape.end() - 1);
+        const auto n = element_count(spatial);
+        values.resize(n * 3);
+        for (int c = 0; c < 3; ++c) {
+            const auto channel = smooth_field(spatial, seed + 101 * c);
+            for (std::int64_t i = 0; i < n; ++i) values[3 * i + c] = channel[i];
+        }
+    } else {
+        values = smooth_field(shape, seed);
+    }
+    const bool binary = kind == SyntheticInput::Blobs || dtype == DType::Bool;
+    if (binary && !values.empty()) {
+        // Foreground: the top 30% of the field, found on a sample (exactness does not matter, determinism does).
+        std::vector<double> sample;
+        for (std::size_t i = 0; i < values.size(); i += std::max<std::size_t>(1, values.size() / 65536))
+            sample.push_back(values[i]);
+        const auto cut = sample.begin() + static_cast<std::ptrdiff_t>(sample.size() * 7 / 10);
+        std::nth_element(sample.begin(), cut, sample.end());
+        const double threshold = *cut;
+        for (double& v : values) v = v > threshold ? 1.0 : 0.0;
+    }
+    Array out(dtype, shape);
+    visit_dtype(dtype, [&](auto tag) {
+        using T = decltype(tag);
+        T* p = out.data<T>();
+        for (std::size_t i = 0; i < values.size(); ++i) {
+            if constexpr (std::is_same_v<T, bool>) p[i] = values[i] > 0.5;
+            else if constexpr (std::is_floating_point_v<T>) p[i] = static_cast<T>(values[i]);
+            else if (binary) p[i] = static_cast<T>(values[i]);
+            else p[i] = static_cast<T>(std::lround(values[i] * std::numeric_limits<T>::max()));
+        }
+    });
+    return out;
+}
+
+}  // namespace skb
