@@ -5,6 +5,7 @@
 
 #include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "skb/array.hpp"
@@ -52,6 +53,17 @@ const Array& case_input(const Case& c);
 // Registers `cases` with Google Benchmark (wall-clock timing, process CPU time). Each case builds its input and
 // verifies its output against the ref backend before its timed loop; a wrong output fails the case.
 void register_benchmarks(const std::vector<Case>& cases);
+
+// Keeps what Google Benchmark reports, for callers that run cases in process.
+class RunCollector : public benchmark::BenchmarkReporter {
+public:
+    bool ReportContext(const Context&) override { return true; }
+    void ReportRuns(const std::vector<Run>& runs) override { runs_.insert(runs_.end(), runs.begin(), runs.end()); }
+    std::vector<Run> take() { return std::exchange(runs_, {}); }
+
+private:
+    std::vector<Run> runs_;
+};
 
 // Machine and build facts for the results' context block.
 struct MachineContext {

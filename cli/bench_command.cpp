@@ -75,17 +75,6 @@ private:
     FILE* from_ = nullptr;
 };
 
-// Collects what Google Benchmark reports for the cases run in process.
-class Collector : public benchmark::BenchmarkReporter {
-public:
-    bool ReportContext(const Context&) override { return true; }
-    void ReportRuns(const std::vector<Run>& runs) override { runs_.insert(runs_.end(), runs.begin(), runs.end()); }
-    std::vector<Run> take() { return std::exchange(runs_, {}); }
-
-private:
-    std::vector<Run> runs_;
-};
-
 // Escapes the metacharacters of a POSIX extended regular expression (Google Benchmark's filter syntax).
 std::string regex_escape(const std::string& s) {
     std::string out;
@@ -239,54 +228,85 @@ json context_block(const bench::MachineContext& m, const json& peer_versions, co
 
 std::string ms_text(double ms) {
     char buf[32];
-    if (ms >= 1000) std::snprintf(buf, sizeof buf, "%.2fs", ms / 1000);
-    else if (ms >= 10) std::snprintf(buf, sizeof buf, "%.1fms", ms);
-    else std::snprintf(buf, sizeof buf, "%.3fms", ms);
+    if (ms >= 1000) std::snprintf(buf, sizeof buf, "%.2f s", ms / 1000);
+    else if (ms >= 10) std::snprintf(buf, sizeof buf, "%.1f ms", ms);
+    else std::snprintf(buf, sizeof buf, "%.3f ms", ms);
     return buf;
 }
 
-// One row per (group, threads): our backends, the peers, speedups of our fastest backend, its bandwidth and memory.
-void print_table(const json& mins, const std::vector<std::string>& group_order) {
-    const std::vector<std::string> ours = {"ref", "opt", "cuda"}, peers = {"skimage", "scipy", "opencv"};
-    std::printf("\n%-58s %-8s", "case (min of repetitions)", "threads");
-    for (const auto& c : ours) std::printf(" %9s", c.c_str());
-    for (const auto& c : peers) std::printf(" %9s", c.c_str());
-    std::printf(" %8s %8s %6s %8s %8s\n", "vs_skimg", "vs_cv2", "%bw", "peak_MB", "f64_MB");
-    for (const auto& group : group_order) {
-        std::map<int, std::map<std::string, const json*>> rows;
-        for (const auto& e : mins)
-            if (e["group"] == group && e["aggregate_name"] == "min") rows[e["threads"].get<int>()][e["backend"]] = &e;
-        for (const auto& [threads, cells] : rows) {
-            std::printf("%-58s %-8d", group.c_str(), threads);
-            const json* best = nullptr;
-            for (const auto& c : ours) {
-                const auto it = cells.find(c);
-                std::printf(" %9s", it == cells.end() ? "-" : ms_text((*it->second)["real_time"]).c_str());
-                if (it != cells.end() && (!best || (*it->second)["real_time"] < (*best)["real_time"])) best = it->second;
-            }
-            for (const auto& c : peers) {
-                const auto it = cells.find(c);
-                std::printf(" %9s", it == cells.end() ? "-" : ms_text((*it->second)["real_time"]).c_str());
-            }
-            auto ratio = [&](const std::string& peer) -> std::string {
-                const auto it = cells.find(peer);
-                if (!best || it == cells.end()) return "-";
-                char buf[32];
-                std::snprintf(buf, sizeof buf, "%.2fx", (*it->second)["real_time"].get<double>() / (*best)["real_time"].get<double>());
-                return buf;
-            };
-            std::printf(" %8s %8s", ratio("skimage").c_str(), ratio("opencv").c_str());
-            if (best && best->contains("bw_fraction"))
-                std::printf(" %5.1f%% %8.1f %8.1f\n", 100 * (*best)["bw_fraction"].get<double>(),
-                            (*best)["peak_bytes"].get<double>() / 1e6, (*best)["f64_bytes"].get<double>() / 1e6);
-            else
-                std::printf(" %6s %8s %8s\n", "-", "-", "-");
-        }
-    }
-    std::printf("\nvs_skimg, vs_cv2: peer time / our fastest backend's time in that row (>1: we are faster).\n"
-                "%%bw: bytes the op must move per second / measured STREAM triad bandwidth.\n");
+std::string format(const char* spec, double value) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, spec, value);
+    return buf;
 }
 
+}  // namespace
+
+void print_results_table(const json& doc, bool markdown, const std::string& filter) {
+    const std::vector<std::string> ours = {"ref", "opt", "cuda"}, peers = {"skimage", "scipy", "opencv"};
+    std::regex pattern;
+    try {
+        pattern = std::regex(filter);
+    } catch (const std::regex_error&) {
+        throw Error("--filter '" + filter + "' is not a valid regular expression");
+    }
+    // Rows: (group, threads) in the order the groups ran (entries are written group by group); cells: the min aggregate of each backend or peer.
+    std::vector<std::pair<std::string, int>> order;
+    std::map<std::pair<std::string, int>, std::map<std::string, const json*>> rows;
+    for (const auto& e : doc.at("benchmarks")) {
+        if (e.value("aggregate_name", "") != "min" || !std::regex_search(e["name"].get<std::string>(), pattern)) continue;
+        const std::pair<std::string, int> key{e["group"], e["threads"].get<int>()};
+        if (!rows.count(key)) order.push_back(key);
+        rows[key][e["backend"]] = &e;
+    }
+    const std::vector<std::string> header_tail = {"skimage/ours", "OpenCV/ours", "%STREAM", "peak MB", "f64 MB"};
+    std::vector<std::string> header = {"case (min of repetitions)", "threads"};
+    header.insert(header.end(), ours.begin(), ours.end());
+    header.insert(header.end(), peers.begin(), peers.end());
+    header.insert(header.end(), header_tail.begin(), header_tail.end());
+    auto print_row = [&](const std::vector<std::string>& cells) {
+        for (std::size_t i = 0; i < cells.size(); ++i) {
+            if (markdown) std::printf("| %s ", cells[i].c_str());
+            else if (i == 0) std::printf("%-46s", cells[i].c_str());
+            else std::printf(" %12s", cells[i].c_str());
+        }
+        std::printf(markdown ? "|\n" : "\n");
+    };
+    print_row(header);
+    if (markdown) {
+        for (std::size_t i = 0; i < header.size(); ++i) std::printf("|---");
+        std::printf("|\n");
+    }
+    for (const auto& key : order) {
+        const auto& cells = rows[key];
+        std::vector<std::string> row = {key.first, std::to_string(key.second)};
+        const json* best = nullptr;  // our fastest backend in this row
+        for (const auto& b : ours) {
+            const auto it = cells.find(b);
+            row.push_back(it == cells.end() ? "-" : ms_text((*it->second)["real_time"]));
+            if (it != cells.end() && (!best || (*it->second)["real_time"] < (*best)["real_time"])) best = it->second;
+        }
+        for (const auto& p : peers) {
+            const auto it = cells.find(p);
+            row.push_back(it == cells.end() ? "-" : ms_text((*it->second)["real_time"]));
+        }
+        for (const std::string peer : {"skimage", "opencv"}) {
+            const auto it = cells.find(peer);
+            row.push_back(!best || it == cells.end()
+                              ? "-"
+                              : format("%.2fx", (*it->second)["real_time"].get<double>() / (*best)["real_time"].get<double>()));
+        }
+        const bool counted = best && best->contains("bw_fraction");
+        row.push_back(counted ? format("%.1f", 100 * (*best)["bw_fraction"].get<double>()) : "-");
+        row.push_back(counted ? format("%.1f", (*best)["peak_bytes"].get<double>() / 1e6) : "-");
+        row.push_back(counted ? format("%.1f", (*best)["f64_bytes"].get<double>() / 1e6) : "-");
+        print_row(row);
+    }
+    std::printf("\nskimage/ours, OpenCV/ours: the peer's time over our fastest backend's in that row (>1: we are\n"
+                "faster). %%STREAM: bytes the op must move per second over the measured STREAM triad bandwidth.\n");
+}
+
+namespace {
 }  // namespace
 
 CLI::App* add_bench_command(CLI::App& app, BenchArgs& args) {
@@ -364,7 +384,7 @@ int run_bench(const BenchArgs& args) {
     int gb_argc = static_cast<int>(gb_argv.size());
     benchmark::Initialize(&gb_argc, gb_argv.data());
     bench::register_benchmarks(cases);
-    Collector collector;
+    bench::RunCollector collector;
 
     json entries = json::array();
     json peer_errors = json::array();
@@ -480,7 +500,7 @@ int run_bench(const BenchArgs& args) {
                 measured.cpu_model.c_str(), measured.hardware_threads, measured.stream_triad_bytes_per_second / 1e9,
                 measured.build_type.c_str(), measured.git_sha.c_str());
     if (!measured.timings_are_results()) std::printf("WARNING: %s build: these timings are not results\n", measured.build_type.c_str());
-    print_table(mins, group_order);
+    print_results_table({{"benchmarks", mins}}, false, "");
     std::printf("results: %s\n", args.out.c_str());
     int failed = 0;
     for (const auto& e : entries) failed += e.value("error_occurred", false) && e["repetition_index"] == 0;

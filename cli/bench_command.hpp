@@ -2,6 +2,7 @@
 // (scikit-image, SciPy, OpenCV), merged into one Google-Benchmark-schema JSON and a side-by-side table.
 #pragma once
 #include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
 #include <string>
 
 namespace skb::cli {
@@ -21,5 +22,8 @@ struct BenchArgs {
 
 CLI::App* add_bench_command(CLI::App& app, BenchArgs& args);
 int run_bench(const BenchArgs& args);
+
+// The side-by-side table of a results document (its min aggregates): text, or Markdown for the README.
+void print_results_table(const nlohmann::json& doc, bool markdown, const std::string& filter);
 
 }  // namespace skb::cli

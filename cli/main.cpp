@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <fstream>
 #include <iostream>
 #include <regex>
 
@@ -92,6 +93,24 @@ int compare_files(const CompareArgs& args) {
     const bool pass = outcome.status == skb::golden::Status::Pass;
     std::printf("%s %s/%s: %s\n", pass ? "PASS" : "FAIL", args.op.c_str(), args.backend.c_str(), outcome.detail.c_str());
     return pass ? 0 : kExitMismatch;
+}
+
+int print_table_of(const std::string& path, bool markdown, const std::string& filter) {
+    std::ifstream in(path);
+    nlohmann::json doc;
+    try {
+        doc = nlohmann::json::parse(in);
+        const auto& ctx = doc.at("context");
+        std::printf("%s: %s, %d cores, STREAM triad %.1f GB/s, %s %s, %s build, git %s; peers %s\n\n",
+                    ctx.value("date", "?").c_str(), ctx.value("cpu_model", "?").c_str(), ctx.value("num_cpus", 0),
+                    ctx.value("stream_triad_GBps", 0.0), ctx.value("compiler", "?").c_str(),
+                    ctx.value("cxx_flags", "").c_str(), ctx.value("build_type", "?").c_str(),
+                    ctx.value("git_sha", "?").c_str(), ctx.value("peers", nlohmann::json::object()).dump().c_str());
+        skb::cli::print_results_table(doc, markdown, filter);
+    } catch (const nlohmann::json::exception& e) {
+        throw skb::Error(path + " is not a skbench results file: " + e.what());
+    }
+    return 0;
 }
 
 struct VerifyArgs {
@@ -197,6 +216,13 @@ int main(int argc, char** argv) {
     compare->add_option("--op", compare_args.op, "the op that produced them (selects the tolerance)")->required();
     compare->add_option("--backend", compare_args.backend, "the backend that produced `actual`")->capture_default_str();
 
+    std::string table_results, table_filter;
+    bool table_markdown = false;
+    auto* table = app.add_subcommand("table", "print the side-by-side table of a results JSON from skbench bench");
+    table->add_option("results", table_results, "results JSON")->required()->check(CLI::ExistingFile);
+    table->add_flag("--markdown", table_markdown, "as a Markdown table (for the README)");
+    table->add_option("--filter", table_filter, "only cases whose name matches this regular expression");
+
     skb::cli::BenchArgs bench_args;
     auto* bench = skb::cli::add_bench_command(app, bench_args);
 
@@ -218,6 +244,7 @@ int main(int argc, char** argv) {
         if (*verify_cmd) return verify(verify_args);
         if (*compare) return compare_files(compare_args);
         if (*bench) return skb::cli::run_bench(bench_args);
+        if (*table) return print_table_of(table_results, table_markdown, table_filter);
     } catch (const skb::Error& e) {
         std::fprintf(stderr, "skbench: error: %s\n", e.what());
         return kExitBadInput;

@@ -62,6 +62,10 @@ def release_run(skbench, tmp):
         check((tool, 1) in tools, f"{tool} timed")
     if os.cpu_count() > 1:
         check(("opencv", os.cpu_count()) in tools, "OpenCV also at all threads")
+    table = subprocess.run([skbench, "table", out, "--markdown"], capture_output=True, text=True)
+    check(table.returncode == 0 and "| filters.gaussian/256x256/u8 | 1 |" in table.stdout, "skbench table --markdown")
+    bad = subprocess.run([skbench, "table", os.path.join(tmp, "missing.json")], capture_output=True, text=True)
+    check(bad.returncode == 2 and bad.stderr.count("\n") == 1, "table of a missing file: one line, exit 2")
     if os.path.exists(COMPARE):
         cmp = subprocess.run([sys.executable, COMPARE, "benchmarks", out, out], capture_output=True, text=True)
         check(cmp.returncode == 0 and "filters.gaussian/ref" in cmp.stdout, f"compare.py reads it: {cmp.stderr[-500:]}")

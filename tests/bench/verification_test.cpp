@@ -38,13 +38,6 @@ SKB_REGISTER_IMPL("test.scale", "opt", [](const Array& in, const skb::Params&, c
     return scale<float>(in, 0.01f);
 });
 
-class Collector : public benchmark::BenchmarkReporter {
-public:
-    bool ReportContext(const Context&) override { return true; }
-    void ReportRuns(const std::vector<Run>& runs) override { runs_.insert(runs_.end(), runs.begin(), runs.end()); }
-    std::vector<Run> runs_;
-};
-
 TEST(BenchVerification, WrongBackendFailsAndRightOneIsTimed) {
     auto cases = skb::bench::suite({true, 1});
     std::erase_if(cases, [](const skb::bench::Case& c) {
@@ -55,10 +48,11 @@ TEST(BenchVerification, WrongBackendFailsAndRightOneIsTimed) {
     int argc = 2;
     benchmark::Initialize(&argc, const_cast<char**>(argv));
     skb::bench::register_benchmarks(cases);
-    Collector collector;
+    skb::bench::RunCollector collector;
     benchmark::RunSpecifiedBenchmarks(&collector, "^test\\.scale/");
-    ASSERT_EQ(collector.runs_.size(), 2u);
-    for (const auto& run : collector.runs_) {
+    const auto runs = collector.take();
+    ASSERT_EQ(runs.size(), 2u);
+    for (const auto& run : runs) {
         if (run.benchmark_name().find("/opt/") != std::string::npos) {
             EXPECT_TRUE(run.error_occurred);
             EXPECT_NE(run.error_message.find("output differs from ref"), std::string::npos) << run.error_message;
