@@ -99,7 +99,8 @@ json case_fields(const Case& c, const std::string& tool, const std::string& back
             {"tool", tool},       {"backend", backend},       {"workload", c.workload.name},
             {"op", c.workload.steps.back().op}, {"group", c.group()}, {"shape", c.shape},
             {"dtype", std::string(dtype_name(c.dtype))},      {"threads", threads},
-            {"pixels", c.pixels()}};
+            {"pixels", c.pixels()},
+            {"ndim", static_cast<int>(c.shape.size()) - (c.workload.input == SyntheticInput::Rgb ? 1 : 0)}};
 }
 
 json entry_of(const benchmark::BenchmarkReporter::Run& run, const Case& c) {
@@ -160,7 +161,7 @@ json scaling(const json& mins) {
         if (e["aggregate_name"] != "min" || e["workload"].get<std::string>().rfind("seed.", 0) == 0) continue;
         const std::string series = e["workload"].get<std::string>() + "/" + e["backend"].get<std::string>() + "/" +
                                    e["dtype"].get<std::string>() + "/threads:" + std::to_string(e["threads"].get<int>()) +
-                                   "/" + std::to_string(e["shape"].size()) + "d";
+                                   "/" + std::to_string(e["ndim"].get<int>()) + "d";
         by_series[series].push_back({e["pixels"].get<double>(), e["real_time"].get<double>()});
         const std::string shape_series = e["backend"].get<std::string>() + "/" + e["group"].get<std::string>();
         by_threads[shape_series][e["threads"].get<int>()] = e["real_time"];
