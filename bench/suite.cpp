@@ -239,6 +239,10 @@ std::int64_t Case::pixels() const {
     return element_count(shape) / (workload.input == SyntheticInput::Rgb ? 3 : 1);
 }
 
+int Case::ndim() const {
+    return static_cast<int>(shape.size()) - (workload.input == SyntheticInput::Rgb ? 1 : 0);
+}
+
 std::string Case::group() const { return workload.name + "/" + shape_text() + "/" + std::string(dtype_tag(dtype)); }
 
 std::string Case::name() const {

@@ -37,6 +37,7 @@ struct Case {
     std::string group() const;       // workload/shape/dtype: cases sharing one input and one answer
     std::string name() const;        // workload/backend/shape/dtype/threads:N
     std::int64_t pixels() const;     // spatial elements
+    int ndim() const;                // spatial axes (rgb's channel axis is not one)
 };
 
 struct SuiteOptions {

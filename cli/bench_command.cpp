@@ -100,7 +100,7 @@ json case_fields(const Case& c, const std::string& tool, const std::string& back
             {"op", c.workload.steps.back().op}, {"group", c.group()}, {"shape", c.shape},
             {"dtype", std::string(dtype_name(c.dtype))},      {"threads", threads},
             {"pixels", c.pixels()},
-            {"ndim", static_cast<int>(c.shape.size()) - (c.workload.input == SyntheticInput::Rgb ? 1 : 0)}};
+            {"ndim", c.ndim()}};
 }
 
 json entry_of(const benchmark::BenchmarkReporter::Run& run, const Case& c) {
@@ -410,8 +410,7 @@ int run_bench(const BenchArgs& args) {
         std::vector<std::pair<std::string, int>> peer_runs;
         if (peers) {
             try {
-                const int spatial = static_cast<int>(first.shape.size()) - (first.workload.input == SyntheticInput::Rgb);
-                const json tools = peers->request({{"cmd", "tools"}, {"steps", steps_json(first)}, {"ndim", spatial},
+                const json tools = peers->request({{"cmd", "tools"}, {"steps", steps_json(first)}, {"ndim", first.ndim()},
                                                    {"dtype", std::string(dtype_name(first.dtype))}})
                                        .at("tools");
                 for (const auto& t : tools) {
