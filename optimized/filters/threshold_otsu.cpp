@@ -1,0 +1,103 @@
+// Opt filters.threshold_otsu: a parallel min/max pass, then per-thread histograms merged once per block, then
+// skb/otsu.hpp on the (small) histogram. Bins are assigned in the image's own type with NumPy's rule, so the
+// threshold is the one ref and scikit-image choose; only the returned value is float32 for float images.
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <mutex>
+
+#include "parallel.hpp"
+#include "skb/nvtx.hpp"
+#include "skb/otsu.hpp"
+
+namespace skb::opt {
+namespace {
+
+constexpr std::int64_t kGrain = 1 << 18;
+
+template <class V> struct Range {
+    V min = std::numeric_limits<V>::max(), max = std::numeric_limits<V>::lowest();
+    std::int64_t first_non_finite = -1;
+};
+
+// Minimum, maximum (and, for floats, the first non-finite index) of value(i) over [0, n).
+template <class V, class Value> Range<V> range_of(std::int64_t n, const RunOptions& options, Value value) {
+    Range<V> total;
+    std::mutex merge;
+    parallel_blocks(options, n, kGrain, [&](std::int64_t begin, std::int64_t end) {
+        Range<V> local;
+        for (std::int64_t i = begin; i < end; ++i) {
+            const V v = value(i);
+            local.min = std::min(local.min, v);
+            local.max = std::max(local.max, v);
+            if constexpr (std::is_floating_point_v<V>)
+                if (!std::isfinite(v) && local.first_non_finite < 0) local.first_non_finite = i;
+        }
+        std::lock_guard lock(merge);
+        total.min = std::min(total.min, local.min);
+        total.max = std::max(total.max, local.max);
+        if (local.first_non_finite >= 0 &&
+            (total.first_non_finite < 0 || local.first_non_finite < total.first_non_finite))
+            total.first_non_finite = local.first_non_finite;
+    });
+    return total;
+}
+
+// Counts of bin(i) over [0, n) into `bins` buckets, one private histogram per block.
+template <class Bin> std::vector<std::int64_t> histogram(std::int64_t n, std::int64_t bins, const RunOptions& options, Bin bin) {
+    std::vector<std::int64_t> total(bins);
+    std::mutex merge;
+    parallel_blocks(options, n, kGrain, [&](std::int64_t begin, std::int64_t end) {
+        std::vector<std::int64_t> local(bins);
+        for (std::int64_t i = begin; i < end; ++i) ++local[bin(i)];
+        std::lock_guard lock(merge);
+        for (std::int64_t b = 0; b < bins; ++b) total[b] += local[b];
+    });
+    return total;
+}
+
+template <class T> Array integer_threshold(const T* v, std::int64_t n, const RunOptions& options) {
+    const auto r = range_of<T>(n, options, [v](std::int64_t i) { return v[i]; });
+    if (r.min == r.max) return Array::scalar<std::int64_t>(r.min);
+    const std::int64_t min = r.min, bins = static_cast<std::int64_t>(r.max) - min + 1;
+    const auto tally = histogram(n, bins, options, [v, min](std::int64_t i) { return v[i] - min; });
+    const std::vector<float> counts(tally.begin(), tally.end());
+    std::vector<std::int64_t> centres(bins);
+    for (std::int64_t b = 0; b < bins; ++b) centres[b] = min + b;
+    return Array::scalar<std::int64_t>(centres[otsu::best_bin<double>(counts, centres)]);
+}
+
+// F: the type NumPy bins in (the image's float type; float64 for bool images).
+template <class F, class Value>
+Array float_threshold(std::int64_t n, std::int64_t nbins, const RunOptions& options, Value value) {
+    const auto r = range_of<F>(n, options, value);
+    if (r.first_non_finite >= 0)
+        throw Error("filters.threshold_otsu: input holds a non-finite value at flat index " +
+                    std::to_string(r.first_non_finite));
+    if (r.min == r.max) return Array::scalar<float>(static_cast<float>(r.min));
+    const otsu::UniformBins<F> bins(r.min, r.max, nbins);
+    const auto tally = histogram(n, nbins, options, [&](std::int64_t i) { return bins.index(value(i)); });
+    const std::vector<float> counts(tally.begin(), tally.end());
+    const std::vector<F> centres = bins.centres();
+    return Array::scalar<float>(static_cast<float>(centres[otsu::best_bin<F>(counts, centres)]));
+}
+
+Array threshold_otsu(const Array& input, const Params& params, const RunOptions& options) {
+    SKB_NVTX_RANGE("filters.threshold_otsu/opt");
+    const std::int64_t nbins = params.integer("nbins"), n = input.size();
+    return visit_dtype(input.dtype(), [&](auto tag) -> Array {
+        using T = decltype(tag);
+        const T* v = input.data<T>();
+        if constexpr (std::is_same_v<T, bool>)  // NumPy bins bool as float64 0s and 1s
+            return float_threshold<double>(n, nbins, options, [v](std::int64_t i) { return v[i] ? 1.0 : 0.0; });
+        else if constexpr (std::is_floating_point_v<T>)
+            return float_threshold<T>(n, nbins, options, [v](std::int64_t i) { return v[i]; });
+        else
+            return integer_threshold(v, n, options);
+    });
+}
+
+SKB_REGISTER_IMPL("filters.threshold_otsu", "opt", threshold_otsu);
+
+}  // namespace
+}  // namespace skb::opt
