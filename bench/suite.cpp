@@ -154,7 +154,8 @@ Audited audit_and_verify(const Case& c, const std::vector<PreparedOp>& steps, co
         const Array& expected = reference_outputs.get(c.group(), [&] {
             return run_steps(prepare_steps(c, "ref"), input, RunOptions{1});
         });
-        const auto outcome = golden::check_result(c.workload.steps.back().op, c.backend, output, expected);
+        const auto outcome = golden::check_result(c.workload.steps.back().op, c.backend, output, expected,
+                                                  steps.back().output().dtype);
         if (outcome.status != golden::Status::Pass) a.error = "output differs from ref: " + outcome.detail;
     }
     return a;

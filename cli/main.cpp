@@ -55,12 +55,18 @@ struct RunArgs {
     int threads = 0, repeat = 1;
 };
 
-int run_one(const RunArgs& args) {
+// --param name=value texts; a name given twice is an error.
+skb::ParamTexts param_texts(const std::vector<std::string>& texts) {
     skb::ParamTexts params;
-    for (const auto& text : args.params) {
+    for (const auto& text : texts) {
         auto [name, value] = skb::split_param_text(text);
         if (!params.emplace(name, value).second) throw skb::Error("parameter '" + name + "' given twice");
     }
+    return params;
+}
+
+int run_one(const RunArgs& args) {
+    const skb::ParamTexts params = param_texts(args.params);
     const skb::Array input = skb::npy::load(args.in);
     const skb::PreparedOp op(args.op, args.backend, skb::ArrayMeta{input.dtype(), input.shape()}, params);
     const skb::RunOptions options{args.threads};
@@ -82,14 +88,18 @@ int run_one(const RunArgs& args) {
 }
 
 struct CompareArgs {
-    std::string op, backend = "ref", actual, expected;
+    std::string op, backend = "ref", actual, expected, input;
+    std::vector<std::string> params;
 };
 
-// Holds one result file to scikit-image's output under the tolerance table.
+// Holds one result file to scikit-image's output under the tolerance table; the input and parameters tell
+// which dtype the backend must have produced.
 int compare_files(const CompareArgs& args) {
-    skb::Registry::instance().spec(args.op);
+    const skb::Array input = skb::npy::load(args.input);
+    const skb::PreparedOp op(args.op, args.backend, skb::ArrayMeta{input.dtype(), input.shape()},
+                             param_texts(args.params));
     const auto outcome = skb::golden::check_result(args.op, args.backend, skb::npy::load(args.actual),
-                                                   skb::npy::load(args.expected));
+                                                   skb::npy::load(args.expected), op.output().dtype);
     const bool pass = outcome.status == skb::golden::Status::Pass;
     std::printf("%s %s/%s: %s\n", pass ? "PASS" : "FAIL", args.op.c_str(), args.backend.c_str(), outcome.detail.c_str());
     return pass ? 0 : kExitMismatch;
@@ -215,6 +225,8 @@ int main(int argc, char** argv) {
     compare->add_option("expected", compare_args.expected, "scikit-image's result .npy")->required();
     compare->add_option("--op", compare_args.op, "the op that produced them (selects the tolerance)")->required();
     compare->add_option("--backend", compare_args.backend, "the backend that produced `actual`")->capture_default_str();
+    compare->add_option("--in", compare_args.input, "the input both were computed from")->required();
+    compare->add_option("--param", compare_args.params, "the parameters they were computed with (name=value)");
 
     std::string table_results, table_filter;
     bool table_markdown = false;

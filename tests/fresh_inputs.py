@@ -135,8 +135,8 @@ def main():
                 cmd += ["--param", f"{name}={_fmt(value)}"]
             run = subprocess.run(cmd, capture_output=True, text=True)
             if run.returncode == 0:
-                check = subprocess.run([args.skbench, "compare", got, want, "--op", op, "--backend", args.backend],
-                                       capture_output=True, text=True)
+                check = subprocess.run([args.skbench, "compare", got, want, "--op", op, "--backend", args.backend,
+                                        "--in", src] + cmd[cmd.index(got) + 1:], capture_output=True, text=True)
                 ok, detail = check.returncode == 0, check.stdout.strip()
             else:
                 ok, detail = False, run.stderr.strip()

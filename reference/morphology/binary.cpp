@@ -2,6 +2,7 @@
 // end-centred footprint offsets o (erosion reads B[x+o], dilation B[x-o]); outside the image reads True or
 // False by mode: ignore (erosion True, dilation False), max (True), min (False).
 #include "extremum_filter.hpp"
+#include "skb/morphology.hpp"
 #include "skb/registry.hpp"
 
 namespace skb::reference {
@@ -9,7 +10,7 @@ namespace {
 
 Array binary_pass(const Array& mask, const std::vector<std::vector<std::int64_t>>& offsets, Extremum which,
                   const std::string& mode) {
-    const bool outside = which == Extremum::Min ? mode != "min" : mode == "max";
+    const bool outside = binary_outside(mode, which);
     return which == Extremum::Min
                ? extremum_filter<bool>(mask, offsets, Extremum::Min, BorderMode::Constant, outside)
                : extremum_filter<bool>(mask, mirrored(offsets), Extremum::Max, BorderMode::Constant, outside);

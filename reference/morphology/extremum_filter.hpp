@@ -4,11 +4,10 @@
 #include <algorithm>
 #include <limits>
 
+#include "skb/morphology.hpp"
 #include "skb/nd.hpp"
 
 namespace skb::reference {
-
-enum class Extremum { Min, Max };
 
 template <class T> Array extremum_filter(const Array& image, const std::vector<std::vector<std::int64_t>>& offsets,
                                          Extremum which, BorderMode mode, T outside) {

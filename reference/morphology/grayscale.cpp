@@ -1,10 +1,8 @@
 // Reference morphology.erosion, dilation, opening, closing (grayscale), with scikit-image's conventions:
 // erosion(x) = min_o I[x+o], dilation(x) = max_o I[x+o] over the front-centred footprint offsets o;
 // opening and closing follow with the mirrored footprint. Modes max/min/ignore pad with dtype extremes.
-#include <cmath>
-#include <limits>
-
 #include "extremum_filter.hpp"
+#include "skb/morphology.hpp"
 #include "skb/registry.hpp"
 
 namespace skb::reference {
@@ -13,20 +11,8 @@ namespace {
 // One min or max pass with the mode resolved as scikit-image does for that pass.
 template <class T> Array gray_pass(const Array& image, const std::vector<std::vector<std::int64_t>>& offsets,
                                    Extremum which, const Params& params) {
-    std::string mode = params.choice("mode");
-    if (mode == "ignore") mode = which == Extremum::Min ? "max" : "min";
-    if (mode == "max" || mode == "min") {
-        T pad = mode == "max" ? std::numeric_limits<T>::max() : std::numeric_limits<T>::lowest();
-        if constexpr (std::numeric_limits<T>::has_infinity)
-            pad = mode == "max" ? std::numeric_limits<T>::infinity() : -std::numeric_limits<T>::infinity();
-        return extremum_filter<T>(image, offsets, which, BorderMode::Constant, pad);
-    }
-    // cval is cast to the image dtype as SciPy does; out-of-range values saturate instead of wrapping.
-    double cval = params.real("cval");
-    if constexpr (std::is_integral_v<T>)
-        cval = std::clamp(std::trunc(cval), static_cast<double>(std::numeric_limits<T>::lowest()),
-                          static_cast<double>(std::numeric_limits<T>::max()));
-    return extremum_filter<T>(image, offsets, which, parse_border_mode(mode), static_cast<T>(cval));
+    const auto border = grayscale_border<T>(params.choice("mode"), params.real("cval"), which);
+    return extremum_filter<T>(image, offsets, which, border.mode, border.outside);
 }
 
 template <Extremum First, bool Then> Array grayscale(const Array& input, const Params& params, const RunOptions&) {

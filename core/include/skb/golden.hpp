@@ -50,13 +50,15 @@ struct Outcome {
     std::string detail;  // why it failed (one line), or a short note on a pass
 };
 
-// Checks a backend's result against scikit-image's: same shape, the expected dtype (the golden dtype, with float
-// outputs of a float32 backend being float32), values within the tolerance table.
-Outcome check_result(const std::string& op, const std::string& backend, const Array& actual, const Array& expected);
+// Checks a backend's result against scikit-image's (or ref's): same shape, dtype `want` (what the op's spec says
+// this backend produces for this input: e.g. float32 where scikit-image gives float64, or the input dtype kept),
+// values within the tolerance table. Scalars are held to the dtype's kind only (scikit-image's scalar dtype
+// depends on the data path: a constant uint8 image returns a uint8 pixel, others an int64 bin centre).
+Outcome check_result(const std::string& op, const std::string& backend, const Array& actual, const Array& expected,
+                     DType want);
 
-// Runs `backend` on the case's input and checks it with check_result: same shape, the expected dtype (the golden dtype, with float
-// outputs of a float32 backend being float32), values within the tolerance table; for error cases the backend
-// must refuse the input with an skb::Error.
+// Runs `backend` on the case's input and checks it with check_result; for error cases the backend must refuse
+// the input with an skb::Error.
 Outcome check_case(const Case& c, const std::string& backend);
 
 }  // namespace skb::golden
