@@ -1,44 +1,13 @@
 // Reference measure.label: scan in C order; each unlabelled foreground pixel starts a new label, flooded
 // depth-first to its neighbours (offsets in {-1,0,1}^n differing in at most `connectivity` axes).
 // Non-bool images: values are truncated to integers and neighbours join only when equal.
-// Label order: C order of each component's first pixel, except that scikit-image's Cython labeller (used for
-// non-bool images) first swaps a size-1 axis that follows a longer one with that axis (_ccomp.pyx, _get_swaps;
-// only the last swap takes effect) and numbers components in the swapped array's C order. For 2-d and 3-d
-// images this matters only for shapes (Z, Y, 1): there the scan runs over (axis 1, axis 0).
-#include <algorithm>
-#include <numeric>
-
+// Label order: skb/label_order.hpp (the scan visits pixels in that order).
+#include "skb/label_order.hpp"
 #include "skb/nd.hpp"
 #include "skb/registry.hpp"
 
 namespace skb::reference {
 namespace {
-
-// The axis order of scikit-image's scan: the identity, or one pair of axes swapped as _get_swaps decides.
-std::vector<int> cython_scan_axes(const Shape& shape) {
-    std::vector<int> axes(shape.size()), ones, bigs;
-    for (int d = 0; d < static_cast<int>(shape.size()); ++d) {
-        axes[d] = d;
-        (shape[d] == 1 ? ones : bigs).push_back(d);
-    }
-    std::reverse(ones.begin(), ones.end());
-    std::pair<int, int> swap{-1, -1};
-    for (std::size_t i = 0; i < ones.size() && i < bigs.size() && ones[i] > bigs[i]; ++i) swap = {ones[i], bigs[i]};
-    if (swap.first >= 0) std::swap(axes[swap.first], axes[swap.second]);
-    return axes;
-}
-
-// Flat index of the p-th pixel when the array is scanned in C order over `scan_axes` (a permutation).
-std::int64_t scanned_index(std::int64_t p, const Shape& shape, const std::vector<int>& scan_axes) {
-    const Shape strides = c_strides(shape);
-    std::int64_t index = 0;
-    for (int i = static_cast<int>(scan_axes.size()) - 1; i >= 0; --i) {
-        const int axis = scan_axes[i];
-        index += (p % shape[axis]) * strides[axis];
-        p /= shape[axis];
-    }
-    return index;
-}
 
 template <class Label> Array label_components(const std::int64_t* values, std::int64_t background,
                                               const Shape& shape, int connectivity, const std::vector<int>& scan_axes) {
@@ -84,12 +53,10 @@ Array label(const Array& input, const Params& params, const RunOptions&) {
     if (input.dtype() == DType::Bool) {
         // scikit-image labels the True pixels (the False ones when background=1) through ndimage.label.
         for (std::int64_t i = 0; i < values.size(); ++i) v[i] = v[i] != (background == 1);
-        std::vector<int> c_order(input.ndim());
-        std::iota(c_order.begin(), c_order.end(), 0);
-        return label_components<std::int32_t>(v, 0, input.shape(), connectivity, c_order);
+        return label_components<std::int32_t>(v, 0, input.shape(), connectivity, label_scan_axes(input.shape(), true));
     }
     return label_components<std::int64_t>(v, background, input.shape(), connectivity,
-                                           cython_scan_axes(input.shape()));
+                                           label_scan_axes(input.shape(), false));
 }
 
 SKB_REGISTER_IMPL("measure.label", "ref", label);

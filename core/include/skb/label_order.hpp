@@ -1,0 +1,48 @@
+// The order in which scikit-image numbers connected components, shared by every backend.
+// Labels are consecutive from 1 in C order of each component's first pixel, except that scikit-image's Cython
+// labeller (used for non-bool images) first swaps a size-1 axis that follows a longer one with that axis
+// (measure/_ccomp.pyx, _get_swaps; only the last swap takes effect) and numbers components in the swapped
+// array's C order. For 2-d and 3-d images this matters only for shapes (Z, Y, 1).
+#pragma once
+#include <algorithm>
+#include <cstdint>
+#include <numeric>
+#include <utility>
+#include <vector>
+
+#include "skb/array.hpp"
+
+namespace skb {
+
+// The axis order of the scan: the identity, or one pair of axes swapped as _get_swaps decides (non-bool input).
+inline std::vector<int> label_scan_axes(const Shape& shape, bool bool_input) {
+    std::vector<int> axes(shape.size()), ones, bigs;
+    std::iota(axes.begin(), axes.end(), 0);
+    if (bool_input) return axes;  // ndimage.label: plain C order
+    for (int d = 0; d < static_cast<int>(shape.size()); ++d) (shape[d] == 1 ? ones : bigs).push_back(d);
+    std::reverse(ones.begin(), ones.end());
+    std::pair<int, int> swap{-1, -1};
+    for (std::size_t i = 0; i < ones.size() && i < bigs.size() && ones[i] > bigs[i]; ++i) swap = {ones[i], bigs[i]};
+    if (swap.first >= 0) std::swap(axes[swap.first], axes[swap.second]);
+    return axes;
+}
+
+// Flat index of the p-th pixel when the array is scanned in C order over `scan_axes` (a permutation).
+inline std::int64_t scanned_index(std::int64_t p, const Shape& shape, const std::vector<int>& scan_axes) {
+    const Shape strides = c_strides(shape);
+    std::int64_t index = 0;
+    for (int i = static_cast<int>(scan_axes.size()) - 1; i >= 0; --i) {
+        const int axis = scan_axes[i];
+        index += (p % shape[axis]) * strides[axis];
+        p /= shape[axis];
+    }
+    return index;
+}
+
+inline bool is_identity(const std::vector<int>& axes) {
+    for (std::size_t d = 0; d < axes.size(); ++d)
+        if (axes[d] != static_cast<int>(d)) return false;
+    return true;
+}
+
+}  // namespace skb
