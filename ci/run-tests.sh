@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
-# The README's test command: set up, then build and run every test in the release build and again under
-# AddressSanitizer + UndefinedBehaviorSanitizer.
+# The README's test command: set up, then build and run every test in the release build, again under
+# AddressSanitizer + UndefinedBehaviorSanitizer, and again under ThreadSanitizer (the parallel paths).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash ci/setup.sh
-for preset in release asan; do
+for preset in release asan tsan; do
   echo "== $preset: configure, build, test"
   cmake --preset "$preset" >/dev/null
   cmake --build --preset "$preset"

@@ -49,10 +49,19 @@ public:
         while (load(i) != i) i = load(i);
         return i;
     }
+    // With path halving; only for a thread that owns every node on the path.
+    Label find_compress(Label i) const {
+        while (load(i) != i) {
+            const Label up = load(load(i));
+            store(i, up);
+            i = up;
+        }
+        return i;
+    }
     // Single-threaded per region: the smaller root wins, so roots stay first pixels.
     void join(Label a, Label b) const {
-        a = find(a);
-        b = find(b);
+        a = find_compress(a);
+        b = find_compress(b);
         if (a < b) store(b, a);
         else if (b < a) store(a, b);
     }
@@ -75,18 +84,38 @@ Array label_with(const Shape& shape, int connectivity, bool bool_input, const Ru
     const auto neighbours = earlier_neighbours(ndim, connectivity);
     const Shape strides = c_strides(shape);
 
-    // Joins pixel i with its earlier neighbours whose axis-0 coordinate is at least `lowest`.
-    auto join_earlier = [&](std::int64_t i, std::int64_t lowest) {
-        const std::int64_t ki = key(i);
+    // Joins every foreground pixel of row `row` (a flat row index over the leading axes) with its earlier
+    // neighbours whose axis-0 coordinate is at least `lowest`. Neighbour validity is decided per row, and per
+    // column only at the row's two ends, so the inner loop is flat index arithmetic.
+    const std::int64_t W = shape[ndim - 1], rows_per_slab = slab / W;
+    auto join_row = [&](std::int64_t row, std::int64_t lowest) {
+        std::vector<std::int64_t> coord(ndim, 0);
+        for (std::int64_t d = ndim - 2, rest = row; d >= 0; --d) {
+            coord[d] = rest % shape[d];
+            rest /= shape[d];
+        }
+        std::vector<std::pair<std::int64_t, std::int64_t>> deltas;  // (dx, flat delta) for the rows that exist
         for (const auto& o : neighbours) {
-            std::int64_t j = i;
             bool inside = true;
-            for (int d = 0; d < ndim && inside; ++d) {
-                const std::int64_t c = (i / strides[d]) % shape[d] + o[d];
+            for (int d = 0; d + 1 < ndim && inside; ++d) {
+                const std::int64_t c = coord[d] + o[d];
                 inside = c >= (d == 0 ? lowest : 0) && c < shape[d];
-                j += o[d] * strides[d];
             }
-            if (inside && parent[j] != kBackground && key(j) == ki) forest.join(static_cast<Label>(i), static_cast<Label>(j));
+            if (!inside) continue;
+            std::int64_t delta = 0;
+            for (int d = 0; d < ndim; ++d) delta += o[d] * strides[d];
+            deltas.push_back({o[ndim - 1], delta});
+        }
+        const std::int64_t start = row * W;
+        for (std::int64_t x = 0; x < W; ++x) {
+            const std::int64_t i = start + x;
+            if (parent[i] == kBackground) continue;
+            const std::int64_t ki = key(i);
+            for (const auto& [dx, delta] : deltas) {
+                if (x + dx < 0 || x + dx >= W) continue;
+                const std::int64_t j = i + delta;
+                if (parent[j] != kBackground && key(j) == ki) forest.join(static_cast<Label>(i), static_cast<Label>(j));
+            }
         }
     };
 
@@ -96,22 +125,19 @@ Array label_with(const Shape& shape, int connectivity, bool bool_input, const Ru
     {
         SKB_NVTX_RANGE("measure.label/opt/stripes");
         parallel_blocks(options, stripes, 1, [&](std::int64_t b, std::int64_t e) {
-            for (std::int64_t s = b; s < e; ++s)
-                for (std::int64_t i = stripe_begin(s) * slab; i < stripe_begin(s + 1) * slab; ++i) {
-                    if (key(i) == kBackgroundKey) {
-                        parent[i] = kBackground;
-                        continue;
-                    }
-                    parent[i] = static_cast<Label>(i);
-                    join_earlier(i, stripe_begin(s));
-                }
+            for (std::int64_t s = b; s < e; ++s) {
+                for (std::int64_t i = stripe_begin(s) * slab; i < stripe_begin(s + 1) * slab; ++i)
+                    parent[i] = key(i) == kBackgroundKey ? kBackground : static_cast<Label>(i);
+                for (std::int64_t row = stripe_begin(s) * rows_per_slab; row < stripe_begin(s + 1) * rows_per_slab; ++row)
+                    join_row(row, stripe_begin(s));
+            }
         });
     }
     {
         SKB_NVTX_RANGE("measure.label/opt/boundaries");
         for (std::int64_t s = 1; s < stripes; ++s)
-            for (std::int64_t i = stripe_begin(s) * slab; i < (stripe_begin(s) + 1) * slab; ++i)
-                if (parent[i] != kBackground) join_earlier(i, 0);
+            for (std::int64_t row = stripe_begin(s) * rows_per_slab; row < (stripe_begin(s) + 1) * rows_per_slab; ++row)
+                join_row(row, 0);
     }
     std::vector<std::int64_t> roots(stripes + 1, 0);
     parallel_blocks(options, stripes, 1, [&](std::int64_t b, std::int64_t e) {
