@@ -46,7 +46,8 @@ def release_run(skbench, tmp):
     ours = [b for b in bench if b["name"] == "filters.gaussian/ref/256x256/u8/threads:1"]
     check(sorted(b["repetition_index"] for b in ours) == [0, 1, 2], "3 repetitions of ours")
     for b in ours:
-        check(0.5 < b["cpu_util"] <= 1.1, f"single-threaded ref cpu_util {b['cpu_util']}")
+        # An upper bound only: a loaded machine lowers utilisation, but one thread can never exceed 1.
+        check(0 < b["cpu_util"] <= 1.1, f"single-threaded ref cpu_util {b['cpu_util']}")
         check(b["f64_bytes"] >= 256 * 256 * 8, "ref upcasts uint8 to float64 and the audit sees it")
         check(b["peak_bytes"] >= 256 * 256 * (1 + 8), "peak covers input and output")
         check(b["bytes_per_call"] == 256 * 256 * (1 + 8), "bytes per call from the op spec")

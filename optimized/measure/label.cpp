@@ -119,6 +119,43 @@ Array label_with(const Shape& shape, int connectivity, bool bool_input, const Ru
         }
     };
 
+    // 2-d rows below a stripe's first row: the earlier neighbours are the left pixel and the three above. With
+    // 8-connectivity, Wu et al.'s decision tree joins with as few as one of them (pixels above are mutually
+    // adjacent, so joining one joins their trees); with 4-connectivity, up and left.
+    auto join_row_2d = [&](std::int64_t y) {
+        const std::int64_t start = y * W, above = start - W;
+        auto same = [&](std::int64_t j, std::int64_t k) { return parent[j] != kBackground && key(j) == k; };
+        for (std::int64_t x = 0; x < W; ++x) {
+            const std::int64_t i = start + x;
+            if (parent[i] == kBackground) continue;
+            const std::int64_t k = key(i);
+            const bool left = x > 0 && same(i - 1, k);
+            if (connectivity == 1) {
+                if (same(above + x, k)) {
+                    parent[i] = parent[above + x];
+                    if (left) forest.join(static_cast<Label>(i), static_cast<Label>(i - 1));
+                } else if (left) {
+                    parent[i] = parent[i - 1];
+                }
+                continue;
+            }
+            if (same(above + x, k)) {
+                parent[i] = parent[above + x];
+                continue;
+            }
+            const bool up_left = x > 0 && same(above + x - 1, k), up_right = x + 1 < W && same(above + x + 1, k);
+            if (up_right) {
+                parent[i] = parent[above + x + 1];
+                if (up_left) forest.join(static_cast<Label>(i), static_cast<Label>(above + x - 1));
+                else if (left) forest.join(static_cast<Label>(i), static_cast<Label>(i - 1));
+            } else if (up_left) {
+                parent[i] = parent[above + x - 1];
+            } else if (left) {
+                parent[i] = parent[i - 1];
+            }
+        }
+    };
+
     const int threads = thread_count(options);
     const std::int64_t stripes = std::min<std::int64_t>(shape[0], 4 * threads);
     auto stripe_begin = [&](std::int64_t s) { return shape[0] * s / stripes; };
@@ -128,8 +165,11 @@ Array label_with(const Shape& shape, int connectivity, bool bool_input, const Ru
             for (std::int64_t s = b; s < e; ++s) {
                 for (std::int64_t i = stripe_begin(s) * slab; i < stripe_begin(s + 1) * slab; ++i)
                     parent[i] = key(i) == kBackgroundKey ? kBackground : static_cast<Label>(i);
-                for (std::int64_t row = stripe_begin(s) * rows_per_slab; row < stripe_begin(s + 1) * rows_per_slab; ++row)
-                    join_row(row, stripe_begin(s));
+                const std::int64_t first = stripe_begin(s) * rows_per_slab, last = stripe_begin(s + 1) * rows_per_slab;
+                for (std::int64_t row = first; row < last; ++row) {
+                    if (ndim == 2 && row > first) join_row_2d(row);
+                    else join_row(row, stripe_begin(s));
+                }
             }
         });
     }
