@@ -1,5 +1,5 @@
-// Opt filters.threshold_otsu: a parallel min/max pass, then per-thread histograms merged once per block, then
-// skb/otsu.hpp on the (small) histogram. Bins are assigned in the image's own type with NumPy's rule, so the
+// Opt filters.threshold_otsu: per-block histograms (uint8/uint16: over the whole dtype range, one pass; floats:
+// a parallel min/max pass first), merged once per block, then skb/otsu.hpp on the (small) histogram. Bins are assigned in the image's own type with NumPy's rule, so the
 // threshold is the one ref and scikit-image choose; only the returned value is float32 for float images.
 #include <algorithm>
 #include <cmath>
@@ -43,27 +43,42 @@ template <class V, class Value> Range<V> range_of(std::int64_t n, const RunOptio
     return total;
 }
 
-// Counts of bin(i) over [0, n) into `bins` buckets, one private histogram per block.
+// Counts of bin(i) over [0, n) into `bins` buckets, private histograms per block. Small histograms are split
+// four ways (element i counts in copy i % 4) so that runs of equal values do not serialise on one counter.
 template <class Bin> std::vector<std::int64_t> histogram(std::int64_t n, std::int64_t bins, const RunOptions& options, Bin bin) {
     std::vector<std::int64_t> total(bins);
     std::mutex merge;
+    const std::int64_t copies = bins <= 4096 ? 4 : 1;
     parallel_blocks(options, n, kGrain, [&](std::int64_t begin, std::int64_t end) {
-        std::vector<std::int64_t> local(bins);
-        for (std::int64_t i = begin; i < end; ++i) ++local[bin(i)];
+        std::vector<std::int64_t> local(copies * bins);
+        std::int64_t i = begin;
+        if (copies == 4)
+            for (; i + 4 <= end; i += 4) {
+                ++local[bin(i)];
+                ++local[bins + bin(i + 1)];
+                ++local[2 * bins + bin(i + 2)];
+                ++local[3 * bins + bin(i + 3)];
+            }
+        for (; i < end; ++i) ++local[bin(i)];
         std::lock_guard lock(merge);
-        for (std::int64_t b = 0; b < bins; ++b) total[b] += local[b];
+        for (std::int64_t c = 0; c < copies; ++c)
+            for (std::int64_t b = 0; b < bins; ++b) total[b] += local[c * bins + b];
     });
     return total;
 }
 
+// uint8/uint16: one pass histograms the whole dtype range; min and max are its first and last nonzero bins.
 template <class T> Array integer_threshold(const T* v, std::int64_t n, const RunOptions& options) {
-    const auto r = range_of<T>(n, options, [v](std::int64_t i) { return v[i]; });
-    if (r.min == r.max) return Array::scalar<std::int64_t>(r.min);
-    const std::int64_t min = r.min, bins = static_cast<std::int64_t>(r.max) - min + 1;
-    const auto tally = histogram(n, bins, options, [v, min](std::int64_t i) { return v[i] - min; });
-    const std::vector<float> counts(tally.begin(), tally.end());
-    std::vector<std::int64_t> centres(bins);
-    for (std::int64_t b = 0; b < bins; ++b) centres[b] = min + b;
+    static_assert(sizeof(T) <= 2, "the dtype range must be small enough to histogram whole");
+    const std::int64_t range = std::int64_t{1} << (8 * sizeof(T));
+    const auto full = histogram(n, range, options, [v](std::int64_t i) { return static_cast<std::int64_t>(v[i]); });
+    std::int64_t min = 0, max = range - 1;
+    while (full[min] == 0) ++min;
+    while (full[max] == 0) --max;
+    if (min == max) return Array::scalar<std::int64_t>(min);
+    const std::vector<float> counts(full.begin() + min, full.begin() + max + 1);
+    std::vector<std::int64_t> centres(max - min + 1);
+    for (std::size_t b = 0; b < centres.size(); ++b) centres[b] = min + static_cast<std::int64_t>(b);
     return Array::scalar<std::int64_t>(centres[otsu::best_bin<double>(counts, centres)]);
 }
 
@@ -92,8 +107,10 @@ Array threshold_otsu(const Array& input, const Params& params, const RunOptions&
             return float_threshold<double>(n, nbins, options, [v](std::int64_t i) { return v[i] ? 1.0 : 0.0; });
         else if constexpr (std::is_floating_point_v<T>)
             return float_threshold<T>(n, nbins, options, [v](std::int64_t i) { return v[i]; });
-        else
+        else if constexpr (sizeof(T) <= 2)
             return integer_threshold(v, n, options);
+        else
+            throw Error("filters.threshold_otsu/opt: " + std::string(dtype_name(input.dtype())) + " is not supported");
     });
 }
 
