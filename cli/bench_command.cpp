@@ -13,7 +13,6 @@
 #include <map>
 #include <nlohmann/json.hpp>
 #include <regex>
-#include <set>
 
 #include "skb/build_info.hpp"
 #include "skb/files.hpp"

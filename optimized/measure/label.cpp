@@ -12,6 +12,7 @@
 
 #include "parallel.hpp"
 #include "skb/label_order.hpp"
+#include "skb/nd.hpp"
 #include "skb/nvtx.hpp"
 
 namespace skb::opt {
@@ -21,22 +22,12 @@ namespace {
 // their keys are equal.
 constexpr std::int64_t kBackgroundKey = std::numeric_limits<std::int64_t>::min();
 
-// Earlier neighbours (in C order) within `connectivity`, as per-axis offsets.
+// Earlier neighbours (in C order) within `connectivity`: those whose first nonzero offset is negative.
 std::vector<std::vector<std::int64_t>> earlier_neighbours(int ndim, int connectivity) {
-    std::vector<std::vector<std::int64_t>> result;
-    const std::int64_t count = element_count(Shape(ndim, 3));
-    for (std::int64_t i = 0; i < count; ++i) {
-        std::vector<std::int64_t> o(ndim);
-        std::int64_t rest = i;
-        int moved = 0;
-        for (int d = ndim - 1; d >= 0; --d) {
-            o[d] = rest % 3 - 1;
-            rest /= 3;
-            moved += o[d] != 0;
-        }
-        const auto first = std::find_if(o.begin(), o.end(), [](std::int64_t k) { return k != 0; });
-        if (moved >= 1 && moved <= connectivity && *first < 0) result.push_back(o);
-    }
+    auto result = neighbourhood(ndim, connectivity);
+    std::erase_if(result, [](const std::vector<std::int64_t>& o) {
+        return *std::find_if(o.begin(), o.end(), [](std::int64_t k) { return k != 0; }) > 0;
+    });
     return result;
 }
 

@@ -19,12 +19,7 @@ Array sobel(const Array& input, const Params& params, const RunOptions&) {
     else for (int d = 0; d < ndim; ++d) axes.push_back(d);
     const bool magnitude = axes.size() > 1;
 
-    std::vector<std::vector<std::int64_t>> offsets;  // all of {-1,0,1}^ndim
-    for (std::int64_t i = 0; i < element_count(Shape(ndim, 3)); ++i) {
-        auto o = unravel(i, Shape(ndim, 3));
-        for (auto& k : o) k -= 1;
-        offsets.push_back(o);
-    }
+    const auto offsets = neighbourhood(ndim, ndim);  // {-1,0,1}^ndim; the centre has weight 0 anyway
     const double smooth[3] = {0.25, 0.5, 0.25};
 
     Array result = Array::zeros(DType::F64, shape);

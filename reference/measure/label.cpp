@@ -12,13 +12,7 @@ namespace {
 template <class Label> Array label_components(const std::int64_t* values, std::int64_t background,
                                               const Shape& shape, int connectivity, const std::vector<int>& scan_axes) {
     const int ndim = static_cast<int>(shape.size());
-    std::vector<std::vector<std::int64_t>> neighbours;
-    for (std::int64_t i = 0; i < element_count(Shape(ndim, 3)); ++i) {
-        auto o = unravel(i, Shape(ndim, 3));
-        int moved = 0;
-        for (auto& k : o) moved += (k -= 1) != 0;
-        if (moved >= 1 && moved <= connectivity) neighbours.push_back(o);
-    }
+    const auto neighbours = neighbourhood(ndim, connectivity);
     Array result = Array::zeros(dtype_of<Label>, shape);
     Label* labels = result.data<Label>();
     Label next = 1;

@@ -18,6 +18,20 @@ inline std::vector<std::int64_t> unravel(std::int64_t index, const Shape& shape)
     return coord;
 }
 
+// The offsets in {-1,0,1}^ndim (C order, the zero offset excluded) that move along at most `connectivity` axes:
+// connectivity = ndim gives the full 3^n - 1 neighbourhood, 1 the face neighbours.
+inline std::vector<std::vector<std::int64_t>> neighbourhood(int ndim, int connectivity) {
+    std::vector<std::vector<std::int64_t>> result;
+    const Shape cube(ndim, 3);
+    for (std::int64_t i = 0; i < element_count(cube); ++i) {
+        auto o = unravel(i, cube);
+        int moved = 0;
+        for (auto& k : o) moved += (k -= 1) != 0;
+        if (moved >= 1 && moved <= connectivity) result.push_back(std::move(o));
+    }
+    return result;
+}
+
 // Flat index read for `coord + offset` under a boundary rule, or -1 when it falls outside in constant mode.
 inline std::int64_t neighbour_index(const std::vector<std::int64_t>& coord, const std::vector<std::int64_t>& offset,
                                     const Shape& shape, BorderMode mode) {
