@@ -19,13 +19,13 @@ Array as_mask(const Array& input, const RunOptions& options) {
     return mask;
 }
 
-Array binary_pass(const Array& mask, const Offsets& offsets, Extremum which, const std::string& mode,
-                  const RunOptions& options) {
-    const MorphologyBorder<std::uint8_t> border{BorderMode::Constant, binary_outside(mode, which)};
-    // Erosion reads B[x+o]; dilation reads B[x-o] (scipy's binary_dilation mirrors the structure).
-    return extremum_filter<std::uint8_t>(mask, static_cast<const std::uint8_t*>(mask.raw()),
-                                         which == Extremum::Min ? offsets : mirrored(offsets), which, border,
-                                         DType::Bool, options);
+MorphologyBorder<std::uint8_t> binary_border(const std::string& mode, Extremum which) {
+    return {BorderMode::Constant, binary_outside(mode, which)};
+}
+
+// Erosion reads B[x+o]; dilation reads B[x-o] (scipy's binary_dilation mirrors the structure).
+Offsets read_offsets(const Offsets& offsets, Extremum which) {
+    return which == Extremum::Min ? offsets : mirrored(offsets);
 }
 
 template <Extremum First, bool Then> Array binary(const Array& input, const Params& params, const RunOptions& options) {
@@ -36,9 +36,14 @@ template <Extremum First, bool Then> Array binary(const Array& input, const Para
     // bool arrays already hold 0/1 bytes; other dtypes become a 0/1 mask first.
     const Array converted = input.dtype() == DType::Bool ? Array() : as_mask(input, options);
     const Array& mask = input.dtype() == DType::Bool ? input : converted;
-    Array once = binary_pass(mask, offsets, First, mode, options);
-    if (!Then) return once;
-    return binary_pass(once, offsets, First == Extremum::Min ? Extremum::Max : Extremum::Min, mode, options);
+    Array result = extremum_filter<std::uint8_t>(mask, read_offsets(offsets, First), First, binary_border(mode, First),
+                                                 DType::Bool, options);
+    if (Then) {
+        constexpr Extremum second = First == Extremum::Min ? Extremum::Max : Extremum::Min;
+        extremum_filter_in_place<std::uint8_t>(result, read_offsets(offsets, second), second,
+                                               binary_border(mode, second), options);
+    }
+    return result;
 }
 
 SKB_REGISTER_IMPL("morphology.binary_erosion", "opt", (binary<Extremum::Min, false>));

@@ -1,20 +1,17 @@
-// The opt backend's one morphology kernel: out = min (or max) over footprint offsets of the image extended by a
-// border rule. Offsets are grouped by source row (dz, dy); for each output row every group loads its source row
-// once, padded, and folds each dx shift in with a whole-row vectorized min/max. A box footprint is applied as
-// three line passes (exact: a box is the product of its edges), so its cost grows with the sum, not the product,
-// of its extents. Grayscale and binary ops (bool as 0/1 bytes) both run here.
+// The opt backend's morphology kernels: out = min (or max) over footprint offsets of the image extended by a
+// border rule. Box footprints run through box_filter.hpp (van Herk line passes, any size at constant cost per
+// pixel, in place when asked). Other footprints group their offsets by source row (dz, dy): for each output row
+// every group loads its source row once, padded, and folds each dx shift in with a whole-row vectorized
+// min/max. Grayscale and binary ops (bool as 0/1 bytes) both run here.
 #pragma once
 #include <algorithm>
 #include <cstdint>
 #include <map>
 #include <vector>
 
-#include "parallel.hpp"
-#include "rows.hpp"
+#include "box_filter.hpp"
 #include "skb/array.hpp"
-#include "skb/morphology.hpp"
 #include "skb/nvtx.hpp"
-#include "skb/scratch.hpp"
 
 namespace skb::opt {
 
@@ -24,13 +21,6 @@ template <class T> inline T identity_of(Extremum which) {
     if constexpr (std::numeric_limits<T>::has_infinity)
         return which == Extremum::Min ? std::numeric_limits<T>::infinity() : -std::numeric_limits<T>::infinity();
     return which == Extremum::Min ? std::numeric_limits<T>::max() : std::numeric_limits<T>::lowest();
-}
-
-template <Extremum Which, class T> inline void fold_row(T* __restrict acc, const T* __restrict src, std::int64_t n) {
-    for (std::int64_t x = 0; x < n; ++x) {
-        if constexpr (Which == Extremum::Min) acc[x] = src[x] < acc[x] ? src[x] : acc[x];
-        else acc[x] = src[x] > acc[x] ? src[x] : acc[x];
-    }
 }
 
 // One pass over a (Z, H, W) volume (Z = 1 for 2-d); offsets are (dz, dy, dx).
@@ -67,7 +57,7 @@ void offset_pass(const T* in, T* out, std::int64_t Z, std::int64_t H, std::int64
     });
 }
 
-// The extents and minimum offset of a footprint that is a full box, or nothing.
+// Whether a (non-empty) footprint is a full box, and its extents per axis.
 inline bool is_box(const Offsets& offsets, std::int64_t lo[3], std::int64_t hi[3]) {
     for (int d = 0; d < 3; ++d) {
         lo[d] = hi[d] = offsets.front()[d];
@@ -76,42 +66,53 @@ inline bool is_box(const Offsets& offsets, std::int64_t lo[3], std::int64_t hi[3
     return static_cast<std::int64_t>(offsets.size()) == (hi[0] - lo[0] + 1) * (hi[1] - lo[1] + 1) * (hi[2] - lo[2] + 1);
 }
 
-// min/max filter of `image` (2-d or 3-d, offsets with one entry per axis) into a new array.
-template <class T>
-Array extremum_filter(const Array& image, const T* in, Offsets offsets, Extremum which, const MorphologyBorder<T>& border,
-                      DType out_dtype, const RunOptions& options) {
-    const Shape& s = image.shape();
-    const std::int64_t Z = s.size() == 3 ? s[0] : 1, H = s[s.size() - 2], W = s.back();
-    if (s.size() == 2)
-        for (auto& o : offsets) o.insert(o.begin(), 0);
-    Array result(out_dtype, s);
-    T* out = reinterpret_cast<T*>(result.raw());
-    auto pass = [&](const T* src, T* dst, const Offsets& o) {
-        if (which == Extremum::Min) offset_pass<Extremum::Min>(src, dst, Z, H, W, o, border, options);
-        else offset_pass<Extremum::Max>(src, dst, Z, H, W, o, border, options);
-    };
+// A footprint on a (Z, H, W) volume: offsets as (dz, dy, dx), and the box it spans if it is a full box.
+struct VolumeFootprint {
+    std::int64_t Z, H, W;
+    Offsets offsets;
+    bool box;
     std::int64_t lo[3], hi[3];
-    if (!is_box(offsets, lo, hi) || offsets.size() <= 3) {
-        pass(in, out, offsets);
-        return result;
+
+    VolumeFootprint(const Shape& s, Offsets o) : offsets(std::move(o)) {
+        Z = s.size() == 3 ? s[0] : 1, H = s[s.size() - 2], W = s.back();
+        if (s.size() == 2)
+            for (auto& offset : offsets) offset.insert(offset.begin(), 0);
+        // (Boxes containing the origin only: the in-place halo bookkeeping relies on lo <= 0 <= hi.)
+        box = !offsets.empty() && is_box(offsets, lo, hi) && lo[0] <= 0 && lo[1] <= 0 && lo[2] <= 0 && hi[0] >= 0 &&
+              hi[1] >= 0 && hi[2] >= 0;
     }
-    // Box: lines along x, then y, then z, ping-ponging between the output and one temporary.
-    Array temporary(out_dtype, s);
-    T* tmp = reinterpret_cast<T*>(temporary.raw());
-    std::vector<Offsets> lines(3);
-    for (int d = 0; d < 3; ++d)
-        for (std::int64_t k = lo[d]; k <= hi[d]; ++k) {
-            std::vector<std::int64_t> o(3, 0);
-            o[d] = k;
-            lines[d].push_back(o);
-        }
-    pass(in, tmp, lines[2]);
-    pass(tmp, out, lines[1]);
-    if (hi[0] > lo[0]) {
-        pass(out, tmp, lines[0]);
-        std::copy_n(tmp, image.size(), out);
+};
+
+template <class T>
+void extremum_pass(const T* src, T* dst, const VolumeFootprint& f, Extremum which, const MorphologyBorder<T>& border,
+                   const RunOptions& options) {
+    if (f.box) {
+        if (which == Extremum::Min) box_filter<Extremum::Min>(src, dst, f.Z, f.H, f.W, f.lo, f.hi, border, options);
+        else box_filter<Extremum::Max>(src, dst, f.Z, f.H, f.W, f.lo, f.hi, border, options);
+    } else {
+        if (which == Extremum::Min) offset_pass<Extremum::Min>(src, dst, f.Z, f.H, f.W, f.offsets, border, options);
+        else offset_pass<Extremum::Max>(src, dst, f.Z, f.H, f.W, f.offsets, border, options);
     }
+}
+
+// min/max filter of `image` (2-d or 3-d, offsets with one entry per axis) into a new array of `out_dtype` (the
+// image's own type, or bool over 0/1 bytes).
+template <class T>
+Array extremum_filter(const Array& image, const Offsets& offsets, Extremum which, const MorphologyBorder<T>& border,
+                      DType out_dtype, const RunOptions& options) {
+    const VolumeFootprint f(image.shape(), offsets);
+    Array result(out_dtype, image.shape());
+    extremum_pass(static_cast<const T*>(image.raw()), static_cast<T*>(result.raw()), f, which, border, options);
     return result;
+}
+
+// The same filter replacing `image`: in place for boxes (no second full-size array), else through a new array.
+template <class T>
+void extremum_filter_in_place(Array& image, const Offsets& offsets, Extremum which, const MorphologyBorder<T>& border,
+                              const RunOptions& options) {
+    const VolumeFootprint f(image.shape(), offsets);
+    if (f.box) extremum_pass(static_cast<const T*>(image.raw()), static_cast<T*>(image.raw()), f, which, border, options);
+    else image = extremum_filter<T>(image, offsets, which, border, image.dtype(), options);
 }
 
 }  // namespace skb::opt

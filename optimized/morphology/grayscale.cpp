@@ -13,13 +13,15 @@ template <Extremum First, bool Then> Array grayscale(const Array& input, const P
     const Offsets offsets = (given ? *given : Footprint::cross(input.ndim())).offsets(EvenCentre::Front);
     return visit_dtype(input.dtype(), [&](auto tag) {
         using T = decltype(tag);
-        const auto pass = [&](const Array& image, const Offsets& o, Extremum which) {
-            const auto border = grayscale_border<T>(params.choice("mode"), params.real("cval"), which);
-            return extremum_filter<T>(image, image.data<T>(), o, which, border, input.dtype(), options);
+        const auto border = [&](Extremum which) {
+            return grayscale_border<T>(params.choice("mode"), params.real("cval"), which);
         };
-        Array once = pass(input, offsets, First);
-        if (!Then) return once;
-        return pass(once, mirrored(offsets), First == Extremum::Min ? Extremum::Max : Extremum::Min);
+        Array result = extremum_filter<T>(input, offsets, First, border(First), input.dtype(), options);
+        if (Then) {
+            constexpr Extremum second = First == Extremum::Min ? Extremum::Max : Extremum::Min;
+            extremum_filter_in_place<T>(result, mirrored(offsets), second, border(second), options);
+        }
+        return result;
     });
 }
 
