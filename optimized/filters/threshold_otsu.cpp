@@ -6,14 +6,13 @@
 #include <limits>
 #include <mutex>
 
+#include "filters/histogram.hpp"
 #include "parallel.hpp"
 #include "skb/nvtx.hpp"
 #include "skb/otsu.hpp"
 
 namespace skb::opt {
 namespace {
-
-constexpr std::int64_t kGrain = 1 << 18;
 
 template <class V> struct Range {
     V min = std::numeric_limits<V>::max(), max = std::numeric_limits<V>::lowest();
@@ -24,7 +23,7 @@ template <class V> struct Range {
 template <class V, class Value> Range<V> range_of(std::int64_t n, const RunOptions& options, Value value) {
     Range<V> total;
     std::mutex merge;
-    parallel_blocks(options, n, kGrain, [&](std::int64_t begin, std::int64_t end) {
+    parallel_blocks(options, n, kHistogramGrain, [&](std::int64_t begin, std::int64_t end) {
         Range<V> local;
         for (std::int64_t i = begin; i < end; ++i) {
             const V v = value(i);
@@ -43,35 +42,13 @@ template <class V, class Value> Range<V> range_of(std::int64_t n, const RunOptio
     return total;
 }
 
-// Counts of bin(i) over [0, n) into `bins` buckets, private histograms per block. Small histograms are split
-// four ways (element i counts in copy i % 4) so that runs of equal values do not serialise on one counter.
-template <class Bin> std::vector<std::int64_t> histogram(std::int64_t n, std::int64_t bins, const RunOptions& options, Bin bin) {
-    std::vector<std::int64_t> total(bins);
-    std::mutex merge;
-    const std::int64_t copies = bins <= 4096 ? 4 : 1;
-    parallel_blocks(options, n, kGrain, [&](std::int64_t begin, std::int64_t end) {
-        std::vector<std::int64_t> local(copies * bins);
-        std::int64_t i = begin;
-        if (copies == 4)
-            for (; i + 4 <= end; i += 4) {
-                ++local[bin(i)];
-                ++local[bins + bin(i + 1)];
-                ++local[2 * bins + bin(i + 2)];
-                ++local[3 * bins + bin(i + 3)];
-            }
-        for (; i < end; ++i) ++local[bin(i)];
-        std::lock_guard lock(merge);
-        for (std::int64_t c = 0; c < copies; ++c)
-            for (std::int64_t b = 0; b < bins; ++b) total[b] += local[c * bins + b];
-    });
-    return total;
-}
-
 // uint8/uint16: one pass histograms the whole dtype range; min and max are its first and last nonzero bins.
 template <class T> Array integer_threshold(const T* v, std::int64_t n, const RunOptions& options) {
     static_assert(sizeof(T) <= 2, "the dtype range must be small enough to histogram whole");
     const std::int64_t range = std::int64_t{1} << (8 * sizeof(T));
-    const auto full = histogram(n, range, options, [v](std::int64_t i) { return static_cast<std::int64_t>(v[i]); });
+    const auto full = sizeof(T) == 1 && n >= (1 << 20)
+                          ? byte_pair_histogram(reinterpret_cast<const std::uint8_t*>(v), n, options)
+                          : histogram(n, range, options, [v](std::int64_t i) { return static_cast<std::int64_t>(v[i]); });
     std::int64_t min = 0, max = range - 1;
     while (full[min] == 0) ++min;
     while (full[max] == 0) --max;

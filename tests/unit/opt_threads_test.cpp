@@ -90,3 +90,24 @@ TEST(OptThreads, BoxMorphologyMatchesRefAcrossModesSizesAndThreads) {
     }
     EXPECT_GT(checked, 300);
 }
+
+// uint8 otsu on images of a million pixels and more counts adjacent byte pairs per block (threshold_otsu.cpp;
+// its exact counts are checked in histogram_test.cpp): the threshold must be ref's at any thread count.
+TEST(OptThreads, LargeUint8OtsuMatchesRef) {
+    for (const skb::Shape& shape : {skb::Shape{1031, 1029}, skb::Shape{2047, 1023}, skb::Shape{9, 333, 401}}) {
+        for (auto kind : {skb::SyntheticInput::Smooth, skb::SyntheticInput::Blobs}) {
+            for (std::uint64_t seed : {1, 2}) {
+                skb::Array input = skb::synthetic_image(kind, skb::DType::U8, shape, seed);
+                if (seed == 2)  // a skewed three-level image
+                    for (auto& v : input.values<std::uint8_t>()) v = v < 40 ? 10 : (v < 200 ? 100 : 250);
+                const skb::Array ref = skb::run_op("filters.threshold_otsu", "ref", input, {});
+                for (int threads : {1, 2, 3}) {
+                    const skb::Array opt = skb::run_op("filters.threshold_otsu", "opt", input, {}, {threads});
+                    const auto outcome = skb::golden::check_result("filters.threshold_otsu", "opt", opt, ref, ref.dtype());
+                    EXPECT_EQ(outcome.status, skb::golden::Status::Pass)
+                        << skb::shape_string(shape) << " seed " << seed << " threads " << threads << ": " << outcome.detail;
+                }
+            }
+        }
+    }
+}
