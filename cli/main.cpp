@@ -1,7 +1,7 @@
 // skbench: list ops and backends, run one op on a .npy file, verify backends against scikit-image's goldens,
 // benchmark them side by side with the peers.
-// Exit codes: 0 success; 1 verification found mismatches (verify, compare, bench); 2 bad input or usage (one
-// line on stderr); 3 internal error.
+// Exit codes: 0 success; 1 verification found mismatches (verify, compare, bench) or a regression (gate); 2 bad
+// input or usage (one line on stderr); 3 internal error; 4 infrastructure problem (gate: no usable baseline).
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <chrono>
@@ -11,6 +11,7 @@
 #include <regex>
 
 #include "bench_command.hpp"
+#include "gate_command.hpp"
 #include "skb/golden.hpp"
 #include "skb/npy.hpp"
 #include "skb/registry.hpp"
@@ -191,7 +192,7 @@ int verify(const VerifyArgs& args) {
 int main(int argc, char** argv) {
     CLI::App app{"skbench: scikit-image operations reimplemented (ref float64, opt float32 CPU, cuda) and checked\n"
                  "against scikit-image's own outputs.\n"
-                 "Exit codes: 0 success, 1 verification mismatches, 2 bad input or usage, 3 internal error."};
+                 "Exit codes: 0 success, 1 verification mismatches or gate regressions, 2 bad input or usage, 3 internal\nerror, 4 gate infrastructure problem (no usable baseline)."};
     app.set_version_flag("--version", std::string("skbench ") + SKB_VERSION);
     app.require_subcommand(1);
 
@@ -237,6 +238,10 @@ int main(int argc, char** argv) {
 
     skb::cli::BenchArgs bench_args;
     auto* bench = skb::cli::add_bench_command(app, bench_args);
+    skb::cli::RecordArgs record_args;
+    auto* record = skb::cli::add_record_command(app, record_args);
+    skb::cli::GateArgs gate_args;
+    auto* gate = skb::cli::add_gate_command(app, gate_args);
 
     try {
         app.parse(argc, argv);
@@ -257,6 +262,8 @@ int main(int argc, char** argv) {
         if (*compare) return compare_files(compare_args);
         if (*bench) return skb::cli::run_bench(bench_args);
         if (*table) return print_table_of(table_results, table_markdown, table_filter);
+        if (*record) return skb::cli::run_record(record_args);
+        if (*gate) return skb::cli::run_gate_command(gate_args);
     } catch (const skb::Error& e) {
         std::fprintf(stderr, "skbench: error: %s\n", e.what());
         return kExitBadInput;

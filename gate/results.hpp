@@ -1,0 +1,39 @@
+// What the gates read from a results JSON (skbench bench's output) or from the history store: the run's context
+// and, per case of ours (peers are not gated), its deterministic metrics and its wall-time samples.
+#pragma once
+#include <map>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+namespace skb::gate {
+
+struct CaseRecord {
+    std::string name;  // workload/backend/shape/dtype/threads:N
+    std::string op, workload, backend, shape, dtype, output_dtype;
+    int threads = 1;
+    double pixels = 0;
+    std::map<std::string, double> metrics;  // per call: f64_bytes, peak_bytes, allocations, bytes_per_call, h2d_*, d2h_*
+    std::vector<double> real_time_ms;       // one per repetition, in run order
+
+    std::string group() const;  // workload/shape/dtype: the cases that share one input
+};
+
+struct RunRecord {
+    nlohmann::json context;
+    std::vector<CaseRecord> cases;                   // sorted by name
+    std::map<std::string, double> instructions;      // "op/backend" -> instructions (callgrind), when measured
+    const CaseRecord* find(const std::string& name) const;
+};
+
+// Parses skbench bench's results JSON; throws skb::Error naming the file and what is wrong with it.
+RunRecord load_results(const std::string& path);
+RunRecord results_from_json(const nlohmann::json& doc, const std::string& what);
+
+// The machine a run's timings belong to: CPU model, hardware threads and cache sizes (GPU when present), as a
+// short stable id such as "amd-epyc-2t-3f9a1c2e". Timings compare only between runs with the same fingerprint.
+std::string machine_fingerprint(const nlohmann::json& context);
+// The build that deterministic metrics (bytes, counts, instructions) belong to: compiler, flags, build type.
+std::string build_fingerprint(const nlohmann::json& context);
+
+}  // namespace skb::gate
