@@ -224,6 +224,8 @@ std::string first_line_of(const char* command) {
 
 }  // namespace
 
+DType output_dtype(const Case& c) { return prepare_steps(c, c.backend).back().output().dtype; }
+
 const Array& case_input(const Case& c) {
     static RecentCache<Array> inputs;
     const std::string key = std::string(synthetic_input_name(c.workload.input)) + "/" + shape_string(c.shape) + "/" +

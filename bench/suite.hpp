@@ -48,6 +48,9 @@ struct SuiteOptions {
 // Every case, grouped (cases of one group are adjacent, groups in a stable order).
 std::vector<Case> suite(const SuiteOptions& options);
 
+// The dtype the case's last step returns (its ops prepared on the case's input, not run).
+DType output_dtype(const Case& c);
+
 // The case's synthetic input (the two most recently used inputs stay cached).
 const Array& case_input(const Case& c);
 

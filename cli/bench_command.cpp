@@ -106,6 +106,7 @@ json entry_of(const benchmark::BenchmarkReporter::Run& run, const Case& c) {
     json e;
     for (const auto& [key, counter] : run.counters) e[key] = counter.value;
     e.update(case_fields(c, "skbench", c.backend, c.threads));
+    e["output_dtype"] = std::string(dtype_name(bench::output_dtype(c)));
     e["iterations"] = run.iterations;
     e["real_time"] = run.GetAdjustedRealTime();
     e["cpu_time"] = run.GetAdjustedCPUTime();
