@@ -40,14 +40,16 @@ CLI::App* add_gate_command(CLI::App& app, GateArgs& args) {
         "a Debug or sanitizer build): never a regression, never a pass.");
     cmd->add_option("--baseline", args.baseline,
                     "baseline: a results JSON, a directory of <fingerprint>.json baselines (ci/baselines), or a "
-                    "history store (its newest run from this machine)")
-        ->required();
+                    "history store (its newest run from this machine)");
     cmd->add_option("--current", args.current, "results JSON to judge")->required()->check(CLI::ExistingFile);
     cmd->add_option("--thresholds", args.thresholds, "gate thresholds (JSON)")->check(CLI::ExistingFile);
     cmd->add_flag("--deterministic-only", args.deterministic_only,
                   "only bytes, counts, dtypes and instruction counts: no wall-time, ratio or scaling checks "
                   "(baseline keyed by build, not machine)");
     cmd->add_option("--md", args.markdown, "also write a Markdown summary for a pull-request comment");
+    cmd->add_option("--json", args.json, "also write every finding as JSON");
+    cmd->add_flag("--fingerprint", args.fingerprint,
+                  "print the current run's machine and build fingerprints (the baseline keys) and exit");
     cmd->add_flag("--verbose", args.verbose, "also list the notes (skipped checks, cases missing on either side)");
     return cmd;
 }
@@ -91,6 +93,12 @@ std::optional<gate::RunRecord> find_baseline(const GateArgs& args, const gate::R
 
 int run_gate_command(const GateArgs& args) {
     const gate::RunRecord current = gate::load_results(args.current);
+    if (args.fingerprint) {
+        std::printf("machine %s\nbuild %s\n", gate::machine_fingerprint(current.context).c_str(),
+                    gate::build_fingerprint(current.context).c_str());
+        return 0;
+    }
+    if (args.baseline.empty()) throw Error("gate needs --baseline (a results JSON, a baseline directory or a history store)");
     gate::GateOptions options;
     options.deterministic_only = args.deterministic_only;
     options.thresholds = gate::load_thresholds(args.thresholds.empty() ? SKB_DEFAULT_THRESHOLDS : args.thresholds);
@@ -104,6 +112,7 @@ int run_gate_command(const GateArgs& args) {
         for (const auto& note : report.notes) std::printf("note: %s\n", note.c_str());
     if (!args.markdown.empty())
         write_file_atomic(args.markdown, gate::markdown_summary(report, baseline ? *baseline : gate::RunRecord{}, current));
+    if (!args.json.empty()) write_file_atomic(args.json, gate::report_json(report).dump(1));
     const int code = report.exit_code();
     if (code == gate::kGateInfrastructure)
         std::fprintf(stderr, "skbench gate: infrastructure problem (exit 4): %s\n", report.infrastructure.front().c_str());

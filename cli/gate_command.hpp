@@ -14,8 +14,8 @@ CLI::App* add_record_command(CLI::App& app, RecordArgs& args);
 int run_record(const RecordArgs& args);
 
 struct GateArgs {
-    std::string baseline, current, thresholds, markdown;
-    bool deterministic_only = false, verbose = false;
+    std::string baseline, current, thresholds, markdown, json;
+    bool deterministic_only = false, verbose = false, fingerprint = false;
 };
 CLI::App* add_gate_command(CLI::App& app, GateArgs& args);
 int run_gate_command(const GateArgs& args);

@@ -3,8 +3,9 @@
 //    scratch lifetimes overlap), host<->device bytes and calls, output dtype, instruction counts (+2%);
 //  - same-run ratios, hard: opt/ref speedup, 1 -> N thread efficiency, fraction of STREAM bandwidth (floors from
 //    a versioned thresholds file), and time-per-pixel growth across the size axis;
-//  - wall time against the baseline, statistical: one-sided Mann-Whitney U and a median effect; both past their
-//    thresholds -> REGRESSION, only one -> AMBIGUOUS (a warning).
+//  - wall time against the baseline, statistical: one-sided Mann-Whitney U (current slower than the baseline
+//    stretched by a noise margin, so that the few-percent drift of shared machines is not "significant") and an
+//    effect on the fastest repetitions; both past their thresholds -> REGRESSION, only one -> AMBIGUOUS (a warning).
 // Timings only compare between runs of one machine fingerprint and deterministic metrics between runs of one
 // build fingerprint; anything else is an infrastructure problem, never a verdict.
 #pragma once
@@ -24,6 +25,7 @@ struct Thresholds {
     double peak_bytes_increase = 0.05, instructions_increase = 0.02;
     int min_samples = 9;
     double alpha = 0.01, min_effect = 0.10;
+    double noise_margin = 0.05;  // the wall-time test asks "slower than baseline x (1 + margin)?"
     double ratio_min_pixels = 1e6;
     double speedup_floor(const std::string& op) const;
     double efficiency_floor(const std::string& op) const;  // 0: not gated
@@ -61,5 +63,7 @@ GateReport run_gate(const RunRecord& baseline, const RunRecord& current, const G
 // the largest wall-time changes).
 std::string verdict_table(const GateReport& report);
 std::string markdown_summary(const GateReport& report, const RunRecord& baseline, const RunRecord& current);
+// Everything in the report, machine-readable (for scripts, the self-test and reports).
+nlohmann::json report_json(const GateReport& report);
 
 }  // namespace skb::gate

@@ -1,5 +1,7 @@
 #include "skb/registry.hpp"
 
+#include <utility>
+
 #include <algorithm>
 
 #include "skb/error.hpp"
@@ -41,6 +43,12 @@ void Registry::add_impl(const std::string& op_id, const std::string& backend, Op
     backend_info(backend);
     if (!impls_.emplace(std::pair{op_id, backend}, std::move(impl)).second)
         throw Error("implementation " + op_id + "/" + backend + " registered twice");
+}
+
+OpImpl Registry::replace_impl(const std::string& op_id, const std::string& backend, OpImpl impl) {
+    const auto it = impls_.find(std::pair{op_id, backend});
+    if (it == impls_.end()) throw Error("no implementation " + op_id + "/" + backend + " to replace");
+    return std::exchange(it->second, std::move(impl));
 }
 
 const OpSpec* Registry::find_spec(std::string_view op_id) const {

@@ -36,6 +36,9 @@ public:
 
     void add_spec(OpSpec spec);
     void add_impl(const std::string& op_id, const std::string& backend, OpImpl impl);
+    // Swaps a registered implementation for another and returns the old one (test doubles: the gate self-test's
+    // planted regressions). Throws if none is registered.
+    OpImpl replace_impl(const std::string& op_id, const std::string& backend, OpImpl impl);
 
     const OpSpec* find_spec(std::string_view op_id) const;
     const OpImpl* find_impl(std::string_view op_id, std::string_view backend) const;

@@ -1,0 +1,84 @@
+#!/usr/bin/env python3
+"""Deterministic instruction counts for the gate: each op x backend runs once under valgrind's callgrind on a fixed
+golden input (the largest parameter-free case of the op), 1 thread, counting only inside PreparedOp::run (not
+process start, .npy I/O or parsing). The counts go into a results JSON's "instructions" block
+("op/backend" -> instructions), rewritten atomically.
+
+valgrind cannot run AVX-512 code: count with a build whose opt backend is not compiled for this CPU (the `gate`
+preset: SKB_NATIVE=OFF). Exit codes: 0 ok, 2 bad input, 3 valgrind failed."""
+import argparse
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+
+
+def pick_inputs(golden_dir, ops):
+    manifest = json.load(open(os.path.join(golden_dir, "manifest.json")))
+    best = {}
+    for c in manifest["cases"]:
+        if c["expect_error"] or c["params"] or (ops and c["op"] not in ops):
+            continue
+        size = 1
+        for d in c["input_shape"]:
+            size *= d
+        if c["op"] not in best or size > best[c["op"]][0]:
+            best[c["op"]] = (size, os.path.join(golden_dir, c["input"]))
+    missing = [op for op in ops if op not in best]
+    if missing:
+        raise ValueError(f"no parameter-free golden case for {', '.join(missing)}")
+    return {op: path for op, (size, path) in best.items()}
+
+
+def count(skbench, op, backend, input_path, workdir):
+    out_file = os.path.join(workdir, "callgrind.out")
+    cmd = ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out_file}", "--toggle-collect=skb::PreparedOp::run*",
+           skbench, "run", op, "--backend", backend, "--in", input_path, "--out", os.path.join(workdir, "out.npy"),
+           "--threads", "1"]
+    proc = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    if proc.returncode != 0:
+        raise RuntimeError(f"{op}/{backend}: valgrind exited {proc.returncode}: {proc.stderr.strip()[-400:]}")
+    with open(out_file) as f:
+        for line in f:
+            m = re.match(r"(?:summary|totals):\s+(\d+)", line)
+            if m:
+                return int(m.group(1))
+    raise RuntimeError(f"{op}/{backend}: no instruction total in callgrind's output")
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--skbench", required=True, help="skbench binary (any build valgrind can run)")
+    p.add_argument("--golden", default=os.path.join(os.path.dirname(__file__), "..", "golden", "data"))
+    p.add_argument("--op", action="append", default=[], help="ops to count (repeatable; default: every golden op)")
+    p.add_argument("--backend", action="append", default=[], help="backends (repeatable; default: ref and opt)")
+    p.add_argument("--into", required=True, help="results JSON to add the counts to")
+    args = p.parse_args()
+    try:
+        with open(args.into) as f:
+            doc = json.load(f)
+        inputs = pick_inputs(args.golden, args.op)
+    except (OSError, ValueError) as e:
+        print(f"instruction_counts: {e}", file=sys.stderr)
+        return 2
+    counts = doc.setdefault("instructions", {})
+    with tempfile.TemporaryDirectory() as workdir:
+        try:
+            for op, input_path in sorted(inputs.items()):
+                for backend in args.backend or ["ref", "opt"]:
+                    counts[f"{op}/{backend}"] = count(args.skbench, op, backend, input_path, workdir)
+                    print(f"{op}/{backend}: {counts[f'{op}/{backend}']} instructions", flush=True)
+        except RuntimeError as e:
+            print(f"instruction_counts: {e}", file=sys.stderr)
+            return 3
+    tmp = args.into + ".tmp"
+    with open(tmp, "w") as f:
+        json.dump(doc, f, indent=1)
+    os.replace(tmp, args.into)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,92 @@
+#!/usr/bin/env python3
+"""The gate's self-test: planted regressions are caught, unchanged code is not flagged.
+
+1. A baseline: skbench bench on a small fixed case set (1 thread, 9 interleaved repetitions) plus callgrind
+   instruction counts.
+2. Unchanged code, measured afresh N times (default 10) and gated against that baseline in full mode (wall time
+   included): 0 deterministic flags, 0 wall-time REGRESSION verdicts, at most 1 AMBIGUOUS over all runs.
+3. Each planted regression (skbench_planted, SKB_PLANT=...) measured and gated: exit code 1 and the expected
+   check flagged REGRESSION on the expected case, every time.
+Exit 0 on success, 1 with the reasons on failure."""
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+CASES = r"^(filters\.gaussian|filters\.sobel|color\.rgb2gray)/(ref|opt)/256x256/(f32|u8)/threads:1$"
+OPS = ["filters.gaussian", "filters.sobel", "color.rgb2gray"]
+DETERMINISTIC = {"f64_bytes", "peak_bytes", "output_dtype", "instructions", "h2d_bytes", "h2d_calls", "d2h_bytes",
+                 "d2h_calls"}
+PLANTS = {  # SKB_PLANT -> (check, case or instruction key that must be flagged)
+    "f64_temporary": ("f64_bytes", "filters.gaussian/opt/256x256/f32/threads:1"),
+    "more_work": ("instructions", "filters.sobel/opt"),
+    "peak_doubles": ("peak_bytes", "color.rgb2gray/opt/256x256/u8/threads:1"),
+}
+
+
+def measure(binary, out, env, root):
+    subprocess.run([binary, "bench", "--filter", CASES, "--threads", "1", "--repetitions", "9", "--min-time", "0.02",
+                    "--out", out], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+    cmd = [sys.executable, os.path.join(root, "ci", "instruction_counts.py"), "--skbench", binary, "--into", out]
+    for op in OPS:
+        cmd += ["--op", op]
+    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, env=env)
+
+
+def gate(skbench, baseline, current, report):
+    proc = subprocess.run([skbench, "gate", "--baseline", baseline, "--current", current, "--json", report],
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    with open(report) as f:
+        return proc.returncode, json.load(f), proc.stdout
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--skbench", required=True)
+    p.add_argument("--planted", required=True, help="skbench_planted")
+    p.add_argument("--repetitions", type=int, default=10)
+    args = p.parse_args()
+    root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
+    clean_env = {k: v for k, v in os.environ.items() if k != "SKB_PLANT"}
+    failures = []
+    with tempfile.TemporaryDirectory() as tmp:
+        baseline = os.path.join(tmp, "baseline.json")
+        measure(args.skbench, baseline, clean_env, root)
+        ambiguous = 0
+        for i in range(args.repetitions):
+            current = os.path.join(tmp, f"clean{i}.json")
+            measure(args.skbench, current, clean_env, root)
+            code, report, table = gate(args.skbench, baseline, current, os.path.join(tmp, f"clean{i}.report.json"))
+            flagged = [f for f in report["findings"] if f["verdict"] in ("REGRESSION", "AMBIGUOUS")]
+            for f in flagged:
+                if f["check"] in DETERMINISTIC:
+                    failures.append(f"unchanged code, run {i}: deterministic check flagged: {f}")
+                elif f["verdict"] == "REGRESSION":
+                    failures.append(f"unchanged code, run {i}: {f['check']} REGRESSION: {f}")
+                else:
+                    ambiguous += 1
+                    print(f"unchanged code, run {i}: AMBIGUOUS {f['case']} {f['check']}: {f['detail']}")
+            if code != 0:
+                failures.append(f"unchanged code, run {i}: gate exited {code}:\n{table}")
+        if ambiguous > 1:
+            failures.append(f"unchanged code: {ambiguous} AMBIGUOUS verdicts over {args.repetitions} runs (at most 1)")
+        print(f"unchanged code: {args.repetitions} runs, {ambiguous} AMBIGUOUS, "
+              f"{sum('unchanged' in f for f in failures)} failures")
+        for plant, (check, key) in PLANTS.items():
+            current = os.path.join(tmp, f"{plant}.json")
+            measure(args.planted, current, dict(clean_env, SKB_PLANT=plant), root)
+            code, report, table = gate(args.skbench, baseline, current, os.path.join(tmp, f"{plant}.report.json"))
+            caught = any(f["check"] == check and f["case"] == key and f["verdict"] == "REGRESSION"
+                         for f in report["findings"])
+            print(f"planted {plant}: gate exit {code}, {check} on {key}: {'caught' if caught else 'MISSED'}")
+            if code != 1 or not caught:
+                failures.append(f"planted {plant} not caught (exit {code}, expected 1 with {check} on {key}):\n{table}")
+    for f in failures:
+        print("FAILED:", f, file=sys.stderr)
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
