@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # The README's test command: set up, then build and run every test in the release build, again under
-# AddressSanitizer + UndefinedBehaviorSanitizer, and again under ThreadSanitizer (the parallel paths).
+# AddressSanitizer + UndefinedBehaviorSanitizer, again under ThreadSanitizer (the parallel paths), and again in
+# the portable `gate` build (opt without -march=native; the gate self-test, which needs valgrind).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash ci/setup.sh
-for preset in release asan tsan; do
+for preset in release asan tsan gate; do
   echo "== $preset: configure, build, test"
   cmake --preset "$preset" >/dev/null
   cmake --build --preset "$preset"

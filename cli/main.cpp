@@ -12,6 +12,8 @@
 
 #include "bench_command.hpp"
 #include "gate_command.hpp"
+#include "skb/audit.hpp"
+#include "skb/files.hpp"
 #include "skb/golden.hpp"
 #include "skb/npy.hpp"
 #include "skb/registry.hpp"
@@ -51,7 +53,7 @@ void print_scalar(const skb::Array& a) {
 }
 
 struct RunArgs {
-    std::string op, backend = "ref", in, out;
+    std::string op, backend = "ref", in, out, audit;
     std::vector<std::string> params;
     int threads = 0, repeat = 1;
 };
@@ -73,12 +75,25 @@ int run_one(const RunArgs& args) {
     const skb::RunOptions options{args.threads};
     skb::Array result;
     std::vector<double> seconds;
+    const skb::audit::Snapshot before = skb::audit::snapshot();  // peak since the process started
+    skb::audit::reset_peak();
     for (int i = 0; i < args.repeat; ++i) {  // --repeat: a steady loop for perf, heaptrack, nsys to attach to
         const auto start = std::chrono::steady_clock::now();
         result = op.run(input, options);
         seconds.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
     }
+    const skb::audit::Snapshot during = skb::audit::snapshot();
     skb::npy::save(args.out, result);
+    if (!args.audit.empty()) {
+        std::int64_t f64 = during.allocated_bytes(skb::DType::F64);
+        const nlohmann::json audit = {
+            {"op", args.op}, {"backend", args.backend}, {"threads", args.threads}, {"repeat", args.repeat},
+            {"input_bytes", input.nbytes()}, {"output_bytes", result.nbytes()},
+            {"op_peak_bytes", during.peak_bytes},          // live audited bytes at the op's peak (input included)
+            {"process_peak_bytes", std::max(before.peak_bytes, during.peak_bytes)},
+            {"op_f64_bytes", f64}, {"op_allocations", during.allocations}};
+        skb::write_file_atomic(args.audit, audit.dump(1));
+    }
     if (result.ndim() == 0) print_scalar(result);
     if (args.repeat > 1) {
         std::sort(seconds.begin(), seconds.end());
@@ -210,6 +225,8 @@ int main(int argc, char** argv) {
                     "name=value with scikit-image's names: sigma=0.6,3.2 mode=wrap preserve_range=true "
                     "footprint=disk:2 (repeatable)");
     run->add_option("--threads", run_args.threads, "threads for parallel backends (0: all)")->check(CLI::NonNegativeNumber);
+    run->add_option("--audit", run_args.audit,
+                    "also write the allocation audit of the run as JSON (peak bytes, float64 bytes, allocations)");
     run->add_option("--repeat", run_args.repeat, "run N times and report min/median time (for profilers)")
         ->check(CLI::PositiveNumber);
 

@@ -1,0 +1,125 @@
+#!/usr/bin/env python3
+"""Every op x backend under heaptrack: peak heap and leaked bytes, checked against skbench's own allocation audit.
+
+Each run is `skbench run OP --backend B --threads 1 --audit A.json` on an input tiled up from the op's largest
+parameter-free golden input to at least 256 pixels a side, under heaptrack. Checks:
+  audit <= heaptrack   heaptrack's peak heap is at least the audit's peak (the audit sees skb::Array buffers only);
+  margin               heaptrack's peak is at most the audit's peak + input bytes + output bytes (the .npy read
+                       and write buffers) + 4 MiB (runtime: libstdc++, TBB, CLI, registry);
+  float64              opt and cuda backends allocate 0 float64 bytes (the audit's dtype record);
+  leaks                the run leaks no more than `skbench list` does (what the runtime libraries keep).
+Writes a table (and --json) and exits 1 when any check fails, 2 on bad usage.
+Needs: heaptrack and heaptrack_print (Debian package heaptrack), numpy (the project venv)."""
+import argparse
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+
+import numpy as np
+
+RUNTIME_MARGIN = 4 << 20
+UNITS = {"": 1, "B": 1, "K": 1e3, "M": 1e6, "G": 1e9}
+
+
+def heaptrack(cmd, out_prefix):
+    proc = subprocess.run(["heaptrack", "-o", out_prefix] + cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                          text=True)
+    if proc.returncode != 0:
+        raise RuntimeError(f"{' '.join(cmd)} under heaptrack exited {proc.returncode}: {proc.stdout[-500:]}")
+    data = next(p for p in (out_prefix + ".zst", out_prefix + ".gz") if os.path.exists(p))
+    text = subprocess.run(["heaptrack_print", "-f", data, "-p", "0", "-a", "0", "-T", "0", "-l", "0"],
+                          stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, check=True).stdout
+    os.remove(data)
+
+    def value(label):
+        m = re.search(label + r":\s*([0-9.]+)([KMGB]?)", text)
+        if not m:
+            raise RuntimeError(f"heaptrack_print gave no '{label}' for {' '.join(cmd)}")
+        return float(m.group(1)) * UNITS[m.group(2)]
+
+    return value("peak heap memory consumption"), value("total memory leaked")
+
+
+def backends_by_op(skbench):
+    lines = subprocess.run([skbench, "list"], stdout=subprocess.PIPE, text=True, check=True).stdout.splitlines()
+    header = lines[0].split()
+    names = header[1:header.index("summary")]
+    table = {}
+    for line in lines[1:]:
+        cols = line.split()
+        if len(cols) < len(names) + 1 or "." not in cols[0]:
+            continue
+        table[cols[0]] = [n for n, flag in zip(names, cols[1:]) if flag == "yes"]
+    return table
+
+
+def inputs_by_op(golden, workdir):
+    manifest = json.load(open(os.path.join(golden, "manifest.json")))
+    best = {}
+    for c in manifest["cases"]:
+        if c["expect_error"] or c["params"]:
+            continue
+        size = int(np.prod(c["input_shape"]))
+        if c["op"] not in best or size > best[c["op"]][0]:
+            best[c["op"]] = (size, c)
+    paths = {}
+    for op, (_, c) in best.items():
+        a = np.load(os.path.join(golden, c["input"]))
+        spatial = a.ndim - (1 if op == "color.rgb2gray" else 0)  # rgb: the trailing channel axis stays
+        target = {1: 65536, 2: 256}.get(spatial, 64)
+        reps = [-(-target // max(1, a.shape[d])) if d < spatial else 1 for d in range(a.ndim)]
+        path = os.path.join(workdir, op + ".npy")
+        np.save(path, np.tile(a, reps))
+        paths[op] = path
+    return paths
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--skbench", required=True)
+    p.add_argument("--golden", default=os.path.join(os.path.dirname(__file__), "..", "golden", "data"))
+    p.add_argument("--op", action="append", default=[], help="only these ops (repeatable)")
+    p.add_argument("--json", help="also write every run's numbers here")
+    args = p.parse_args()
+    failures, rows = [], []
+    with tempfile.TemporaryDirectory() as tmp:
+        _, base_leak = heaptrack([args.skbench, "list"], os.path.join(tmp, "list"))
+        inputs = inputs_by_op(args.golden, tmp)
+        for op, backends in sorted(backends_by_op(args.skbench).items()):
+            if args.op and op not in args.op:
+                continue
+            for backend in backends:
+                audit_path = os.path.join(tmp, "audit.json")
+                cmd = [args.skbench, "run", op, "--backend", backend, "--in", inputs[op], "--out",
+                       os.path.join(tmp, "out.npy"), "--threads", "1", "--audit", audit_path]
+                peak, leaked = heaptrack(cmd, os.path.join(tmp, "run"))
+                audit = json.load(open(audit_path))
+                limit = audit["process_peak_bytes"] + audit["input_bytes"] + audit["output_bytes"] + RUNTIME_MARGIN
+                row = {"op": op, "backend": backend, "heaptrack_peak": peak, "heaptrack_leaked": leaked,
+                       "audit_peak": audit["process_peak_bytes"], "limit": limit, "f64_bytes": audit["op_f64_bytes"]}
+                rows.append(row)
+                what = f"{op}/{backend}"
+                if peak < audit["process_peak_bytes"] * 0.995:  # heaptrack prints 3-4 significant digits
+                    failures.append(f"{what}: heaptrack peak {peak:.0f} below the audit's {audit['process_peak_bytes']}")
+                if peak > limit:
+                    failures.append(f"{what}: heaptrack peak {peak:.0f} above audit peak + I/O + runtime = {limit}")
+                if backend != "ref" and audit["op_f64_bytes"] > 0:
+                    failures.append(f"{what}: allocated {audit['op_f64_bytes']} float64 bytes")
+                if leaked > base_leak:
+                    failures.append(f"{what}: leaked {leaked:.0f} bytes, more than the runtime's {base_leak:.0f}")
+                print(f"{what:40s} heaptrack peak {peak / 1e6:8.2f} MB  audit peak {audit['process_peak_bytes'] / 1e6:8.2f} MB"
+                      f"  leaked {leaked:6.0f} B  f64 {audit['op_f64_bytes']:>9}", flush=True)
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump({"runtime_leak_bytes": base_leak, "runs": rows}, f, indent=1)
+    for f in failures:
+        print("FAILED:", f, file=sys.stderr)
+    print(f"memory tests: {len(rows)} runs, {len(failures)} failures")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
