@@ -5,7 +5,9 @@
 // Shared memory, identical under nvcc and the emulator:
 //   SKB_SHARED(T, name, count)   static:  T name[count]; 2-d with an array element: SKB_SHARED(float[34], t, 10)
 //   SKB_DYNAMIC_SHARED(T, name)  dynamic: T* name over LaunchConfig::dynamic_shared_bytes
-// Kernels use full warp masks only (the emulator rejects others) and no <<<>>> (launch() in runtime/launch.hpp).
+// Declare shared arrays unconditionally (every thread of a block must pass the same declarations in the same
+// order: the emulator lays them out per thread). Kernels use full warp masks only (the emulator rejects
+// others) and no <<<>>> (launch() in runtime/launch.hpp).
 #pragma once
 #include <type_traits>
 

@@ -75,18 +75,16 @@ enum class CopyKind { HostToDevice, DeviceToHost };
 // range. Throws when the direction does not match the pointers (host memory where device memory belongs).
 void copy_bytes(void* dst, const void* src, std::size_t bytes, CopyKind kind, const Stream* stream = nullptr);
 
-template <class T> class DeviceBuffer {
-    static_assert(std::is_trivially_copyable_v<T>, "device buffers hold plain data");
+// An owned, uninitialised array of T in one memory space (DeviceSpace or PinnedSpace below).
+template <class T, class Space> class Buffer {
+    static_assert(std::is_trivially_copyable_v<T>, "GPU buffers hold plain data");
 
 public:
-    DeviceBuffer() = default;
-    // Uninitialised (poison in the emulator) until copied to or written by a kernel.
-    explicit DeviceBuffer(std::size_t count)
-        : data_(static_cast<T*>(device_allocate(count * sizeof(T)))), size_(count) {}
-    ~DeviceBuffer() { device_free(data_); }
-    DeviceBuffer(DeviceBuffer&& other) noexcept
-        : data_(std::exchange(other.data_, nullptr)), size_(std::exchange(other.size_, 0)) {}
-    DeviceBuffer& operator=(DeviceBuffer&& other) noexcept {
+    Buffer() = default;
+    explicit Buffer(std::size_t count) : data_(static_cast<T*>(Space::allocate(count * sizeof(T)))), size_(count) {}
+    ~Buffer() { Space::free(data_); }
+    Buffer(Buffer&& other) noexcept : data_(std::exchange(other.data_, nullptr)), size_(std::exchange(other.size_, 0)) {}
+    Buffer& operator=(Buffer&& other) noexcept {
         std::swap(data_, other.data_);
         std::swap(size_, other.size_);
         return *this;
@@ -95,37 +93,27 @@ public:
     T* data() const { return data_; }
     std::size_t size() const { return size_; }
     std::size_t bytes() const { return size_ * sizeof(T); }
-
-private:
-    T* data_ = nullptr;
-    std::size_t size_ = 0;
-};
-
-// Page-locked host memory (cudaMallocHost): the fast path for copies.
-template <class T> class PinnedHostBuffer {
-    static_assert(std::is_trivially_copyable_v<T>, "pinned buffers hold plain data");
-
-public:
-    PinnedHostBuffer() = default;
-    explicit PinnedHostBuffer(std::size_t count)
-        : data_(static_cast<T*>(pinned_allocate(count * sizeof(T)))), size_(count) {}
-    ~PinnedHostBuffer() { pinned_free(data_); }
-    PinnedHostBuffer(PinnedHostBuffer&& other) noexcept
-        : data_(std::exchange(other.data_, nullptr)), size_(std::exchange(other.size_, 0)) {}
-    PinnedHostBuffer& operator=(PinnedHostBuffer&& other) noexcept {
-        std::swap(data_, other.data_);
-        std::swap(size_, other.size_);
-        return *this;
-    }
-
-    T* data() const { return data_; }
-    std::size_t size() const { return size_; }
     std::span<T> span() const { return {data_, size_}; }
 
 private:
     T* data_ = nullptr;
     std::size_t size_ = 0;
 };
+
+struct DeviceSpace {
+    static void* allocate(std::size_t bytes) { return device_allocate(bytes); }
+    static void free(void* p) noexcept { device_free(p); }
+};
+struct PinnedSpace {
+    static void* allocate(std::size_t bytes) { return pinned_allocate(bytes); }
+    static void free(void* p) noexcept { pinned_free(p); }
+};
+
+// Device memory: poison in the emulator until copied to or written by a kernel (data() and span() are device
+// addresses, for kernel arguments).
+template <class T> using DeviceBuffer = Buffer<T, DeviceSpace>;
+// Page-locked host memory (cudaMallocHost): the fast path for copies.
+template <class T> using PinnedHostBuffer = Buffer<T, PinnedSpace>;
 
 template <class T> void copy_to_device(DeviceBuffer<T>& dst, std::span<const T> src, const Stream* stream = nullptr) {
     if (src.size() > dst.size())

@@ -27,7 +27,7 @@ enum class Schedule { Concurrent, Forward, Reverse };
 struct EmulatorOptions {
     Schedule schedule = Schedule::Concurrent;
     // How long a thread may wait at a barrier or warp call (or for its turn) before the launch fails as a hang.
-    std::chrono::milliseconds watchdog{10000};
+    std::chrono::milliseconds watchdog{5000};
 };
 
 // Process-wide; initially from the environment: SKB_EMU_SCHEDULE=concurrent|forward|reverse,

@@ -30,6 +30,12 @@ bool is_memory_type(const void* p, bool device) {
     return device ? on_device : !on_device;
 }
 
+void* allocate(cudaError_t (*allocator)(void**, std::size_t), std::size_t bytes, const char* what) {
+    void* p = nullptr;
+    check(allocator(&p, bytes ? bytes : 1), std::string(what) + " of " + std::to_string(bytes) + " bytes");
+    return p;
+}
+
 }  // namespace
 
 bool device_available() {
@@ -53,19 +59,11 @@ std::string device_description() {
            std::to_string(properties.totalGlobalMem >> 20) + " MiB)";
 }
 
-void* device_allocate(std::size_t bytes) {
-    void* p = nullptr;
-    check(cudaMalloc(&p, bytes ? bytes : 1), "cudaMalloc of " + std::to_string(bytes) + " bytes");
-    return p;
-}
+void* device_allocate(std::size_t bytes) { return allocate(cudaMalloc, bytes, "cudaMalloc"); }
 void device_free(void* p) noexcept {
     if (p) (void)cudaFree(p);
 }
-void* pinned_allocate(std::size_t bytes) {
-    void* p = nullptr;
-    check(cudaMallocHost(&p, bytes ? bytes : 1), "cudaMallocHost of " + std::to_string(bytes) + " bytes");
-    return p;
-}
+void* pinned_allocate(std::size_t bytes) { return allocate(cudaMallocHost, bytes, "cudaMallocHost"); }
 void pinned_free(void* p) noexcept {
     if (p) (void)cudaFreeHost(p);
 }
