@@ -153,13 +153,13 @@ __global__ void stuck_kernel(int* flag) {
 
 TEST(GpuEmulator, DivergentBarrierThrowsNamingBothSites) {
     for (Schedule s : {Schedule::Concurrent, Schedule::Forward}) {
-        const ScopedEmulatorOptions options({.schedule = s});
+        const ScopedEmulatorOptions options({.schedule = s, .watchdog = std::chrono::seconds(60)});
         DeviceBuffer<int> out(64);
         const auto start = Clock::now();
         const std::string message = error_of([&] { launch(two_barriers_kernel, one_block(64, "two_barriers"), out.data()); });
         EXPECT_NE(message.find("kernel 'two_barriers': divergent __syncthreads"), std::string::npos) << message;
         EXPECT_NE(message.find("tests/gpu/emulator_test.cpp:"), std::string::npos) << message;
-        EXPECT_LT(Clock::now() - start, std::chrono::seconds(5)) << "detected at once, not by the watchdog";
+        EXPECT_LT(Clock::now() - start, std::chrono::seconds(30)) << "detected at once, not by the watchdog";
     }
 }
 
@@ -187,14 +187,15 @@ TEST(GpuEmulator, ShuffleAgainstBarrierIsADeadlockWhenThreadsTakeTurns) {
 }
 
 TEST(GpuEmulator, WatchdogReportsAHangInsteadOfDeadlocking) {
-    const ScopedEmulatorOptions options({.schedule = Schedule::Concurrent, .watchdog = std::chrono::milliseconds(200)});
+    const ScopedEmulatorOptions options({.schedule = Schedule::Concurrent, .watchdog = std::chrono::milliseconds(500)});
     DeviceBuffer<int> flag = filled(1, 0);
     const auto start = Clock::now();
     const std::string message = error_of([&] { launch(stuck_kernel, one_block(64, "stuck"), flag.data()); });
     EXPECT_NE(message.find("kernel 'stuck': hang at __syncthreads tests/gpu/emulator_test.cpp:"), std::string::npos)
         << message;
-    EXPECT_NE(message.find("63 of 64 threads arrived within the 200 ms watchdog"), std::string::npos) << message;
-    EXPECT_LT(Clock::now() - start, std::chrono::seconds(5));
+    // "63 of 64" unless the machine is so loaded that some thread took longer than the watchdog to get there.
+    EXPECT_NE(message.find(" of 64 threads arrived within the 500 ms watchdog"), std::string::npos) << message;
+    EXPECT_LT(Clock::now() - start, std::chrono::seconds(30));
     // Shuffle against barrier without turns: the watchdog catches it too.
     DeviceBuffer<int> out(64);
     EXPECT_NE(error_of([&] { launch(shuffle_vs_barrier_kernel, one_block(64), out.data()); }).find("hang at"),
