@@ -13,7 +13,9 @@
 // until it blocks or returns; the token then goes to the first runnable thread in schedule order, so a
 // deadlock (no runnable thread left) is also reported at once.
 #include <algorithm>
+#include <atomic>
 #include <condition_variable>
+#include <cstdio>
 #include <cstdlib>
 #include <map>
 #include <memory>
@@ -84,10 +86,12 @@ std::string site_text(Site site) {
 
 bool same_site(Site a, Site b) { return a.line == b.line && std::string_view(a.file) == b.file; }
 
+// A thread or block index: "(x,y,z)".
 std::string dim_text(Dim3 d) {
-    std::string text = std::to_string(d.x);  // appended piecewise: g++ 12 warns (-Wrestrict) on "(" + string
-    text.insert(0, 1, '(');
-    return text + "," + std::to_string(d.y) + "," + std::to_string(d.z) + ")";
+    std::string text("(");
+    for (unsigned v : {d.x, d.y, d.z}) text += std::to_string(v) + ",";
+    text.back() = ')';
+    return text;
 }
 
 }  // namespace

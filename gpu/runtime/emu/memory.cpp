@@ -4,6 +4,7 @@
 // Streams are no-ops (everything is synchronous); events read a steady clock.
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <cstring>
 #include <map>
 #include <mutex>
