@@ -1,0 +1,623 @@
+// The emulator's execution engine: a persistent pool of worker threads runs the grid block by block; worker t
+// is thread t of every block. Synchronisation is mutexes and condition variables only (so ThreadSanitizer sees
+// every ordering the kernel relies on, and nothing more):
+// - each worker waits on its own mutex for work, so the threads of a block are not ordered by their start;
+// - __syncthreads is a barrier on the block's mutex; warp calls meet on their warp's own mutex;
+// - a barrier records its site: threads arriving at different sites, a thread arriving after another returned,
+//   or a thread returning while others wait all fail the launch at once, naming the sites; any wait longer
+//   than the watchdog fails it as a hang;
+// - a failed block wakes every waiter, whose kernel threads unwind (an exception) at their next barrier, warp
+//   call or atomic; run_grid then throws skb::Error. Should a thread never get there (a loop with none of them),
+//   the pool is abandoned after a grace period and a fresh one serves later launches.
+// With a Forward or Reverse schedule one token passes between the threads of a block: only its holder runs,
+// until it blocks or returns; the token then goes to the first runnable thread in schedule order, so a
+// deadlock (no runnable thread left) is also reported at once.
+#include <algorithm>
+#include <atomic>
+#include <condition_variable>
+#include <cstdio>
+#include <cstdlib>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+#include "runtime/emu/vocabulary.hpp"
+#include "runtime/launch.hpp"
+#include "skb/error.hpp"
+#include "skb/transfer_stats.hpp"
+
+namespace skb::gpu::emu {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+EmulatorOptions options_from_environment() {
+    EmulatorOptions options;
+    if (const char* s = std::getenv("SKB_EMU_SCHEDULE")) {
+        const std::string_view v(s);
+        if (v == "forward") options.schedule = Schedule::Forward;
+        else if (v == "reverse") options.schedule = Schedule::Reverse;
+        else if (v == "concurrent" || v.empty()) options.schedule = Schedule::Concurrent;
+        else throw Error("SKB_EMU_SCHEDULE=" + std::string(v) + " (expected concurrent, forward or reverse)");
+    }
+    if (const char* s = std::getenv("SKB_EMU_WATCHDOG_MS")) options.watchdog = std::chrono::milliseconds(std::atol(s));
+    return options;
+}
+
+std::mutex g_options_mutex;
+
+EmulatorOptions& current_options() {
+    static EmulatorOptions options = options_from_environment();
+    return options;
+}
+
+}  // namespace
+
+EmulatorOptions emulator_options() {
+    const std::lock_guard lock(g_options_mutex);
+    return current_options();
+}
+
+void set_emulator_options(const EmulatorOptions& options) {
+    const std::lock_guard lock(g_options_mutex);
+    current_options() = options;
+}
+
+namespace detail {
+namespace {
+
+// Unwinds one kernel thread of a failed block.
+struct Abort {};
+
+std::string site_text(Site site) {
+    std::string_view file(site.file);
+    for (std::string_view root : {"/tests/", "/gpu/"}) {
+        if (const auto at = file.rfind(root); at != std::string_view::npos) {
+            file.remove_prefix(at + 1);
+            break;
+        }
+    }
+    return std::string(file) + ":" + std::to_string(site.line);
+}
+
+bool same_site(Site a, Site b) { return a.line == b.line && std::string_view(a.file) == b.file; }
+
+// A thread or block index: "(x,y,z)".
+std::string dim_text(Dim3 d) {
+    std::string text("(");
+    for (unsigned v : {d.x, d.y, d.z}) text += std::to_string(v) + ",";
+    text.back() = ')';
+    return text;
+}
+
+}  // namespace
+
+// The synchronisation state of the one block running at a time (reused from block to block).
+class Block {
+public:
+    void configure(const LaunchConfig& config, const EmulatorOptions& options) {
+        threads_ = static_cast<unsigned>(config.block.count());
+        block_dim_ = config.block;
+        serial_ = options.schedule != Schedule::Concurrent;
+        reverse_ = options.schedule == Schedule::Reverse;
+        watchdog_ = options.watchdog;
+        for (unsigned w = 0; w * kWarpSize < threads_; ++w)
+            warps_[w].lanes = std::min<unsigned>(kWarpSize, threads_ - w * kWarpSize);
+        ready_.assign(threads_, 1);
+        returned_.assign(threads_, 0);
+        waiting_at_.assign(threads_, Waiting{});
+    }
+
+    // Called by the launcher between blocks (no kernel thread is running).
+    void begin() {
+        {
+            const std::lock_guard lock(error_mutex_);
+            failed_.store(false, std::memory_order_relaxed);
+            error_.clear();
+        }
+        arrived_ = returned_count_ = 0;
+        for (unsigned w = 0; w * kWarpSize < threads_; ++w) warps_[w].arrived = warps_[w].returned = 0;
+        done_ = 0;
+        std::fill(ready_.begin(), ready_.end(), 1);
+        std::fill(returned_.begin(), returned_.end(), 0);
+        holder_ = serial_ ? first_ready() : -1;
+        // Poison: a read of shared memory nobody wrote in this block gives a signalling NaN.
+        auto* words = reinterpret_cast<std::uint32_t*>(shared_);
+        std::fill(words, words + kSharedMemoryLimit / 4, kPoison32);
+    }
+
+    std::byte* shared() { return shared_; }
+    Dim3 block_dim() const { return block_dim_; }
+    bool failed() const { return failed_.load(std::memory_order_relaxed); }
+    std::string error() {
+        const std::lock_guard lock(error_mutex_);
+        return error_;
+    }
+
+    void check_abort() const {
+        if (failed()) throw Abort{};
+    }
+
+    // Records the block's first failure, wakes every waiter and unwinds the calling kernel thread. Never
+    // called with one of the block's mutexes held.
+    [[noreturn]] void fail(const std::string& message) {
+        {
+            const std::lock_guard lock(error_mutex_);
+            if (!failed()) error_ = message;
+            failed_.store(true, std::memory_order_relaxed);
+        }
+        wake_everyone();
+        throw Abort{};
+    }
+
+    void thread_start(unsigned tid) {
+        if (serial_) {
+            std::unique_lock lock(turn_mutex_);
+            wait_for_turn(lock, tid);
+        }
+    }
+
+    void syncthreads(Site site, unsigned tid) {
+        check_abort();
+        std::unique_lock lock(mutex_);
+        if (returned_count_ > 0) {
+            lock.unlock();
+            fail("divergent __syncthreads at " + site_text(site) + ": thread " + thread_text(tid) +
+                 " arrived after other threads of its block returned");
+        }
+        if (arrived_ == 0) {
+            site_ = site;
+        } else if (!same_site(site_, site)) {
+            const Site other = site_;
+            lock.unlock();
+            fail("divergent __syncthreads: threads of one block wait at " + site_text(other) + " and at " +
+                 site_text(site));
+        }
+        const std::uint64_t generation = generation_;
+        const bool completes = ++arrived_ == threads_;
+        if (completes) {
+            arrived_ = 0;
+            ++generation_;
+            if (serial_) make_ready(0, threads_);
+            cv_.notify_all();
+        }
+        lock.unlock();
+        if (serial_) give_up_turn(tid, !completes, site, "__syncthreads");
+        if (!completes) {
+            lock.lock();
+            wait(lock, cv_, [&] { return generation_ != generation; }, [&] {
+                return "hang at __syncthreads " + site_text(site) + ": " + std::to_string(arrived_) + " of " +
+                       std::to_string(threads_) + " threads arrived within the " +
+                       std::to_string(watchdog_.count()) + " ms watchdog";
+            });
+            lock.unlock();
+        }
+        if (serial_) resume(tid);
+    }
+
+    void warp_exchange(Site site, const char* what, unsigned tid, unsigned mask, std::uint64_t mine,
+                       std::uint64_t* all) {
+        check_abort();
+        const unsigned w = tid / kWarpSize, lane = tid % kWarpSize;
+        Warp& warp = warps_[w];
+        if (mask != kFullMask)
+            fail(std::string(what) + " at " + site_text(site) + " with mask " + hex(mask) +
+                 ": the emulator (and skbench's kernels) use full-mask warp calls only");
+        if (warp.lanes != kWarpSize)
+            fail(std::string(what) + " at " + site_text(site) + " in a partial warp: warp " + std::to_string(w) +
+                 " has " + std::to_string(warp.lanes) + " threads (block of " + std::to_string(threads_) + ")");
+        std::unique_lock lock(warp.mutex);
+        if (warp.returned > 0) {
+            lock.unlock();
+            fail(std::string("divergent ") + what + " at " + site_text(site) + ": lane " + std::to_string(lane) +
+                 " of warp " + std::to_string(w) + " arrived after other lanes returned");
+        }
+        if (warp.arrived == 0) {
+            warp.site = site;
+            warp.what = what;
+        } else if (!same_site(warp.site, site)) {
+            const Site other = warp.site;
+            const char* other_what = warp.what;
+            lock.unlock();
+            fail(std::string("divergent warp: lanes of warp ") + std::to_string(w) + " wait at " + other_what + " " +
+                 site_text(other) + " and at " + what + " " + site_text(site));
+        }
+        const std::uint64_t generation = warp.generation;
+        auto& slots = warp.slots[generation & 1];  // double-buffered: the next call writes the other half
+        slots[lane] = mine;
+        const bool completes = ++warp.arrived == warp.lanes;
+        if (completes) {
+            warp.arrived = 0;
+            ++warp.generation;
+            if (serial_) make_ready(w * kWarpSize, warp.lanes);
+            warp.cv.notify_all();
+        }
+        lock.unlock();
+        if (serial_) give_up_turn(tid, !completes, site, what);
+        lock.lock();
+        if (!completes) {
+            wait(lock, warp.cv, [&] { return warp.generation != generation; }, [&] {
+                return std::string("hang at ") + what + " " + site_text(site) + ": " + std::to_string(warp.arrived) +
+                       " of 32 lanes of warp " + std::to_string(w) + " arrived within the " +
+                       std::to_string(watchdog_.count()) + " ms watchdog";
+            });
+        }
+        std::copy(slots, slots + kWarpSize, all);
+        lock.unlock();
+        if (serial_) resume(tid);
+    }
+
+    // A kernel thread returned normally.
+    void thread_return(unsigned tid) {
+        std::string problem;
+        {
+            const std::lock_guard lock(mutex_);
+            ++returned_count_;
+            if (arrived_ > 0)
+                problem = "divergent __syncthreads at " + site_text(site_) + ": thread " + thread_text(tid) +
+                          " returned while " + std::to_string(arrived_) + " threads of its block wait there";
+        }
+        if (!problem.empty()) fail(problem);
+        Warp& warp = warps_[tid / kWarpSize];
+        {
+            const std::lock_guard lock(warp.mutex);
+            ++warp.returned;
+            if (warp.arrived > 0)
+                problem = std::string("divergent ") + warp.what + " at " + site_text(warp.site) + ": lane " +
+                          std::to_string(tid % kWarpSize) + " of warp " + std::to_string(tid / kWarpSize) +
+                          " returned while " + std::to_string(warp.arrived) + " lanes wait there";
+        }
+        if (!problem.empty()) fail(problem);
+        if (serial_) {
+            std::unique_lock lock(turn_mutex_);
+            returned_[tid] = 1;
+            ready_[tid] = 0;
+            pass_turn(lock);
+        }
+    }
+
+    // A kernel thread is done, normally or not (the launcher waits for all of them).
+    void thread_done() {
+        const std::lock_guard lock(done_mutex_);
+        if (++done_ == threads_) done_cv_.notify_all();
+    }
+
+    // Waits for every thread; false when the block failed and some thread did not unwind within `grace`.
+    bool wait_done(std::chrono::milliseconds grace) {
+        std::unique_lock lock(done_mutex_);
+        // No limit while the block is healthy: a long kernel is not a hang (waits at barriers have the watchdog).
+        done_cv_.wait(lock, [&] { return done_ == threads_ || failed(); });
+        return done_cv_.wait_for(lock, grace, [&] { return done_ == threads_; });
+    }
+
+private:
+    struct Warp {
+        std::mutex mutex;
+        std::condition_variable cv;
+        unsigned lanes = 0, arrived = 0, returned = 0;
+        std::uint64_t generation = 0;
+        Site site;
+        const char* what = "";
+        std::uint64_t slots[2][kWarpSize] = {};
+    };
+    struct Waiting {
+        Site site;
+        const char* what = nullptr;
+    };
+
+    static std::string hex(unsigned v) {
+        char text[16];
+        std::snprintf(text, sizeof text, "0x%08x", v);
+        return text;
+    }
+
+    std::string thread_text(unsigned tid) const {
+        return dim_text(Dim3{tid % block_dim_.x, tid / block_dim_.x % block_dim_.y, tid / (block_dim_.x * block_dim_.y)});
+    }
+
+    // Waits on cv (lock held) until done(); throws Abort when the block fails meanwhile, and fails the block
+    // with hang_message() when the watchdog runs out first.
+    template <class Done, class HangMessage>
+    void wait(std::unique_lock<std::mutex>& lock, std::condition_variable& cv, Done done, HangMessage hang_message) {
+        const auto deadline = Clock::now() + watchdog_;
+        while (!done()) {
+            if (failed()) {
+                lock.unlock();
+                throw Abort{};
+            }
+            if (cv.wait_until(lock, deadline) == std::cv_status::timeout && !done() && !failed()) {
+                const std::string message = hang_message();
+                lock.unlock();
+                fail(message);
+            }
+        }
+    }
+
+    void wake_everyone() {
+        { const std::lock_guard lock(mutex_); }
+        cv_.notify_all();
+        for (Warp& warp : warps_) {
+            { const std::lock_guard lock(warp.mutex); }
+            warp.cv.notify_all();
+        }
+        {
+            const std::lock_guard lock(turn_mutex_);
+            for (unsigned t = 0; t < threads_; ++t) turn_cv_[t].notify_all();
+        }
+        { const std::lock_guard lock(done_mutex_); }
+        done_cv_.notify_all();
+    }
+
+    // --- the serial schedules' token ---
+
+    int first_ready() const {
+        for (unsigned i = 0; i < threads_; ++i) {
+            const unsigned t = reverse_ ? threads_ - 1 - i : i;
+            if (ready_[t]) return static_cast<int>(t);
+        }
+        return -1;
+    }
+
+    void make_ready(unsigned first, unsigned count) {
+        const std::lock_guard lock(turn_mutex_);
+        for (unsigned t = first; t < first + count; ++t) ready_[t] = !returned_[t];
+    }
+
+    // Hands the token on (turn_mutex_ held); when nobody can run and not everyone returned, that is a deadlock.
+    void pass_turn(std::unique_lock<std::mutex>& lock) {
+        holder_ = first_ready();
+        if (holder_ >= 0) {
+            turn_cv_[holder_].notify_one();
+            return;
+        }
+        std::map<std::string, int> waiting;
+        for (unsigned t = 0; t < threads_; ++t)
+            if (!returned_[t] && waiting_at_[t].what)
+                ++waiting[std::string(waiting_at_[t].what) + " " + site_text(waiting_at_[t].site)];
+        if (waiting.empty()) return;  // every thread returned
+        std::string sites;
+        for (const auto& [where, count] : waiting) sites += (sites.empty() ? "" : ", ") + std::to_string(count) + " at " + where;
+        lock.unlock();
+        fail("deadlock: every thread of the block waits (" + sites + ")");
+    }
+
+    void give_up_turn(unsigned tid, bool blocked, Site site, const char* what) {
+        std::unique_lock lock(turn_mutex_);
+        if (blocked) {
+            ready_[tid] = 0;
+            waiting_at_[tid] = Waiting{site, what};
+        }
+        pass_turn(lock);
+    }
+
+    void resume(unsigned tid) {
+        std::unique_lock lock(turn_mutex_);
+        waiting_at_[tid] = Waiting{};
+        wait_for_turn(lock, tid);
+    }
+
+    void wait_for_turn(std::unique_lock<std::mutex>& lock, unsigned tid) {
+        wait(lock, turn_cv_[tid], [&] { return holder_ == static_cast<int>(tid); }, [&] {
+            return "hang: thread " + thread_text(tid) + " waited for its turn (" +
+                   std::string(reverse_ ? "reverse" : "forward") + " schedule) longer than the " +
+                   std::to_string(watchdog_.count()) + " ms watchdog";
+        });
+    }
+
+    unsigned threads_ = 0;
+    Dim3 block_dim_;
+    bool serial_ = false, reverse_ = false;
+    std::chrono::milliseconds watchdog_{0};
+
+    std::atomic<bool> failed_{false};
+    std::mutex error_mutex_;
+    std::string error_;
+
+    // __syncthreads
+    std::mutex mutex_;
+    std::condition_variable cv_;
+    unsigned arrived_ = 0, returned_count_ = 0;
+    std::uint64_t generation_ = 0;
+    Site site_;
+
+    Warp warps_[kMaxThreadsPerBlock / kWarpSize];
+
+    // serial schedules
+    std::mutex turn_mutex_;
+    std::unique_ptr<std::condition_variable[]> turn_cv_ = std::make_unique<std::condition_variable[]>(kMaxThreadsPerBlock);
+    std::vector<char> ready_, returned_;
+    std::vector<Waiting> waiting_at_;
+    int holder_ = -1;
+
+    // completion
+    std::mutex done_mutex_;
+    std::condition_variable done_cv_;
+    unsigned done_ = 0;
+
+    alignas(256) std::byte shared_[kSharedMemoryLimit];
+};
+
+namespace {
+
+Block& current_block(const char* what) {
+    if (!t_ctx.block) throw Error(std::string(what) + " called outside a kernel");
+    return *t_ctx.block;
+}
+
+struct Job {
+    Block* block = nullptr;
+    Dim3 block_idx, grid_dim;
+    std::size_t dynamic_shared_bytes = 0;
+    void (*invoke)(const void*) = nullptr;
+    const void* bound = nullptr;
+};
+
+// Thread `tid` of every block. Each worker waits on its own mutex, so starting a block orders each of its
+// threads after the launcher only, never after one another.
+class Worker {
+public:
+    explicit Worker(unsigned tid) : tid_(tid), thread_([this] { main(); }) {}
+    ~Worker() {
+        {
+            const std::lock_guard lock(mutex_);
+            stop_ = true;
+        }
+        cv_.notify_one();
+        if (thread_.joinable()) thread_.join();
+    }
+    void post(const Job& job) {
+        {
+            const std::lock_guard lock(mutex_);
+            job_ = job;
+            ++posted_;
+        }
+        cv_.notify_one();
+    }
+private:
+    void main() {
+        std::uint64_t seen = 0;
+        for (;;) {
+            Job job;
+            {
+                std::unique_lock lock(mutex_);
+                cv_.wait(lock, [&] { return posted_ != seen || stop_; });
+                if (stop_) return;
+                seen = posted_;
+                job = job_;
+            }
+            run(job);
+        }
+    }
+
+    void run(const Job& job) {
+        Block& block = *job.block;
+        const Dim3 dim = block.block_dim();
+        ThreadContext& c = t_ctx;
+        c.thread_idx = Dim3{tid_ % dim.x, tid_ / dim.x % dim.y, tid_ / (dim.x * dim.y)};
+        c.block_idx = job.block_idx;
+        c.block_dim = dim;
+        c.grid_dim = job.grid_dim;
+        c.block = &block;
+        c.linear = tid_;
+        c.shared = block.shared();
+        c.dynamic_shared_bytes = job.dynamic_shared_bytes;
+        c.shared_cursor = (job.dynamic_shared_bytes + 15) / 16 * 16;
+        try {
+            block.thread_start(tid_);
+            job.invoke(job.bound);
+            block.thread_return(tid_);
+        } catch (const Abort&) {
+        } catch (const std::exception& e) {
+            try {
+                block.fail(std::string("a kernel thread threw: ") + e.what());
+            } catch (const Abort&) {
+            }
+        }
+        c.block = nullptr;
+        block.thread_done();
+    }
+
+    unsigned tid_;
+    std::mutex mutex_;
+    std::condition_variable cv_;
+    Job job_;
+    std::uint64_t posted_ = 0;
+    bool stop_ = false;
+    std::thread thread_;
+};
+
+class Engine {
+public:
+    // Runs the grid; returns false when the pool had to be abandoned (the caller then drops this engine).
+    bool run(const LaunchConfig& config, void (*invoke)(const void*), const void* bound, std::string& error) {
+        const unsigned threads = static_cast<unsigned>(config.block.count());
+        while (workers_.size() < threads) workers_.push_back(std::make_unique<Worker>(static_cast<unsigned>(workers_.size())));
+        block_->configure(config, emulator_options());
+        Job job{block_.get(), Dim3{}, config.grid, config.dynamic_shared_bytes, invoke, bound};
+        for (unsigned z = 0; z < config.grid.z; ++z)
+            for (unsigned y = 0; y < config.grid.y; ++y)
+                for (unsigned x = 0; x < config.grid.x; ++x) {
+                    job.block_idx = Dim3{x, y, z};
+                    block_->begin();
+                    for (unsigned t = 0; t < threads; ++t) workers_[t]->post(job);
+                    const bool finished = block_->wait_done(std::chrono::milliseconds(1000));
+                    if (block_->failed() || !finished) {
+                        error = block_->error() + " (block " + dim_text(job.block_idx) + ")";
+                        if (!finished) {
+                            error += "; a kernel thread never returned, the emulator's thread pool was replaced";
+                            return false;
+                        }
+                        return true;
+                    }
+                }
+        return true;
+    }
+
+private:
+    std::unique_ptr<Block> block_ = std::make_unique<Block>();
+    std::vector<std::unique_ptr<Worker>> workers_;
+};
+
+std::mutex g_engine_mutex;  // one grid at a time
+
+std::unique_ptr<Engine>& engine_slot() {
+    static std::unique_ptr<Engine> engine;
+    return engine;
+}
+
+}  // namespace
+
+void run_grid(const LaunchConfig& config, void (*invoke)(const void*), const void* bound) {
+    if (t_ctx.block) throw Error(std::string("launch of kernel '") + config.name + "' from inside a kernel");
+    const std::lock_guard lock(g_engine_mutex);
+    auto& engine = engine_slot();
+    if (!engine) engine = std::make_unique<Engine>();
+    std::string error;
+    const auto start = Clock::now();
+    if (!engine->run(config, invoke, bound, error)) {
+        // Stuck kernel threads still use the old engine: leave it to them.
+        (void)engine.release();
+    }
+    record_kernel(std::chrono::duration<double, std::milli>(Clock::now() - start).count());
+    if (!error.empty()) throw Error(std::string("kernel '") + config.name + "': " + error);
+}
+
+void syncthreads(Site site) { current_block("__syncthreads").syncthreads(site, t_ctx.linear); }
+
+void warp_exchange(Site site, const char* what, unsigned mask, std::uint64_t mine, std::uint64_t* all) {
+    current_block(what).warp_exchange(site, what, t_ctx.linear, mask, mine, all);
+}
+
+void check_abort() {
+    if (t_ctx.block) t_ctx.block->check_abort();
+}
+
+void check_width(Site site, const char* what, int width) {
+    if (width < 1 || width > kWarpSize || (width & (width - 1)) != 0)
+        current_block(what).fail(std::string(what) + " at " + site_text(site) + " with width " +
+                                 std::to_string(width) + ": a power of two up to 32");
+}
+
+void* static_shared(Site site, std::size_t bytes, std::size_t align) {
+    Block& block = current_block("SKB_SHARED");
+    ThreadContext& c = t_ctx;
+    align = std::max<std::size_t>(align, 16);
+    const std::size_t offset = (c.shared_cursor + align - 1) / align * align;
+    if (offset + bytes > kSharedMemoryLimit)
+        block.fail("SKB_SHARED at " + site_text(site) + ": " + std::to_string(bytes) + " bytes more than the 48 KiB of shared memory (" +
+                   std::to_string(offset) + " bytes in use, " + std::to_string(c.dynamic_shared_bytes) + " of them dynamic)");
+    c.shared_cursor = offset + bytes;
+    return c.shared + offset;
+}
+
+void* dynamic_shared() {
+    current_block("SKB_DYNAMIC_SHARED");
+    return t_ctx.shared;
+}
+
+}  // namespace detail
+}  // namespace skb::gpu::emu

@@ -1,0 +1,149 @@
+// Device memory, pinned host memory, streams, events and the two counted copies (skb/transfer_stats.hpp).
+// On a GPU these wrap cudaMalloc, cudaMallocHost, cudaStream_t, cudaEvent_t and cudaMemcpyAsync. In the
+// emulator device memory is a tracked allocation of its own, poisoned (kPoison32) when allocated, that kernels
+// may use and host code may not: a kernel handed a host pointer, or a copy in the wrong direction, throws.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <type_traits>
+#include <utility>
+
+#include "runtime/abi.hpp"
+#include "skb/array.hpp"
+#include "skb/error.hpp"
+
+namespace skb::gpu::inline SKB_GPU_ABI {
+
+// True when this build's backend can run: always in the emulator; with nvcc, when the CUDA runtime finds a
+// device (false, without crashing, when there is no GPU or no driver).
+bool device_available();
+// One line for reports: the GPU's name and compute capability, or the emulator.
+std::string device_description();
+
+// Raw allocations (throw skb::Error on failure; freeing nullptr does nothing).
+void* device_allocate(std::size_t bytes);
+void device_free(void* p) noexcept;
+void* pinned_allocate(std::size_t bytes);
+void pinned_free(void* p) noexcept;
+// Whether [p, p + bytes) lies in one live device allocation.
+bool is_device_memory(const void* p, std::size_t bytes = 1);
+
+// An ordered queue of device work (the emulator runs everything synchronously). Stream-less calls use the
+// default stream.
+class Stream {
+public:
+    Stream();
+    ~Stream();
+    Stream(Stream&& other) noexcept : handle_(std::exchange(other.handle_, nullptr)) {}
+    Stream& operator=(Stream&& other) noexcept {
+        std::swap(handle_, other.handle_);
+        return *this;
+    }
+    void synchronize() const;
+    void* native() const { return handle_; }  // cudaStream_t
+
+private:
+    void* handle_ = nullptr;
+};
+
+// A point in a stream's work, for timing.
+class Event {
+public:
+    Event();
+    ~Event();
+    Event(Event&& other) noexcept
+        : handle_(std::exchange(other.handle_, nullptr)), time_ns_(other.time_ns_) {}
+    Event& operator=(Event&& other) noexcept {
+        std::swap(handle_, other.handle_);
+        time_ns_ = other.time_ns_;
+        return *this;
+    }
+    void record(const Stream* stream = nullptr);
+    void synchronize() const;
+    // Milliseconds between two recorded events.
+    static double elapsed_ms(const Event& start, const Event& stop);
+
+private:
+    void* handle_ = nullptr;     // cudaEvent_t
+    std::int64_t time_ns_ = 0;   // the emulator's steady clock at record()
+};
+
+enum class CopyKind { HostToDevice, DeviceToHost };
+// Copies, waits for the copy, counts it (bytes, one call, event-timed milliseconds) and marks it with an NVTX
+// range. Throws when the direction does not match the pointers (host memory where device memory belongs).
+void copy_bytes(void* dst, const void* src, std::size_t bytes, CopyKind kind, const Stream* stream = nullptr);
+
+// An owned, uninitialised array of T in one memory space (DeviceSpace or PinnedSpace below).
+template <class T, class Space> class Buffer {
+    static_assert(std::is_trivially_copyable_v<T>, "GPU buffers hold plain data");
+
+public:
+    Buffer() = default;
+    explicit Buffer(std::size_t count) : data_(static_cast<T*>(Space::allocate(count * sizeof(T)))), size_(count) {}
+    ~Buffer() { Space::free(data_); }
+    Buffer(Buffer&& other) noexcept : data_(std::exchange(other.data_, nullptr)), size_(std::exchange(other.size_, 0)) {}
+    Buffer& operator=(Buffer&& other) noexcept {
+        std::swap(data_, other.data_);
+        std::swap(size_, other.size_);
+        return *this;
+    }
+
+    T* data() const { return data_; }
+    std::size_t size() const { return size_; }
+    std::size_t bytes() const { return size_ * sizeof(T); }
+    std::span<T> span() const { return {data_, size_}; }
+
+private:
+    T* data_ = nullptr;
+    std::size_t size_ = 0;
+};
+
+struct DeviceSpace {
+    static void* allocate(std::size_t bytes) { return device_allocate(bytes); }
+    static void free(void* p) noexcept { device_free(p); }
+};
+struct PinnedSpace {
+    static void* allocate(std::size_t bytes) { return pinned_allocate(bytes); }
+    static void free(void* p) noexcept { pinned_free(p); }
+};
+
+// Device memory: poison in the emulator until copied to or written by a kernel (data() and span() are device
+// addresses, for kernel arguments).
+template <class T> using DeviceBuffer = Buffer<T, DeviceSpace>;
+// Page-locked host memory (cudaMallocHost): the fast path for copies.
+template <class T> using PinnedHostBuffer = Buffer<T, PinnedSpace>;
+
+template <class T> void copy_to_device(DeviceBuffer<T>& dst, std::span<const T> src, const Stream* stream = nullptr) {
+    if (src.size() > dst.size())
+        throw Error("copy_to_device: " + std::to_string(src.size()) + " elements into a device buffer of " +
+                    std::to_string(dst.size()));
+    copy_bytes(dst.data(), src.data(), src.size_bytes(), CopyKind::HostToDevice, stream);
+}
+
+template <class T> void copy_to_host(std::span<T> dst, const DeviceBuffer<T>& src, const Stream* stream = nullptr) {
+    if (dst.size() > src.size())
+        throw Error("copy_to_host: " + std::to_string(dst.size()) + " elements from a device buffer of " +
+                    std::to_string(src.size()));
+    copy_bytes(dst.data(), src.data(), dst.size_bytes(), CopyKind::DeviceToHost, stream);
+}
+
+// A new device buffer holding a copy of `src` (one counted H2D).
+template <class T> DeviceBuffer<T> to_device(std::span<const T> src, const Stream* stream = nullptr) {
+    DeviceBuffer<T> buffer(src.size());
+    copy_to_device(buffer, src, stream);
+    return buffer;
+}
+
+// The elements of an array of C++ type T (its dtype), on the device.
+template <class T> DeviceBuffer<T> to_device(const Array& host, const Stream* stream = nullptr) {
+    return to_device(host.values<T>(), stream);
+}
+
+// Fills an array of C++ type T (its dtype) from the device (one counted D2H).
+template <class T> void copy_to_host(Array& dst, const DeviceBuffer<T>& src, const Stream* stream = nullptr) {
+    copy_to_host(dst.values<T>(), src, stream);
+}
+
+}  // namespace skb::gpu::inline SKB_GPU_ABI
