@@ -15,6 +15,7 @@
 #include "skb/build_info.hpp"
 #include "skb/golden.hpp"
 #include "skb/synthetic.hpp"
+#include "skb/transfer_stats.hpp"
 
 namespace skb::bench {
 namespace {
@@ -55,10 +56,11 @@ std::vector<std::int64_t> sweep_extents(int ndim, bool quick) {
 int hardware_threads() { return std::max(1u, std::thread::hardware_concurrency()); }
 
 // Backends that implement every step of a workload.
-std::vector<std::string> backends_for(const Workload& w) {
+std::vector<std::string> backends_for(const Workload& w, bool with_emulator) {
     std::vector<std::string> result;
     for (const auto& b : known_backends()) {
-        if (b.name == "cuda-emu") continue;  // the emulator's timings mean nothing; conformance tests check it
+        // The emulator's timings mean nothing; conformance checks it, and the gate reads its transfer counters.
+        if (b.name == "cuda-emu" && !with_emulator) continue;
         bool all = true;
         for (const auto& s : w.steps) all = all && Registry::instance().find_impl(s.op, b.name);
         if (all) result.push_back(b.name);
@@ -66,8 +68,9 @@ std::vector<std::string> backends_for(const Workload& w) {
     return result;
 }
 
-void add_group(std::vector<Case>& out, const Workload& w, const Shape& shape, DType dtype, int max_threads) {
-    for (const auto& backend : backends_for(w)) {
+void add_group(std::vector<Case>& out, const Workload& w, const Shape& shape, DType dtype, int max_threads,
+               bool with_emulator) {
+    for (const auto& backend : backends_for(w, with_emulator)) {
         const int top = backend_info(backend).cpu_parallel ? max_threads : 1;
         for (int t = 1; t <= top; ++t) out.push_back(Case{w, backend, shape, dtype, t});
     }
@@ -133,7 +136,10 @@ private:
 struct Audited {
     std::string error;  // empty: verified
     double peak_bytes = 0, f64_bytes = 0, allocations = 0, rss_delta_bytes = -1;
+    gpu::TransferStats transfers;  // one call's host<->device traffic (GPU backends)
 };
+
+bool is_gpu_backend(const std::string& backend) { return backend == "cuda" || backend == "cuda-emu"; }
 
 double reference_bandwidth = 0;
 
@@ -143,9 +149,11 @@ Audited audit_and_verify(const Case& c, const std::vector<PreparedOp>& steps, co
     Audited a;
     const std::int64_t live_before = audit::snapshot().current_bytes;
     audit::reset_peak();
+    gpu::reset_transfer_stats();
     const RssPeak rss;
     Array output = run_steps(steps, input, RunOptions{c.threads});
     const auto snap = audit::snapshot();
+    a.transfers = gpu::transfer_stats();
     a.rss_delta_bytes = rss.delta_bytes();
     // Peak bytes live because of this call, counting the input (allocated before the window opened).
     a.peak_bytes = static_cast<double>(snap.peak_bytes - live_before + static_cast<std::int64_t>(input.nbytes()));
@@ -181,6 +189,7 @@ void run_case(benchmark::State& state, const Case& c) {
         return;
     }
     const RunOptions options{c.threads};
+    gpu::reset_transfer_stats();
     const auto wall_start = std::chrono::steady_clock::now();
     const double cpu_start = process_cpu_seconds();
     for (auto _ : state) {
@@ -190,6 +199,7 @@ void run_case(benchmark::State& state, const Case& c) {
     }
     const double cpu = process_cpu_seconds() - cpu_start;
     const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
+    const gpu::TransferStats timed = gpu::transfer_stats();
 
     double bytes = 0, flops = 0;
     for (const auto& s : steps) {
@@ -210,6 +220,21 @@ void run_case(benchmark::State& state, const Case& c) {
     state.counters["f64_bytes"] = a.f64_bytes;
     state.counters["allocations"] = a.allocations;
     if (a.rss_delta_bytes >= 0) state.counters["rss_peak_delta_bytes"] = a.rss_delta_bytes;
+    if (is_gpu_backend(c.backend)) {
+        // Per call: the traffic (deterministic, from the audited run) and where the time went (the timed loop:
+        // CUDA events on a GPU; the emulator's clock otherwise). Real time itself is end to end.
+        state.counters["h2d_bytes"] = static_cast<double>(a.transfers.h2d_bytes);
+        state.counters["h2d_calls"] = static_cast<double>(a.transfers.h2d_calls);
+        state.counters["d2h_bytes"] = static_cast<double>(a.transfers.d2h_bytes);
+        state.counters["d2h_calls"] = static_cast<double>(a.transfers.d2h_calls);
+        state.counters["kernel_calls"] = static_cast<double>(a.transfers.kernel_calls);
+        const double per_call_ms = iterations > 0 ? 1e3 * wall / iterations : 0;
+        const double kernel_ms = iterations > 0 ? timed.kernel_ms / iterations : 0;
+        const double transfer_ms = iterations > 0 ? (timed.h2d_ms + timed.d2h_ms) / iterations : 0;
+        state.counters["kernel_ms"] = kernel_ms;
+        state.counters["transfer_ms"] = transfer_ms;
+        state.counters["transfer_fraction"] = per_call_ms > 0 ? transfer_ms / per_call_ms : 0;
+    }
 }
 
 std::string first_line_of(const char* command) {
@@ -266,11 +291,12 @@ std::vector<Case> suite(const SuiteOptions& options) {
                 for (DType dtype : spec.bench.dtypes) {
                     Shape shape(ndim, extent);
                     if (spec.channels > 0) shape.push_back(spec.channels);
-                    add_group(cases, w, shape, dtype, max_threads);
+                    add_group(cases, w, shape, dtype, max_threads, options.with_emulator);
                 }
     }
     for (const auto& n : named_workloads())
-        if (n.quick || !options.quick) add_group(cases, n.workload, n.spatial, n.dtype, max_threads);
+        if (n.quick || !options.quick)
+            add_group(cases, n.workload, n.spatial, n.dtype, max_threads, options.with_emulator);
     return cases;
 }
 

@@ -43,6 +43,7 @@ struct Case {
 struct SuiteOptions {
     bool quick = false;  // fewer sizes: 256^2, 1024^2, 64^3 and the seed workloads
     int max_threads = 0; // thread axis 1..max_threads for CPU-parallel backends (0: hardware threads)
+    bool with_emulator = false;  // also cuda-emu: its byte and transfer counters are real, its times are not a GPU's
 };
 
 // Every case, grouped (cases of one group are adjacent, groups in a stable order).

@@ -314,6 +314,9 @@ CLI::App* add_bench_command(CLI::App& app, BenchArgs& args) {
     auto* cmd = app.add_subcommand("bench", "benchmark every op x backend (and the peers) and write results JSON");
     cmd->add_option("--filter", args.filter, "only cases whose name matches this regular expression (searched)");
     cmd->add_flag("--quick", args.quick, "the quick suite: 256^2, 1024^2, 64^3 and the seed workloads");
+    cmd->add_flag("--with-emulator", args.with_emulator,
+                  "also run cuda-emu: its transfer counters (H2D/D2H bytes and calls) are real, its times are the "
+                  "CPU emulator's, not a GPU's");
     cmd->add_flag("--with-peers", args.with_peers, "also time scikit-image, SciPy and OpenCV, interleaved with ours");
     cmd->add_option("--threads", args.threads, "thread axis 1..N for parallel backends (0: all hardware threads)")
         ->check(CLI::NonNegativeNumber);
@@ -332,7 +335,7 @@ CLI::App* add_bench_command(CLI::App& app, BenchArgs& args) {
 }
 
 int run_bench(const BenchArgs& args) {
-    auto cases = bench::suite({args.quick, args.threads});
+    auto cases = bench::suite({args.quick, args.threads, args.with_emulator});
     if (!args.filter.empty()) {
         std::regex filter;
         try {

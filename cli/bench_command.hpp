@@ -18,6 +18,7 @@ struct BenchArgs {
     std::string python;          // interpreter for the peers (default: the project venv)
     bool allow_debug_build = false;
     bool list_only = false;
+    bool with_emulator = false;  // also time cuda-emu (for its transfer counters; its times are not a GPU's)
 };
 
 CLI::App* add_bench_command(CLI::App& app, BenchArgs& args);

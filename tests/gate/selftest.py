@@ -15,7 +15,8 @@ import subprocess
 import sys
 import tempfile
 
-CASES = r"^(filters\.gaussian|filters\.sobel|color\.rgb2gray)/(ref|opt)/256x256/(f32|u8)/threads:1$"
+CASES = (r"^(filters\.gaussian|filters\.sobel|color\.rgb2gray)/(ref|opt)/256x256/(f32|u8)/threads:1$"
+         r"|^color\.rgb2gray/cuda-emu/256x256/u8/threads:1$")
 OPS = ["filters.gaussian", "filters.sobel", "color.rgb2gray"]
 DETERMINISTIC = {"f64_bytes", "peak_bytes", "output_dtype", "instructions", "h2d_bytes", "h2d_calls", "d2h_bytes",
                  "d2h_calls"}
@@ -23,11 +24,13 @@ PLANTS = {  # SKB_PLANT -> (check, case or instruction key that must be flagged)
     "f64_temporary": ("f64_bytes", "filters.gaussian/opt/256x256/f32/threads:1"),
     "more_work": ("instructions", "filters.sobel/opt"),
     "peak_doubles": ("peak_bytes", "color.rgb2gray/opt/256x256/u8/threads:1"),
+    "extra_round_trip": ("h2d_calls", "color.rgb2gray/cuda-emu/256x256/u8/threads:1"),
 }
 
 
 def measure(binary, out, env, root):
-    subprocess.run([binary, "bench", "--filter", CASES, "--threads", "1", "--repetitions", "9", "--min-time", "0.02",
+    subprocess.run([binary, "bench", "--filter", CASES, "--with-emulator", "--threads", "1", "--repetitions", "9",
+                    "--min-time", "0.02",
                     "--out", out], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
     cmd = [sys.executable, os.path.join(root, "ci", "instruction_counts.py"), "--skbench", binary, "--into", out]
     for op in OPS:
