@@ -150,6 +150,39 @@ void join_runs(Index* parent, const Run<Index>* a, const Key* ka, Index na, Inde
     }
 }
 
+// Writes an output row as consecutive constant segments with whole-vector stores: a segment may overrun its end
+// into the row's later pixels, which later segments overwrite; a segment near the row's end does not overrun.
+template <class Label> class RowWriter {
+public:
+    void begin(Label* row, std::int64_t width) {
+        row_ = row;
+        width_ = width;
+        x_ = 0;
+    }
+    // Positions [x, end) of the row take `value`.
+    void fill(std::int64_t end, Label value) {
+        const Vector v = Vector{} + value;
+        Label* p = row_ + x_;
+        if (end + kLanes <= width_) {
+            for (; p < row_ + end; p += kLanes) std::memcpy(p, &v, sizeof v);
+        } else if (end - x_ >= kLanes) {
+            for (; p + kLanes < row_ + end; p += kLanes) std::memcpy(p, &v, sizeof v);
+            std::memcpy(row_ + end - kLanes, &v, sizeof v);
+        } else {
+            std::fill(p, row_ + end, value);
+        }
+        x_ = end;
+    }
+    void finish() { fill(width_, Label{0}); }
+
+private:
+    static constexpr std::int64_t kLanes = 64 / sizeof(Label);
+    using Vector [[gnu::vector_size(64)]] = Label;
+
+    Label* row_ = nullptr;
+    std::int64_t width_ = 0, x_ = 0;
+};
+
 template <class Label, class Index, class T>
 Array label_runs(const T* in, const Shape& shape, int connectivity, std::int64_t background, bool bool_input,
                  const RunOptions& options) {
@@ -363,19 +396,18 @@ Array label_runs(const T* in, const Shape& shape, int connectivity, std::int64_t
     {
         SKB_NVTX_RANGE("measure.label/opt/write");
         parallel_blocks(options, stripe_count, 1, [&](std::int64_t b, std::int64_t e) {
+            RowWriter<Label> writer;
             for (std::int64_t s = b; s < e; ++s) {
                 const Stripe<Index, Key>& st = stripes[s];
                 const std::int64_t row_count = static_cast<std::int64_t>(st.row_start.size()) - 1;
                 for (std::int64_t r = 0; r < row_count; ++r) {
-                    Label* o = out + (st.first_row + r) * W;
-                    std::int64_t x = 0;
+                    writer.begin(out + (st.first_row + r) * W, W);
                     for (Index i = st.row_start[r]; i < st.row_start[r + 1]; ++i) {
                         const Run<Index> run = st.runs[i];
-                        std::fill(o + x, o + run.x0, Label{0});
-                        std::fill(o + run.x0, o + run.x1 + 1, static_cast<Label>(parent[root[st.offset + i]]));
-                        x = run.x1 + 1;
+                        writer.fill(run.x0, Label{0});
+                        writer.fill(run.x1 + 1, static_cast<Label>(parent[root[st.offset + i]]));
                     }
-                    std::fill(o + x, o + W, Label{0});
+                    writer.finish();
                 }
             }
         });
