@@ -161,6 +161,9 @@ public:
     }
     // Positions [x, end) of the row take `value`.
     void fill(std::int64_t end, Label value) {
+#if defined(__GNUC__)
+        __asm__("" : "+r"(value));  // opaque: GCC would turn the zero fills into memset calls (slower for gaps)
+#endif
         const Vector v = Vector{} + value;
         Label* p = row_ + x_;
         if (end + kLanes <= width_) {
@@ -176,8 +179,16 @@ public:
     void finish() { fill(width_, Label{0}); }
 
 private:
-    static constexpr std::int64_t kLanes = 64 / sizeof(Label);
-    using Vector [[gnu::vector_size(64)]] = Label;
+    // The target's widest integer vector: wider generic vectors are lowered through the stack.
+#if defined(__AVX512F__)
+    static constexpr std::int64_t kVectorBytes = 64;
+#elif defined(__AVX__)
+    static constexpr std::int64_t kVectorBytes = 32;
+#else
+    static constexpr std::int64_t kVectorBytes = 16;
+#endif
+    static constexpr std::int64_t kLanes = kVectorBytes / sizeof(Label);
+    using Vector [[gnu::vector_size(kVectorBytes)]] = Label;
 
     Label* row_ = nullptr;
     std::int64_t width_ = 0, x_ = 0;
