@@ -16,6 +16,7 @@
 #include <bit>
 #include <cstring>
 #include <limits>
+#include <memory>
 #include <type_traits>
 
 #if defined(__AVX512BW__) || defined(__AVX2__) || defined(__SSE2__)
@@ -31,7 +32,10 @@ namespace skb::opt {
 namespace {
 
 // Integer pixels are compared as they are; floats by their value truncated to an integer (NumPy's cast to intp).
-template <class T> using KeyOf = std::conditional_t<std::is_floating_point_v<T>, std::int64_t, T>;
+// (Bool images keep no keys; their key type is a byte, not bool, to stay clear of std::vector<bool>.)
+template <class T>
+using KeyOf = std::conditional_t<std::is_floating_point_v<T>, std::int64_t,
+                                 std::conditional_t<std::is_same_v<T, bool>, std::uint8_t, T>>;
 
 // A row's earlier neighbour row: its offset over the leading axes (first nonzero entry -1), the flat row delta,
 // and whether a run may join a run of that row one pixel beyond its ends (a diagonal step along the last axis).
@@ -103,8 +107,42 @@ inline void byte_masks(const std::uint8_t* p, std::uint8_t bg, bool has_bg, std:
 #endif
 }
 
-template <class Index> struct Run {
-    Index x0, x1;  // inclusive
+// Writes base + the position of each set bit of `bits` to out[0..popcount) and returns the count; may write
+// garbage up to out[3] beyond it. Branch-light: most 64-pixel chunks of a row hold a few run ends.
+template <class Index> inline int spread_bits(std::uint64_t bits, std::int64_t base, Index* out) {
+    const int count = std::popcount(bits);
+    for (int k = 0; k < 4; ++k) {
+        out[k] = static_cast<Index>(base + std::countr_zero(bits));
+        bits &= bits - 1;
+    }
+    for (int k = 4; bits; ++k) {
+        out[k] = static_cast<Index>(base + std::countr_zero(bits));
+        bits &= bits - 1;
+    }
+    return count;
+}
+
+// A growable array of trivially copyable T without value-initialisation.
+template <class T> class Buffer {
+public:
+    T* data() { return p_.get(); }
+    const T* data() const { return p_.get(); }
+    std::size_t size() const { return size_; }
+    // Storage for `extra` elements past the end, to be written and then kept with commit().
+    T* tail(std::size_t extra) {
+        if (size_ + extra > capacity_) {
+            capacity_ = std::max({size_ + extra, 2 * capacity_, std::size_t{256}});
+            std::unique_ptr<T[]> bigger(new T[capacity_]);
+            if (size_) std::memcpy(bigger.get(), p_.get(), size_ * sizeof(T));
+            p_ = std::move(bigger);
+        }
+        return p_.get() + size_;
+    }
+    void commit(std::size_t count) { size_ += count; }
+
+private:
+    std::unique_ptr<T[]> p_;
+    std::size_t size_ = 0, capacity_ = 0;
 };
 
 // Union-find over run indices; a root is the smallest index of its tree. Path halving.
@@ -125,7 +163,7 @@ template <class Index> inline void unite(Index* parent, Index a, Index b) {
 
 // One stripe's runs: row_start[r] is the index (in this stripe) of the first run of the stripe's r-th row.
 template <class Index, class Key> struct Stripe {
-    std::vector<Run<Index>> runs;
+    Buffer<Index> x0, x1;  // per run: its first pixel and one past its last along the row
     std::vector<Key> keys;  // per run (not kept for bool images: all their runs have the same key)
     std::vector<Index> parent;
     std::vector<Index> row_start;
@@ -133,19 +171,46 @@ template <class Index, class Key> struct Stripe {
     Index offset = 0;  // index of the first run in the concatenated table
 };
 
-// Joins the runs a[0..na) of a row with the runs b[0..nb) of an earlier neighbour row (global indices from
-// base_a, base_b) where their x-ranges overlap (widened by `widen`) and their keys match.
+// The runs of one row: [x0[i], x1[i]) for i < count, keys[i] (null for bool images), global index base + i.
+template <class Index, class Key> struct RowRuns {
+    const Index *x0, *x1;
+    const Key* keys;
+    Index count, base;
+};
+
+// Joins the runs of a row with those of an earlier neighbour row where their x-ranges overlap (the row's runs
+// widened by `widen` each side) and their keys match.
 template <bool binary, class Index, class Key>
-void join_runs(Index* parent, const Run<Index>* a, const Key* ka, Index na, Index base_a, const Run<Index>* b,
-               const Key* kb, Index nb, Index base_b, Index widen) {
-    Index j = 0;
-    for (Index i = 0; i < na; ++i) {
-        const Index lo = a[i].x0 - widen, hi = a[i].x1 + widen;
-        while (j < nb && b[j].x1 < lo) ++j;
-        for (Index k = j; k < nb && b[k].x0 <= hi; ++k) {
-            if constexpr (!binary)
-                if (ka[i] != kb[k]) continue;
-            unite(parent, static_cast<Index>(base_a + i), static_cast<Index>(base_b + k));
+void join_runs(Index* parent, const RowRuns<Index, Key>& a, const RowRuns<Index, Key>& b, Index widen) {
+    if constexpr (binary) {
+        // Runs of one row are at least one pixel apart, so the ranges [x0, x1 - 1 + widen] of each row are
+        // disjoint and sorted: a sweep that steps past whichever range ends first meets every overlapping pair.
+        // `ra` is the root of a's tree: linking the larger of two roots under the smaller keeps it one.
+        const Index *ax0 = a.x0, *ax1 = a.x1, *bx0 = b.x0, *bx1 = b.x1;
+        const Index na = a.count, nb = b.count, base_a = a.base, base_b = b.base;
+        Index i = 0, j = 0, ra = find_root(parent, base_a);
+        while (i < na && j < nb) {
+            const Index ea = ax1[i] - 1 + widen, eb = bx1[j] - 1 + widen;
+            if (ax0[i] <= eb && bx0[j] <= ea) {
+                const Index rb = find_root(parent, static_cast<Index>(base_b + j));
+                const Index lo = std::min(ra, rb);
+                parent[std::max(ra, rb)] = lo;
+                ra = lo;
+            }
+            if (ea <= eb) {
+                if (++i < na) ra = find_root(parent, static_cast<Index>(base_a + i));
+            } else {
+                ++j;
+            }
+        }
+    } else {  // runs of different keys may touch: for each run, every neighbour run within reach
+        Index j = 0;
+        for (Index i = 0; i < a.count; ++i) {
+            const Index lo = a.x0[i] - widen, hi = a.x1[i] - 1 + widen;
+            while (j < b.count && b.x1[j] - 1 < lo) ++j;
+            for (Index k = j; k < b.count && b.x0[k] <= hi; ++k)
+                if (a.keys[i] == b.keys[k])
+                    unite(parent, static_cast<Index>(a.base + i), static_cast<Index>(b.base + k));
         }
     }
 }
@@ -231,20 +296,13 @@ Array label_runs(const T* in, const Shape& shape, int connectivity, std::int64_t
     auto stripe_begin = [&](std::int64_t s) { return axis0 * s / stripe_count; };  // in axis-0 coordinates
     std::vector<Stripe<Index, Key>> stripes(stripe_count);
 
-    // Appends the runs of row `row` to `st`.
+    // Appends the runs of row `row` to `st`: the positions of run starts and stops, from bit masks over 64 pixels.
     auto find_runs = [&](Stripe<Index, Key>& st, std::int64_t row) {
         const T* px = in + row * W;
-        bool open = false;
-        auto start = [&](std::int64_t x) {
-            st.runs.push_back({static_cast<Index>(x), 0});
-            if constexpr (!binary) st.keys.push_back(key_of(px[x]));
-            st.parent.push_back(static_cast<Index>(st.parent.size()));
-            open = true;
-        };
-        auto stop = [&](std::int64_t x) {  // the open run ends before x
-            st.runs.back().x1 = static_cast<Index>(x - 1);
-            open = false;
-        };
+        const auto first = static_cast<Index>(st.x0.size());
+        Index* xs = st.x0.tail(static_cast<std::size_t>(W) + 8);
+        Index* xe = st.x1.tail(static_cast<std::size_t>(W) + 8);
+        std::int64_t started = 0, stopped = 0;
         std::uint64_t carry = 0;  // fg bit of the pixel before the chunk
         Key previous{};
         for (std::int64_t x = 0; x < W; x += 64) {
@@ -282,13 +340,15 @@ Array label_runs(const T* in, const Shape& shape, int connectivity, std::int64_t
                 starts = fg & ~eq;  // an equal pixel before a foreground one is foreground too
                 stops = fg_before & ~(fg & eq);
             }
-            for (std::uint64_t events = starts | stops; events; events &= events - 1) {
-                const int k = std::countr_zero(events);
-                if ((stops >> k) & 1) stop(x + k);
-                if ((starts >> k) & 1) start(x + k);
-            }
+            started += spread_bits(starts, x, xs + started);
+            stopped += spread_bits(stops, x, xe + stopped);
         }
-        if (open) stop(W);
+        if (stopped < started) xe[stopped++] = static_cast<Index>(W);
+        st.x0.commit(static_cast<std::size_t>(started));
+        st.x1.commit(static_cast<std::size_t>(started));
+        if constexpr (!binary)
+            for (std::int64_t i = 0; i < started; ++i) st.keys.push_back(key_of(px[xs[i]]));
+        for (std::int64_t i = 0; i < started; ++i) st.parent.push_back(static_cast<Index>(first + i));
     };
 
     // Row `row`'s runs [a0, a1) in `sa`, joined with those of its earlier neighbour rows whose axis-0 coordinate
@@ -317,16 +377,13 @@ Array label_runs(const T* in, const Shape& shape, int connectivity, std::int64_t
             const std::int64_t rb = other - sb.first_row;
             const Index b0 = sb.row_start[rb], b1 = sb.row_start[rb + 1];
             if (b0 == b1) continue;
-            const Key* ka = nullptr;
-            const Key* kb = nullptr;
-            if constexpr (!binary) {
-                ka = sa.keys.data() + a0;
-                kb = sb.keys.data() + b0;
-            }
-            join_runs<binary>(table, sa.runs.data() + a0, ka, static_cast<Index>(a1 - a0),
-                              static_cast<Index>((global ? sa.offset : 0) + a0), sb.runs.data() + b0, kb,
-                              static_cast<Index>(b1 - b0), static_cast<Index>((global ? sb.offset : 0) + b0),
-                              static_cast<Index>(nb.widen));
+            const RowRuns<Index, Key> ra_runs{sa.x0.data() + a0, sa.x1.data() + a0,
+                                              binary ? nullptr : sa.keys.data() + a0, static_cast<Index>(a1 - a0),
+                                              static_cast<Index>((global ? sa.offset : 0) + a0)};
+            const RowRuns<Index, Key> rb_runs{sb.x0.data() + b0, sb.x1.data() + b0,
+                                              binary ? nullptr : sb.keys.data() + b0, static_cast<Index>(b1 - b0),
+                                              static_cast<Index>((global ? sb.offset : 0) + b0)};
+            join_runs<binary>(table, ra_runs, rb_runs, static_cast<Index>(nb.widen));
         }
     };
 
@@ -341,20 +398,20 @@ Array label_runs(const T* in, const Shape& shape, int connectivity, std::int64_t
                 auto self = [&st](std::int64_t) { return &st; };
                 std::vector<std::int64_t> coord(ndim);
                 for (std::int64_t row = st.first_row; row < last_row; ++row) {
-                    st.row_start.push_back(static_cast<Index>(st.runs.size()));
+                    st.row_start.push_back(static_cast<Index>(st.x0.size()));
                     find_runs(st, row);
-                    st.row_start.push_back(static_cast<Index>(st.runs.size()));  // provisional end, for join_row
+                    st.row_start.push_back(static_cast<Index>(st.x0.size()));  // provisional end, for join_row
                     join_row(row, stripe_begin(s), axis0, st.parent.data(), false, coord.data(), self);
                     st.row_start.pop_back();
                 }
-                st.row_start.push_back(static_cast<Index>(st.runs.size()));
+                st.row_start.push_back(static_cast<Index>(st.x0.size()));
             }
         });
     }
     std::int64_t total = 0;
     for (auto& st : stripes) {
         st.offset = static_cast<Index>(total);
-        total += static_cast<std::int64_t>(st.runs.size());
+        total += static_cast<std::int64_t>(st.x0.size());
     }
     parent.resize(static_cast<std::size_t>(total));
     for (auto& st : stripes) {
@@ -382,7 +439,7 @@ Array label_runs(const T* in, const Shape& shape, int connectivity, std::int64_t
     std::vector<std::int64_t> roots_before(stripe_count + 1, 0);
     parallel_blocks(options, stripe_count, 1, [&](std::int64_t b, std::int64_t e) {
         for (std::int64_t s = b; s < e; ++s) {
-            const Index first = stripes[s].offset, end = static_cast<Index>(first + stripes[s].runs.size());
+            const Index first = stripes[s].offset, end = static_cast<Index>(first + stripes[s].x0.size());
             std::int64_t count = 0;
             for (Index g = first; g < end; ++g) {
                 Index r = parent[g];
@@ -398,7 +455,7 @@ Array label_runs(const T* in, const Shape& shape, int connectivity, std::int64_t
     for (std::int64_t s = 0; s < stripe_count; ++s) roots_before[s + 1] += roots_before[s];
     parallel_blocks(options, stripe_count, 1, [&](std::int64_t b, std::int64_t e) {
         for (std::int64_t s = b; s < e; ++s) {
-            const Index first = stripes[s].offset, end = static_cast<Index>(first + stripes[s].runs.size());
+            const Index first = stripes[s].offset, end = static_cast<Index>(first + stripes[s].x0.size());
             auto next = static_cast<Index>(roots_before[s]);
             for (Index g = first; g < end; ++g)
                 if (root[g] == g) parent[g] = ++next;
@@ -414,9 +471,8 @@ Array label_runs(const T* in, const Shape& shape, int connectivity, std::int64_t
                 for (std::int64_t r = 0; r < row_count; ++r) {
                     writer.begin(out + (st.first_row + r) * W, W);
                     for (Index i = st.row_start[r]; i < st.row_start[r + 1]; ++i) {
-                        const Run<Index> run = st.runs[i];
-                        writer.fill(run.x0, Label{0});
-                        writer.fill(run.x1 + 1, static_cast<Label>(parent[root[st.offset + i]]));
+                        writer.fill(st.x0.data()[i], Label{0});
+                        writer.fill(st.x1.data()[i], static_cast<Label>(parent[root[st.offset + i]]));
                     }
                     writer.finish();
                 }
