@@ -125,22 +125,25 @@ template <class Index> inline int spread_bits(std::uint64_t bits, std::int64_t b
 // A growable array of trivially copyable T without value-initialisation.
 template <class T> class Buffer {
 public:
+    void release() { *this = Buffer(); }
     T* data() { return p_.get(); }
     const T* data() const { return p_.get(); }
     std::size_t size() const { return size_; }
     // Storage for `extra` elements past the end, to be written and then kept with commit().
     T* tail(std::size_t extra) {
-        if (size_ + extra > capacity_) {
-            capacity_ = std::max({size_ + extra, 2 * capacity_, std::size_t{256}});
-            std::unique_ptr<T[]> bigger(new T[capacity_]);
-            if (size_) std::memcpy(bigger.get(), p_.get(), size_ * sizeof(T));
-            p_ = std::move(bigger);
-        }
+        if (size_ + extra > capacity_) grow(std::max({size_ + extra, 2 * capacity_, std::size_t{256}}));
         return p_.get() + size_;
     }
     void commit(std::size_t count) { size_ += count; }
 
 private:
+    void grow(std::size_t capacity) {
+        std::unique_ptr<T[]> bigger(new T[capacity]);
+        if (size_) std::memcpy(bigger.get(), p_.get(), size_ * sizeof(T));
+        p_ = std::move(bigger);
+        capacity_ = capacity;
+    }
+
     std::unique_ptr<T[]> p_;
     std::size_t size_ = 0, capacity_ = 0;
 };
@@ -164,8 +167,8 @@ template <class Index> inline void unite(Index* parent, Index a, Index b) {
 // One stripe's runs: row_start[r] is the index (in this stripe) of the first run of the stripe's r-th row.
 template <class Index, class Key> struct Stripe {
     Buffer<Index> x0, x1;  // per run: its first pixel and one past its last along the row
-    std::vector<Key> keys;  // per run (not kept for bool images: all their runs have the same key)
-    std::vector<Index> parent;
+    Buffer<Key> keys;       // per run (not kept for bool images: all their runs have the same key)
+    Buffer<Index> parent;  // in this stripe's indices (phase 1)
     std::vector<Index> row_start;
     std::int64_t first_row = 0;
     Index offset = 0;  // index of the first run in the concatenated table
@@ -346,14 +349,19 @@ Array label_runs(const T* in, const Shape& shape, int connectivity, std::int64_t
         if (stopped < started) xe[stopped++] = static_cast<Index>(W);
         st.x0.commit(static_cast<std::size_t>(started));
         st.x1.commit(static_cast<std::size_t>(started));
-        if constexpr (!binary)
-            for (std::int64_t i = 0; i < started; ++i) st.keys.push_back(key_of(px[xs[i]]));
-        for (std::int64_t i = 0; i < started; ++i) st.parent.push_back(static_cast<Index>(first + i));
+        if constexpr (!binary) {
+            Key* keys = st.keys.tail(static_cast<std::size_t>(started));
+            for (std::int64_t i = 0; i < started; ++i) keys[i] = key_of(px[xs[i]]);
+            st.keys.commit(static_cast<std::size_t>(started));
+        }
+        Index* parent = st.parent.tail(static_cast<std::size_t>(started));
+        for (std::int64_t i = 0; i < started; ++i) parent[i] = static_cast<Index>(first + i);
+        st.parent.commit(static_cast<std::size_t>(started));
     };
 
     // Row `row`'s runs [a0, a1) in `sa`, joined with those of its earlier neighbour rows whose axis-0 coordinate
     // lies in [lo, hi). `stripe_of(r)` gives the stripe holding row r; `global` selects concatenated indices.
-    std::vector<Index> parent;  // the concatenated table (phase 2 on)
+    std::unique_ptr<Index[]> parent;  // the concatenated table (phase 2 on)
     auto join_row = [&](std::int64_t row, std::int64_t lo, std::int64_t hi, Index* table, bool global,
                         std::int64_t* coord, auto&& stripe_of) {
         Stripe<Index, Key>& sa = *stripe_of(row);
@@ -413,11 +421,11 @@ Array label_runs(const T* in, const Shape& shape, int connectivity, std::int64_t
         st.offset = static_cast<Index>(total);
         total += static_cast<std::int64_t>(st.x0.size());
     }
-    parent.resize(static_cast<std::size_t>(total));
+    parent.reset(new Index[static_cast<std::size_t>(total)]);
     for (auto& st : stripes) {
-        std::transform(st.parent.begin(), st.parent.end(), parent.begin() + st.offset,
+        std::transform(st.parent.data(), st.parent.data() + st.x0.size(), parent.get() + st.offset,
                        [o = st.offset](Index p) { return static_cast<Index>(p + o); });
-        std::vector<Index>().swap(st.parent);
+        st.parent.release();
     }
     {
         SKB_NVTX_RANGE("measure.label/opt/boundaries");
@@ -431,11 +439,11 @@ Array label_runs(const T* in, const Shape& shape, int connectivity, std::int64_t
         std::vector<std::int64_t> coord(ndim);
         for (std::int64_t s = 1; s < stripe_count; ++s)
             for (std::int64_t row = stripe_begin(s) * rows_per_slab; row < (stripe_begin(s) + 1) * rows_per_slab; ++row)
-                join_row(row, 0, stripe_begin(s), parent.data(), true, coord.data(), stripe_of);
+                join_row(row, 0, stripe_begin(s), parent.get(), true, coord.data(), stripe_of);
     }
 
     // Roots, then their numbers (in `parent`, roots' entries only), then the rows.
-    std::vector<Index> root(static_cast<std::size_t>(total));
+    std::unique_ptr<Index[]> root(new Index[static_cast<std::size_t>(total)]);
     std::vector<std::int64_t> roots_before(stripe_count + 1, 0);
     parallel_blocks(options, stripe_count, 1, [&](std::int64_t b, std::int64_t e) {
         for (std::int64_t s = b; s < e; ++s) {
