@@ -1,14 +1,27 @@
-// Opt measure.label: block-parallel union-find in the output array itself (no extra full-size buffer).
-//  1. stripes along axis 0 scan in parallel, joining each pixel with its earlier neighbours inside the stripe;
-//     a root is always the smallest index of its tree, so a component's root is its first pixel in C order;
-//  2. stripe boundaries are joined (sequentially: a row or plane per boundary);
-//  3. every pixel is pointed at its root (parallel; relaxed atomics, so the concurrent reads are race-free);
-//  4. roots are numbered in index order from per-stripe counts and a prefix sum, then every pixel takes its
-//     root's number: scikit-image's order without a sort. Shapes where scikit-image scans another order
-//     (skb/label_order.hpp) are renumbered in one more pass.
+// Opt measure.label: run-based union-find. A run is a maximal stretch of one row (the last axis) whose pixels
+// have the same key and are not background; runs are numbered in C order, so the first run of a component holds
+// its first pixel, and union-find over runs that keeps the smaller index as root gives scikit-image's numbering
+// without a sort. The output is written once, at the end; the image is read once.
+//  1. stripes along axis 0 run in parallel: each row's runs are found 64 pixels at a time from bit masks (SIMD
+//     compares of 1-byte pixels), then joined with the overlapping runs of the row's earlier neighbour rows inside
+//     the stripe (a merge of two sorted run lists: x-ranges overlap, widened by one where the connectivity
+//     allows a diagonal step), in a per-stripe table of run indices;
+//  2. the stripes' tables are concatenated and the rows at stripe boundaries joined (sequential, a row or plane
+//     per boundary);
+//  3. each run finds its root (parallel, read-only on the table); roots are numbered in run order from per-stripe
+//     counts and a prefix sum;
+//  4. every row of the output is written from its runs (parallel): zeros, then each run's label.
+// Shapes where scikit-image scans another order (skb/label_order.hpp) are renumbered in one more pass.
 #include <algorithm>
-#include <atomic>
+#include <bit>
+#include <cstring>
 #include <limits>
+#include <memory>
+#include <type_traits>
+
+#if defined(__AVX512BW__) || defined(__AVX2__) || defined(__SSE2__)
+#include <immintrin.h>
+#endif
 
 #include "parallel.hpp"
 #include "skb/label_order.hpp"
@@ -18,198 +31,489 @@
 namespace skb::opt {
 namespace {
 
-// The key of a background pixel; other pixels' keys are their (truncated) values, and neighbours join when
-// their keys are equal.
-constexpr std::int64_t kBackgroundKey = std::numeric_limits<std::int64_t>::min();
+// Integer pixels are compared as they are; floats by their value truncated to an integer (NumPy's cast to intp).
+// (Bool images keep no keys; their key type is a byte, not bool, to stay clear of std::vector<bool>.)
+template <class T>
+using KeyOf = std::conditional_t<std::is_floating_point_v<T>, std::int64_t,
+                                 std::conditional_t<std::is_same_v<T, bool>, std::uint8_t, T>>;
 
-// Earlier neighbours (in C order) within `connectivity`: those whose first nonzero offset is negative.
-std::vector<std::vector<std::int64_t>> earlier_neighbours(int ndim, int connectivity) {
-    auto result = neighbourhood(ndim, connectivity);
-    std::erase_if(result, [](const std::vector<std::int64_t>& o) {
-        return *std::find_if(o.begin(), o.end(), [](std::int64_t k) { return k != 0; }) > 0;
-    });
+// A row's earlier neighbour row: its offset over the leading axes (first nonzero entry -1), the flat row delta,
+// and whether a run may join a run of that row one pixel beyond its ends (a diagonal step along the last axis).
+struct NeighbourRow {
+    std::vector<std::int64_t> offset;
+    std::int64_t delta = 0;
+    bool widen = false;
+};
+
+std::vector<NeighbourRow> earlier_rows(const Shape& shape, int connectivity) {
+    const int lead = static_cast<int>(shape.size()) - 1;
+    std::vector<NeighbourRow> result;
+    if (lead <= 0) return result;
+    const Shape lead_shape(shape.begin(), shape.end() - 1);
+    const Shape strides = c_strides(lead_shape);
+    for (auto& o : neighbourhood(lead, std::min(connectivity, lead))) {
+        if (*std::find_if(o.begin(), o.end(), [](std::int64_t k) { return k != 0; }) > 0) continue;
+        const int moved = static_cast<int>(std::count_if(o.begin(), o.end(), [](std::int64_t k) { return k != 0; }));
+        NeighbourRow row;
+        for (int d = 0; d < lead; ++d) row.delta += o[d] * strides[d];
+        row.widen = moved < connectivity;
+        row.offset = std::move(o);
+        result.push_back(std::move(row));
+    }
     return result;
 }
 
-template <class Label> class Forest {
-public:
-    explicit Forest(Label* parent) : p_(parent) {}
-    Label load(std::int64_t i) const { return std::atomic_ref<Label>(p_[i]).load(std::memory_order_relaxed); }
-    void store(std::int64_t i, Label v) const { std::atomic_ref<Label>(p_[i]).store(v, std::memory_order_relaxed); }
-    Label find(Label i) const {
-        while (load(i) != i) i = load(i);
-        return i;
-    }
-    // With path halving; only for a thread that owns every node on the path.
-    Label find_compress(Label i) const {
-        while (load(i) != i) {
-            const Label up = load(load(i));
-            store(i, up);
-            i = up;
+// Bit masks over 64 pixels p[0..63]: `fg` where the pixel is not background, `eq` where it equals the pixel
+// before it (p[-1], read only when `with_eq`). 1-byte pixels only.
+template <bool with_eq>
+inline void byte_masks(const std::uint8_t* p, std::uint8_t bg, bool has_bg, std::uint64_t& fg, std::uint64_t& eq) {
+#if defined(__AVX512BW__)
+    const __m512i v = _mm512_loadu_si512(p);
+    fg = has_bg ? _mm512_cmpneq_epi8_mask(v, _mm512_set1_epi8(static_cast<char>(bg))) : ~std::uint64_t{0};
+    if constexpr (with_eq) eq = _mm512_cmpeq_epi8_mask(v, _mm512_loadu_si512(p - 1));
+#elif defined(__AVX2__)
+    const __m256i b = _mm256_set1_epi8(static_cast<char>(bg));
+    std::uint64_t same_bg = 0;
+    eq = 0;
+    for (int h = 0; h < 2; ++h) {
+        const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + 32 * h));
+        same_bg |= std::uint64_t{static_cast<std::uint32_t>(_mm256_movemask_epi8(_mm256_cmpeq_epi8(v, b)))} << (32 * h);
+        if constexpr (with_eq) {
+            const __m256i u = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + 32 * h - 1));
+            eq |= std::uint64_t{static_cast<std::uint32_t>(_mm256_movemask_epi8(_mm256_cmpeq_epi8(v, u)))} << (32 * h);
         }
-        return i;
     }
-    // Single-threaded per region: the smaller root wins, so roots stay first pixels.
-    void join(Label a, Label b) const {
-        a = find_compress(a);
-        b = find_compress(b);
-        if (a < b) store(b, a);
-        else if (b < a) store(a, b);
+    fg = has_bg ? ~same_bg : ~std::uint64_t{0};
+#elif defined(__SSE2__)
+    const __m128i b = _mm_set1_epi8(static_cast<char>(bg));
+    std::uint64_t same_bg = 0;
+    eq = 0;
+    for (int h = 0; h < 4; ++h) {
+        const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 16 * h));
+        same_bg |= std::uint64_t{static_cast<std::uint16_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(v, b)))} << (16 * h);
+        if constexpr (with_eq) {
+            const __m128i u = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 16 * h - 1));
+            eq |= std::uint64_t{static_cast<std::uint16_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(v, u)))} << (16 * h);
+        }
     }
+    fg = has_bg ? ~same_bg : ~std::uint64_t{0};
+#else
+    fg = 0;
+    eq = 0;
+    for (int k = 0; k < 64; ++k) {
+        fg |= std::uint64_t{!has_bg || p[k] != bg} << k;
+        if constexpr (with_eq) eq |= std::uint64_t{p[k] == p[k - 1]} << k;
+    }
+#endif
+}
+
+// Writes base + the position of each set bit of `bits` to out[0..popcount) and returns the count; may write
+// garbage up to out[3] beyond it. Branch-light: most 64-pixel chunks of a row hold a few run ends.
+template <class Index> inline int spread_bits(std::uint64_t bits, std::int64_t base, Index* out) {
+    const int count = std::popcount(bits);
+    for (int k = 0; k < 4; ++k) {
+        out[k] = static_cast<Index>(base + std::countr_zero(bits));
+        bits &= bits - 1;
+    }
+    for (int k = 4; bits; ++k) {
+        out[k] = static_cast<Index>(base + std::countr_zero(bits));
+        bits &= bits - 1;
+    }
+    return count;
+}
+
+// A growable array of trivially copyable T without value-initialisation.
+template <class T> class Buffer {
+public:
+    void release() { *this = Buffer(); }
+    T* data() { return p_.get(); }
+    const T* data() const { return p_.get(); }
+    std::size_t size() const { return size_; }
+    // Storage for `extra` elements past the end, to be written and then kept with commit().
+    T* tail(std::size_t extra) {
+        if (size_ + extra > capacity_) grow(std::max({size_ + extra, 2 * capacity_, std::size_t{256}}));
+        return p_.get() + size_;
+    }
+    void commit(std::size_t count) { size_ += count; }
 
 private:
-    Label* p_;
+    void grow(std::size_t capacity) {
+        std::unique_ptr<T[]> bigger(new T[capacity]);
+        if (size_) std::memcpy(bigger.get(), p_.get(), size_ * sizeof(T));
+        p_ = std::move(bigger);
+        capacity_ = capacity;
+    }
+
+    std::unique_ptr<T[]> p_;
+    std::size_t size_ = 0, capacity_ = 0;
 };
 
-template <class Label, class Key>
-Array label_with(const Shape& shape, int connectivity, bool bool_input, const RunOptions& options, Key key) {
+// Union-find over run indices; a root is the smallest index of its tree. Path halving.
+template <class Index> inline Index find_root(Index* parent, Index i) {
+    while (parent[i] != i) {
+        const Index up = parent[parent[i]];
+        parent[i] = up;
+        i = up;
+    }
+    return i;
+}
+template <class Index> inline void unite(Index* parent, Index a, Index b) {
+    a = find_root(parent, a);
+    b = find_root(parent, b);
+    if (a < b) parent[b] = a;
+    else if (b < a) parent[a] = b;
+}
+
+// One stripe's runs: row_start[r] is the index (in this stripe) of the first run of the stripe's r-th row.
+template <class Index, class Key> struct Stripe {
+    Buffer<Index> x0, x1;  // per run: its first pixel and one past its last along the row
+    Buffer<Key> keys;       // per run (not kept for bool images: all their runs have the same key)
+    Buffer<Index> parent;  // in this stripe's indices (phase 1)
+    std::vector<Index> row_start;
+    std::int64_t first_row = 0;
+    Index offset = 0;  // index of the first run in the concatenated table
+};
+
+// The runs of one row: [x0[i], x1[i]) for i < count, keys[i] (null for bool images), global index base + i.
+template <class Index, class Key> struct RowRuns {
+    const Index *x0, *x1;
+    const Key* keys;
+    Index count, base;
+};
+
+// Joins the runs of a row with those of an earlier neighbour row where their x-ranges overlap (the row's runs
+// widened by `widen` each side) and their keys match.
+template <bool binary, class Index, class Key>
+void join_runs(Index* parent, const RowRuns<Index, Key>& a, const RowRuns<Index, Key>& b, Index widen) {
+    if constexpr (binary) {
+        // Runs of one row are at least one pixel apart, so the ranges [x0, x1 - 1 + widen] of each row are
+        // disjoint and sorted: a sweep that steps past whichever range ends first meets every overlapping pair.
+        // `ra` is the root of a's tree: linking the larger of two roots under the smaller keeps it one.
+        const Index *ax0 = a.x0, *ax1 = a.x1, *bx0 = b.x0, *bx1 = b.x1;
+        const Index na = a.count, nb = b.count, base_a = a.base, base_b = b.base;
+        Index i = 0, j = 0, ra = find_root(parent, base_a);
+        while (i < na && j < nb) {
+            const Index ea = ax1[i] - 1 + widen, eb = bx1[j] - 1 + widen;
+            if (ax0[i] <= eb && bx0[j] <= ea) {
+                const Index rb = find_root(parent, static_cast<Index>(base_b + j));
+                const Index lo = std::min(ra, rb);
+                parent[std::max(ra, rb)] = lo;
+                ra = lo;
+            }
+            if (ea <= eb) {
+                if (++i < na) ra = find_root(parent, static_cast<Index>(base_a + i));
+            } else {
+                ++j;
+            }
+        }
+    } else {  // runs of different keys may touch: for each run, every neighbour run within reach
+        Index j = 0;
+        for (Index i = 0; i < a.count; ++i) {
+            const Index lo = a.x0[i] - widen, hi = a.x1[i] - 1 + widen;
+            while (j < b.count && b.x1[j] - 1 < lo) ++j;
+            for (Index k = j; k < b.count && b.x0[k] <= hi; ++k)
+                if (a.keys[i] == b.keys[k])
+                    unite(parent, static_cast<Index>(a.base + i), static_cast<Index>(b.base + k));
+        }
+    }
+}
+
+// Writes an output row as consecutive constant segments with whole-vector stores: a segment may overrun its end
+// into the row's later pixels, which later segments overwrite; a segment near the row's end does not overrun.
+template <class Label> class RowWriter {
+public:
+    void begin(Label* row, std::int64_t width) {
+        row_ = row;
+        width_ = width;
+        x_ = 0;
+    }
+    // Positions [x, end) of the row take `value`.
+    void fill(std::int64_t end, Label value) {
+#if defined(__GNUC__)
+        __asm__("" : "+r"(value));  // opaque: GCC would turn the zero fills into memset calls (slower for gaps)
+#endif
+        const Vector v = Vector{} + value;
+        Label* p = row_ + x_;
+        if (end + kLanes <= width_) {
+            for (; p < row_ + end; p += kLanes) std::memcpy(p, &v, sizeof v);
+        } else if (end - x_ >= kLanes) {
+            for (; p + kLanes < row_ + end; p += kLanes) std::memcpy(p, &v, sizeof v);
+            std::memcpy(row_ + end - kLanes, &v, sizeof v);
+        } else {
+            std::fill(p, row_ + end, value);
+        }
+        x_ = end;
+    }
+    void finish() { fill(width_, Label{0}); }
+
+private:
+    // The target's widest integer vector: wider generic vectors are lowered through the stack.
+#if defined(__AVX512F__)
+    static constexpr std::int64_t kVectorBytes = 64;
+#elif defined(__AVX__)
+    static constexpr std::int64_t kVectorBytes = 32;
+#else
+    static constexpr std::int64_t kVectorBytes = 16;
+#endif
+    static constexpr std::int64_t kLanes = kVectorBytes / sizeof(Label);
+    using Vector [[gnu::vector_size(kVectorBytes)]] = Label;
+
+    Label* row_ = nullptr;
+    std::int64_t width_ = 0, x_ = 0;
+};
+
+template <class Label, class Index, class T>
+Array label_runs(const T* in, const Shape& shape, int connectivity, std::int64_t background, bool bool_input,
+                 const RunOptions& options) {
+    using Key = KeyOf<T>;
+    constexpr bool binary = std::is_same_v<T, bool>;
     const int ndim = static_cast<int>(shape.size());
-    const std::int64_t n = element_count(shape), slab = n / shape[0];
-    if (n >= static_cast<std::int64_t>(std::numeric_limits<Label>::max()) - 1)
-        throw Error("measure.label: " + shape_string(shape) + " has too many pixels for " +
-                    std::string(dtype_name(dtype_of<Label>)) + " labels");
+    const std::int64_t n = element_count(shape);
     Array result(dtype_of<Label>, shape);
-    Label* parent = result.data<Label>();
-    const Forest<Label> forest(parent);
-    constexpr Label kBackground = std::numeric_limits<Label>::max();
-    const auto neighbours = earlier_neighbours(ndim, connectivity);
-    const Shape strides = c_strides(shape);
+    if (n == 0) return result;
+    Label* out = result.data<Label>();
+    const std::int64_t W = ndim > 0 ? shape[ndim - 1] : 1, rows = n / W;
+    const std::int64_t rows_per_slab = ndim >= 2 ? rows / shape[0] : 1;
+    const auto neighbours = earlier_rows(shape, connectivity);
 
-    // Joins every foreground pixel of row `row` (a flat row index over the leading axes) with its earlier
-    // neighbours whose axis-0 coordinate is at least `lowest`. Neighbour validity is decided per row, and per
-    // column only at the row's two ends, so the inner loop is flat index arithmetic.
-    const std::int64_t W = shape[ndim - 1], rows_per_slab = slab / W;
-    auto join_row = [&](std::int64_t row, std::int64_t lowest) {
-        std::vector<std::int64_t> coord(ndim, 0);
-        for (std::int64_t d = ndim - 2, rest = row; d >= 0; --d) {
-            coord[d] = rest % shape[d];
-            rest /= shape[d];
-        }
-        std::vector<std::pair<std::int64_t, std::int64_t>> deltas;  // (dx, flat delta) for the rows that exist
-        for (const auto& o : neighbours) {
-            bool inside = true;
-            for (int d = 0; d + 1 < ndim && inside; ++d) {
-                const std::int64_t c = coord[d] + o[d];
-                inside = c >= (d == 0 ? lowest : 0) && c < shape[d];
-            }
-            if (!inside) continue;
-            std::int64_t delta = 0;
-            for (int d = 0; d < ndim; ++d) delta += o[d] * strides[d];
-            deltas.push_back({o[ndim - 1], delta});
-        }
-        const std::int64_t start = row * W;
-        for (std::int64_t x = 0; x < W; ++x) {
-            const std::int64_t i = start + x;
-            if (parent[i] == kBackground) continue;
-            const std::int64_t ki = key(i);
-            for (const auto& [dx, delta] : deltas) {
-                if (x + dx < 0 || x + dx >= W) continue;
-                const std::int64_t j = i + delta;
-                if (parent[j] != kBackground && key(j) == ki) forest.join(static_cast<Label>(i), static_cast<Label>(j));
-            }
-        }
-    };
-
-    // 2-d rows below a stripe's first row: the earlier neighbours are the left pixel and the three above. With
-    // 8-connectivity, Wu et al.'s decision tree joins with as few as one of them (pixels above are mutually
-    // adjacent, so joining one joins their trees); with 4-connectivity, up and left.
-    auto join_row_2d = [&](std::int64_t y) {
-        const std::int64_t start = y * W, above = start - W;
-        auto same = [&](std::int64_t j, std::int64_t k) { return parent[j] != kBackground && key(j) == k; };
-        for (std::int64_t x = 0; x < W; ++x) {
-            const std::int64_t i = start + x;
-            if (parent[i] == kBackground) continue;
-            const std::int64_t k = key(i);
-            const bool left = x > 0 && same(i - 1, k);
-            if (connectivity == 1) {
-                if (same(above + x, k)) {
-                    parent[i] = parent[above + x];
-                    if (left) forest.join(static_cast<Label>(i), static_cast<Label>(i - 1));
-                } else if (left) {
-                    parent[i] = parent[i - 1];
-                }
-                continue;
-            }
-            if (same(above + x, k)) {
-                parent[i] = parent[above + x];
-                continue;
-            }
-            const bool up_left = x > 0 && same(above + x - 1, k), up_right = x + 1 < W && same(above + x + 1, k);
-            if (up_right) {
-                parent[i] = parent[above + x + 1];
-                if (up_left) forest.join(static_cast<Label>(i), static_cast<Label>(above + x - 1));
-                else if (left) forest.join(static_cast<Label>(i), static_cast<Label>(i - 1));
-            } else if (up_left) {
-                parent[i] = parent[above + x - 1];
-            } else if (left) {
-                parent[i] = parent[i - 1];
-            }
-        }
+    // The background as a key, and whether any pixel can be background at all (an integer image whose dtype
+    // cannot hold `background` has none). Bool images: True pixels are the components (False when background=1).
+    Key bg{};
+    bool has_bg = true;
+    if constexpr (binary) {
+        bg = background == 1;
+    } else if constexpr (std::is_integral_v<T>) {
+        has_bg = background >= std::numeric_limits<T>::min() && background <= std::numeric_limits<T>::max();
+        if (has_bg) bg = static_cast<T>(background);
+    } else {
+        bg = background;
+    }
+    auto key_of = [](T v) -> Key {
+        if constexpr (std::is_floating_point_v<T>) return static_cast<std::int64_t>(v);  // truncates
+        else return v;
     };
 
     const int threads = thread_count(options);
-    const std::int64_t stripes = std::min<std::int64_t>(shape[0], 4 * threads);
-    auto stripe_begin = [&](std::int64_t s) { return shape[0] * s / stripes; };
+    const std::int64_t axis0 = ndim >= 2 ? shape[0] : 1;
+    const std::int64_t stripe_count = std::min<std::int64_t>(axis0, 4 * threads);
+    auto stripe_begin = [&](std::int64_t s) { return axis0 * s / stripe_count; };  // in axis-0 coordinates
+    std::vector<Stripe<Index, Key>> stripes(stripe_count);
+
+    // Appends the runs of row `row` to `st`: the positions of run starts and stops, from bit masks over 64 pixels.
+    auto find_runs = [&](Stripe<Index, Key>& st, std::int64_t row) {
+        const T* px = in + row * W;
+        const auto first = static_cast<Index>(st.x0.size());
+        Index* xs = st.x0.tail(static_cast<std::size_t>(W) + 8);
+        Index* xe = st.x1.tail(static_cast<std::size_t>(W) + 8);
+        std::int64_t started = 0, stopped = 0;
+        std::uint64_t carry = 0;  // fg bit of the pixel before the chunk
+        Key previous{};
+        for (std::int64_t x = 0; x < W; x += 64) {
+            const std::int64_t len = std::min<std::int64_t>(64, W - x);
+            const std::uint64_t valid = len == 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << len) - 1;
+            std::uint64_t fg = 0, eq = 0;
+            if constexpr (sizeof(T) == 1 && std::is_integral_v<T>) {
+                const auto* p = reinterpret_cast<const std::uint8_t*>(px);
+                const auto b = static_cast<std::uint8_t>(bg);
+                if (len == 64 && (binary || x > 0)) {
+                    byte_masks<!binary>(p + x, b, has_bg, fg, eq);
+                } else {  // the row's first chunk (needing a pixel before it) or a partial one: from a copy
+                    alignas(64) std::uint8_t buf[65 + 63] = {};
+                    buf[0] = x > 0 ? p[x - 1] : b;
+                    std::memcpy(buf + 1, p + x, static_cast<std::size_t>(len));
+                    byte_masks<!binary>(buf + 1, b, has_bg, fg, eq);
+                }
+            } else {
+                for (std::int64_t k = 0; k < len; ++k) {
+                    const Key v = key_of(px[x + k]);
+                    fg |= std::uint64_t{!has_bg || v != bg} << k;
+                    eq |= std::uint64_t{v == previous} << k;
+                    previous = v;
+                }
+            }
+            if (x == 0) eq &= ~std::uint64_t{1};
+            fg &= valid;
+            const std::uint64_t fg_before = (fg << 1) | carry;
+            carry = fg >> 63;
+            std::uint64_t starts, stops;
+            if constexpr (binary) {
+                starts = fg & ~fg_before;
+                stops = fg_before & ~fg;
+            } else {
+                starts = fg & ~eq;  // an equal pixel before a foreground one is foreground too
+                stops = fg_before & ~(fg & eq);
+            }
+            started += spread_bits(starts, x, xs + started);
+            stopped += spread_bits(stops, x, xe + stopped);
+        }
+        if (stopped < started) xe[stopped++] = static_cast<Index>(W);
+        st.x0.commit(static_cast<std::size_t>(started));
+        st.x1.commit(static_cast<std::size_t>(started));
+        if constexpr (!binary) {
+            Key* keys = st.keys.tail(static_cast<std::size_t>(started));
+            for (std::int64_t i = 0; i < started; ++i) keys[i] = key_of(px[xs[i]]);
+            st.keys.commit(static_cast<std::size_t>(started));
+        }
+        Index* parent = st.parent.tail(static_cast<std::size_t>(started));
+        for (std::int64_t i = 0; i < started; ++i) parent[i] = static_cast<Index>(first + i);
+        st.parent.commit(static_cast<std::size_t>(started));
+    };
+
+    // Row `row`'s runs [a0, a1) in `sa`, joined with those of its earlier neighbour rows whose axis-0 coordinate
+    // lies in [lo, hi). `stripe_of(r)` gives the stripe holding row r; `global` selects concatenated indices.
+    std::unique_ptr<Index[]> parent;  // the concatenated table (phase 2 on)
+    auto join_row = [&](std::int64_t row, std::int64_t lo, std::int64_t hi, Index* table, bool global,
+                        std::int64_t* coord, auto&& stripe_of) {
+        Stripe<Index, Key>& sa = *stripe_of(row);
+        const std::int64_t ra = row - sa.first_row;
+        const Index a0 = sa.row_start[ra], a1 = sa.row_start[ra + 1];
+        if (a0 == a1) return;
+        std::int64_t rest = row;
+        for (int d = ndim - 2; d >= 0; --d) {
+            coord[d] = rest % shape[d];
+            rest /= shape[d];
+        }
+        for (const auto& nb : neighbours) {
+            bool inside = true;
+            for (int d = 0; d + 1 < ndim && inside; ++d) {
+                const std::int64_t c = coord[d] + nb.offset[d];
+                inside = d == 0 ? c >= lo && c < hi : c >= 0 && c < shape[d];
+            }
+            if (!inside) continue;
+            const std::int64_t other = row + nb.delta;
+            Stripe<Index, Key>& sb = *stripe_of(other);
+            const std::int64_t rb = other - sb.first_row;
+            const Index b0 = sb.row_start[rb], b1 = sb.row_start[rb + 1];
+            if (b0 == b1) continue;
+            const RowRuns<Index, Key> ra_runs{sa.x0.data() + a0, sa.x1.data() + a0,
+                                              binary ? nullptr : sa.keys.data() + a0, static_cast<Index>(a1 - a0),
+                                              static_cast<Index>((global ? sa.offset : 0) + a0)};
+            const RowRuns<Index, Key> rb_runs{sb.x0.data() + b0, sb.x1.data() + b0,
+                                              binary ? nullptr : sb.keys.data() + b0, static_cast<Index>(b1 - b0),
+                                              static_cast<Index>((global ? sb.offset : 0) + b0)};
+            join_runs<binary>(table, ra_runs, rb_runs, static_cast<Index>(nb.widen));
+        }
+    };
+
     {
         SKB_NVTX_RANGE("measure.label/opt/stripes");
-        parallel_blocks(options, stripes, 1, [&](std::int64_t b, std::int64_t e) {
+        parallel_blocks(options, stripe_count, 1, [&](std::int64_t b, std::int64_t e) {
             for (std::int64_t s = b; s < e; ++s) {
-                for (std::int64_t i = stripe_begin(s) * slab; i < stripe_begin(s + 1) * slab; ++i)
-                    parent[i] = key(i) == kBackgroundKey ? kBackground : static_cast<Label>(i);
-                const std::int64_t first = stripe_begin(s) * rows_per_slab, last = stripe_begin(s + 1) * rows_per_slab;
-                for (std::int64_t row = first; row < last; ++row) {
-                    if (ndim == 2 && row > first) join_row_2d(row);
-                    else join_row(row, stripe_begin(s));
+                Stripe<Index, Key>& st = stripes[s];
+                st.first_row = stripe_begin(s) * rows_per_slab;
+                const std::int64_t last_row = stripe_begin(s + 1) * rows_per_slab;
+                st.row_start.reserve(static_cast<std::size_t>(last_row - st.first_row + 1));
+                auto self = [&st](std::int64_t) { return &st; };
+                std::vector<std::int64_t> coord(ndim);
+                for (std::int64_t row = st.first_row; row < last_row; ++row) {
+                    st.row_start.push_back(static_cast<Index>(st.x0.size()));
+                    find_runs(st, row);
+                    st.row_start.push_back(static_cast<Index>(st.x0.size()));  // provisional end, for join_row
+                    join_row(row, stripe_begin(s), axis0, st.parent.data(), false, coord.data(), self);
+                    st.row_start.pop_back();
+                }
+                st.row_start.push_back(static_cast<Index>(st.x0.size()));
+            }
+        });
+    }
+    std::int64_t total = 0;
+    for (auto& st : stripes) {
+        st.offset = static_cast<Index>(total);
+        total += static_cast<std::int64_t>(st.x0.size());
+    }
+    parent.reset(new Index[static_cast<std::size_t>(total)]);
+    for (auto& st : stripes) {
+        std::transform(st.parent.data(), st.parent.data() + st.x0.size(), parent.get() + st.offset,
+                       [o = st.offset](Index p) { return static_cast<Index>(p + o); });
+        st.parent.release();
+    }
+    {
+        SKB_NVTX_RANGE("measure.label/opt/boundaries");
+        auto stripe_of = [&](std::int64_t row) {
+            const std::int64_t c0 = row / rows_per_slab;
+            std::int64_t s = std::min<std::int64_t>(stripe_count - 1, c0 * stripe_count / axis0);
+            while (stripe_begin(s) > c0) --s;
+            while (stripe_begin(s + 1) <= c0) ++s;
+            return &stripes[s];
+        };
+        std::vector<std::int64_t> coord(ndim);
+        for (std::int64_t s = 1; s < stripe_count; ++s)
+            for (std::int64_t row = stripe_begin(s) * rows_per_slab; row < (stripe_begin(s) + 1) * rows_per_slab; ++row)
+                join_row(row, 0, stripe_begin(s), parent.get(), true, coord.data(), stripe_of);
+    }
+
+    // Roots, then their numbers (in `parent`, roots' entries only), then the rows.
+    std::unique_ptr<Index[]> root(new Index[static_cast<std::size_t>(total)]);
+    std::vector<std::int64_t> roots_before(stripe_count + 1, 0);
+    parallel_blocks(options, stripe_count, 1, [&](std::int64_t b, std::int64_t e) {
+        for (std::int64_t s = b; s < e; ++s) {
+            const Index first = stripes[s].offset, end = static_cast<Index>(first + stripes[s].x0.size());
+            std::int64_t count = 0;
+            for (Index g = first; g < end; ++g) {
+                Index r = parent[g];
+                if (r == g) ++count;
+                else if (r >= first) r = root[r];  // resolved already: this stripe, earlier
+                else
+                    while (parent[r] != r) r = parent[r];  // read-only walk in an earlier stripe
+                root[g] = r;
+            }
+            roots_before[s + 1] = count;
+        }
+    });
+    for (std::int64_t s = 0; s < stripe_count; ++s) roots_before[s + 1] += roots_before[s];
+    parallel_blocks(options, stripe_count, 1, [&](std::int64_t b, std::int64_t e) {
+        for (std::int64_t s = b; s < e; ++s) {
+            const Index first = stripes[s].offset, end = static_cast<Index>(first + stripes[s].x0.size());
+            auto next = static_cast<Index>(roots_before[s]);
+            for (Index g = first; g < end; ++g)
+                if (root[g] == g) parent[g] = ++next;
+        }
+    });
+    {
+        SKB_NVTX_RANGE("measure.label/opt/write");
+        parallel_blocks(options, stripe_count, 1, [&](std::int64_t b, std::int64_t e) {
+            RowWriter<Label> writer;
+            for (std::int64_t s = b; s < e; ++s) {
+                const Stripe<Index, Key>& st = stripes[s];
+                const std::int64_t row_count = static_cast<std::int64_t>(st.row_start.size()) - 1;
+                for (std::int64_t r = 0; r < row_count; ++r) {
+                    writer.begin(out + (st.first_row + r) * W, W);
+                    for (Index i = st.row_start[r]; i < st.row_start[r + 1]; ++i) {
+                        writer.fill(st.x0.data()[i], Label{0});
+                        writer.fill(st.x1.data()[i], static_cast<Label>(parent[root[st.offset + i]]));
+                    }
+                    writer.finish();
                 }
             }
         });
     }
-    {
-        SKB_NVTX_RANGE("measure.label/opt/boundaries");
-        for (std::int64_t s = 1; s < stripes; ++s)
-            for (std::int64_t row = stripe_begin(s) * rows_per_slab; row < (stripe_begin(s) + 1) * rows_per_slab; ++row)
-                join_row(row, 0);
-    }
-    std::vector<std::int64_t> roots(stripes + 1, 0);
-    parallel_blocks(options, stripes, 1, [&](std::int64_t b, std::int64_t e) {
-        for (std::int64_t s = b; s < e; ++s)
-            for (std::int64_t i = stripe_begin(s) * slab; i < stripe_begin(s + 1) * slab; ++i) {
-                if (forest.load(i) == kBackground) continue;
-                const Label r = forest.find(static_cast<Label>(i));
-                forest.store(i, r);
-                roots[s + 1] += r == i;
-            }
-    });
-    for (std::int64_t s = 0; s < stripes; ++s) roots[s + 1] += roots[s];
-    // Roots take -(their number); then every other pixel copies its root's; then signs flip.
-    parallel_blocks(options, stripes, 1, [&](std::int64_t b, std::int64_t e) {
-        for (std::int64_t s = b; s < e; ++s) {
-            Label next = static_cast<Label>(roots[s]);
-            for (std::int64_t i = stripe_begin(s) * slab; i < stripe_begin(s + 1) * slab; ++i)
-                if (parent[i] == i) parent[i] = -(++next);
-        }
-    });
-    parallel_blocks(options, n, 1 << 16, [&](std::int64_t b, std::int64_t e) {
-        for (std::int64_t i = b; i < e; ++i) {
-            const Label p = forest.load(i);
-            if (p != kBackground && p >= 0) forest.store(i, forest.load(p));
-        }
-    });
-    parallel_blocks(options, n, 1 << 16, [&](std::int64_t b, std::int64_t e) {
-        for (std::int64_t i = b; i < e; ++i) parent[i] = parent[i] == kBackground ? 0 : -parent[i];
-    });
+
     const std::vector<int> scan = label_scan_axes(shape, bool_input);
     if (!is_identity(scan)) {  // scikit-image numbers these in another scan order: renumber on first sight
-        std::vector<Label> renumbered(static_cast<std::size_t>(roots[stripes]) + 1, 0);
+        std::vector<Label> renumbered(static_cast<std::size_t>(roots_before[stripe_count]) + 1, 0);
         Label next = 0;
         for (std::int64_t p = 0; p < n; ++p) {
-            Label& l = parent[scanned_index(p, shape, scan)];
+            Label& l = out[scanned_index(p, shape, scan)];
             if (l == 0) continue;
             if (renumbered[l] == 0) renumbered[l] = ++next;
         }
-        for (std::int64_t i = 0; i < n; ++i) parent[i] = renumbered[parent[i]];
+        for (std::int64_t i = 0; i < n; ++i) out[i] = renumbered[out[i]];
     }
     return result;
+}
+
+template <class Label, class T>
+Array label_typed(const T* in, const Shape& shape, int connectivity, std::int64_t background, bool bool_input,
+                  const RunOptions& options) {
+    const std::int64_t n = element_count(shape);
+    if (n >= static_cast<std::int64_t>(std::numeric_limits<Label>::max()) - 1)
+        throw Error("measure.label: " + shape_string(shape) + " has too many pixels for " +
+                    std::string(dtype_name(dtype_of<Label>)) + " labels");
+    if (n < std::numeric_limits<std::int32_t>::max() - 1)
+        return label_runs<Label, std::int32_t>(in, shape, connectivity, background, bool_input, options);
+    if constexpr (sizeof(Label) > 4)
+        return label_runs<Label, std::int64_t>(in, shape, connectivity, background, bool_input, options);
+    throw Error("measure.label: unreachable");
 }
 
 Array label(const Array& input, const Params& params, const RunOptions& options) {
@@ -218,21 +522,10 @@ Array label(const Array& input, const Params& params, const RunOptions& options)
     const std::int64_t background = params.optional_integer("background").value_or(0);
     return visit_dtype(input.dtype(), [&](auto tag) {
         using T = decltype(tag);
-        const T* in = input.data<T>();
-        if constexpr (std::is_same_v<T, bool>) {
-            // True pixels are the components (False ones when background=1); every component pixel has key 1.
-            const bool foreground = background != 1;
-            return label_with<std::int32_t>(input.shape(), connectivity, true, options,
-                                            [in, foreground](std::int64_t i) -> std::int64_t {
-                                                return in[i] == foreground ? 1 : kBackgroundKey;
-                                            });
-        } else {
-            return label_with<std::int64_t>(input.shape(), connectivity, false, options,
-                                            [in, background](std::int64_t i) -> std::int64_t {
-                                                const auto v = static_cast<std::int64_t>(in[i]);  // truncates floats
-                                                return v == background ? kBackgroundKey : v;
-                                            });
-        }
+        if constexpr (std::is_same_v<T, bool>)
+            return label_typed<std::int32_t>(input.data<T>(), input.shape(), connectivity, background, true, options);
+        else
+            return label_typed<std::int64_t>(input.data<T>(), input.shape(), connectivity, background, false, options);
     });
 }
 
