@@ -122,29 +122,30 @@ template <class Index> inline int spread_bits(std::uint64_t bits, std::int64_t b
     return count;
 }
 
-// A growable array of trivially copyable T without value-initialisation.
+// A growable array of trivially copyable T without value-initialisation, in audited storage (run tables can
+// outgrow the image on noisy inputs; the allocation audit and the peak-memory gate must see them).
 template <class T> class Buffer {
 public:
     void release() { *this = Buffer(); }
-    T* data() { return p_.get(); }
-    const T* data() const { return p_.get(); }
+    T* data() { return storage_.empty() ? nullptr : storage_.template data<T>(); }
+    const T* data() const { return storage_.empty() ? nullptr : storage_.template data<T>(); }
     std::size_t size() const { return size_; }
     // Storage for `extra` elements past the end, to be written and then kept with commit().
     T* tail(std::size_t extra) {
         if (size_ + extra > capacity_) grow(std::max({size_ + extra, 2 * capacity_, std::size_t{256}}));
-        return p_.get() + size_;
+        return data() + size_;
     }
     void commit(std::size_t count) { size_ += count; }
 
 private:
     void grow(std::size_t capacity) {
-        std::unique_ptr<T[]> bigger(new T[capacity]);
-        if (size_) std::memcpy(bigger.get(), p_.get(), size_ * sizeof(T));
-        p_ = std::move(bigger);
+        Array bigger(dtype_of<T>, Shape{static_cast<std::int64_t>(capacity)});
+        if (size_) std::memcpy(bigger.raw(), storage_.raw(), size_ * sizeof(T));
+        storage_ = std::move(bigger);
         capacity_ = capacity;
     }
 
-    std::unique_ptr<T[]> p_;
+    Array storage_;
     std::size_t size_ = 0, capacity_ = 0;
 };
 
