@@ -351,6 +351,14 @@ int run_bench(const BenchArgs& args) {
         return 0;
     }
     if (args.out.empty()) throw Error("--out is required (the results JSON)");
+    {  // Fail before measuring, not after the first group: the results' folder is created, the file must be writable.
+        const std::filesystem::path out(args.out), folder = out.has_parent_path() ? out.parent_path() : ".";
+        std::error_code ec;
+        std::filesystem::create_directories(folder, ec);
+        if (ec) throw Error("--out " + args.out + ": cannot create " + folder.string() + ": " + ec.message());
+        if (std::filesystem::is_directory(out)) throw Error("--out " + args.out + " is a directory, not a file");
+        if (::access(folder.c_str(), W_OK) != 0) throw Error("--out " + args.out + ": " + folder.string() + " is not writable");
+    }
     const bench::MachineContext machine = bench::machine_context(false);
     if (!machine.timings_are_results() && !args.allow_debug_build)
         throw Error("this is a " + machine.build_type + " build: its timings are not results (cmake --preset release)");

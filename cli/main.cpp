@@ -12,6 +12,7 @@
 
 #include "bench_command.hpp"
 #include "gate_command.hpp"
+#include "report_command.hpp"
 #include "skb/audit.hpp"
 #include "skb/files.hpp"
 #include "skb/golden.hpp"
@@ -259,6 +260,8 @@ int main(int argc, char** argv) {
     auto* record = skb::cli::add_record_command(app, record_args);
     skb::cli::GateArgs gate_args;
     auto* gate = skb::cli::add_gate_command(app, gate_args);
+    skb::cli::ReportArgs report_args;
+    auto* report = skb::cli::add_report_command(app, report_args);
 
     try {
         app.parse(argc, argv);
@@ -281,6 +284,7 @@ int main(int argc, char** argv) {
         if (*table) return print_table_of(table_results, table_markdown, table_filter);
         if (*record) return skb::cli::run_record(record_args);
         if (*gate) return skb::cli::run_gate_command(gate_args);
+        if (*report) return skb::cli::run_report(report_args);
     } catch (const skb::Error& e) {
         std::fprintf(stderr, "skbench: error: %s\n", e.what());
         return kExitBadInput;

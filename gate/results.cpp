@@ -64,15 +64,17 @@ RunRecord results_from_json(const nlohmann::json& doc, const std::string& what) 
         throw Error(what + ": not a skbench results file (no context or benchmarks)");
     RunRecord run;
     run.context = doc["context"];
-    std::map<std::string, CaseRecord> by_name;
+    std::map<std::string, CaseRecord> by_name, peers_by_name;
     for (const auto& e : doc["benchmarks"]) {
-        if (e.value("run_type", "") != "iteration" || e.value("tool", "") != "skbench") continue;
-        if (e.value("error_occurred", false)) continue;
+        if (e.value("run_type", "") != "iteration" || e.value("error_occurred", false)) continue;
+        const std::string tool = e.value("tool", "");
+        if (tool.empty()) continue;
         const std::string name = e.value("name", "");
         if (name.empty()) throw Error(what + ": a benchmark entry has no name");
-        CaseRecord& c = by_name[name];
+        CaseRecord& c = (tool == "skbench" ? by_name : peers_by_name)[name];
         if (c.name.empty()) {
             c.name = name;
+            c.tool = tool;
             c.op = e.value("op", "");
             c.workload = e.value("workload", "");
             c.backend = e.value("backend", "");
@@ -86,7 +88,13 @@ RunRecord results_from_json(const nlohmann::json& doc, const std::string& what) 
         }
         if (!e.contains("real_time") || !e["real_time"].is_number())
             throw Error(what + ": entry " + name + " has no real_time");
-        c.real_time_ms.push_back(e["real_time"].get<double>());
+        const double ms = e["real_time"].get<double>();
+        if (c.real_time_ms.empty() || ms < *std::min_element(c.real_time_ms.begin(), c.real_time_ms.end())) {
+            c.fastest.clear();
+            for (const auto& [key, value] : e.items())
+                if (value.is_number()) c.fastest[key] = value.get<double>();
+        }
+        c.real_time_ms.push_back(ms);
         for (const char* key : {"f64_bytes", "peak_bytes", "allocations", "bytes_per_call", "h2d_bytes", "h2d_calls",
                                 "d2h_bytes", "d2h_calls"}) {
             if (!e.contains(key) || !e[key].is_number()) continue;
@@ -96,6 +104,7 @@ RunRecord results_from_json(const nlohmann::json& doc, const std::string& what) 
         }
     }
     for (auto& [name, c] : by_name) run.cases.push_back(std::move(c));
+    for (auto& [name, c] : peers_by_name) run.peers.push_back(std::move(c));
     if (doc.contains("instructions") && doc["instructions"].is_object())
         for (const auto& [key, value] : doc["instructions"].items())
             if (value.is_number()) run.instructions[key] = value.get<double>();

@@ -10,18 +10,21 @@ namespace skb::gate {
 
 struct CaseRecord {
     std::string name;  // workload/backend/shape/dtype/threads:N
+    std::string tool = "skbench";  // or the peer that ran it (skimage, scipy, opencv; then backend == tool)
     std::string op, workload, backend, shape, dtype, output_dtype;
     int threads = 1;
     double pixels = 0;
     std::map<std::string, double> metrics;  // per call: f64_bytes, peak_bytes, allocations, bytes_per_call, h2d_*, d2h_*
     std::vector<double> real_time_ms;       // one per repetition, in run order
+    std::map<std::string, double> fastest;  // every numeric counter of the fastest repetition (results files only)
 
     std::string group() const;  // workload/shape/dtype: the cases that share one input
 };
 
 struct RunRecord {
     nlohmann::json context;
-    std::vector<CaseRecord> cases;                   // sorted by name
+    std::vector<CaseRecord> cases;                   // ours, sorted by name (what the gates judge)
+    std::vector<CaseRecord> peers;                   // the peers' cases, sorted by name (reports; not stored)
     std::map<std::string, double> instructions;      // "op/backend" -> instructions (callgrind), when measured
     const CaseRecord* find(const std::string& name) const;
 };

@@ -1,0 +1,17 @@
+// skbench report: the cross-hardware HTML report and Markdown summary (report/report.hpp).
+#pragma once
+#include <CLI/CLI.hpp>
+#include <string>
+#include <vector>
+
+namespace skb::cli {
+
+struct ReportArgs {
+    std::vector<std::string> inputs;
+    std::string html, markdown, thresholds;
+    std::size_t max_history_runs = 60;
+};
+CLI::App* add_report_command(CLI::App& app, ReportArgs& args);
+int run_report(const ReportArgs& args);
+
+}  // namespace skb::cli

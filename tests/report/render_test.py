@@ -1,0 +1,132 @@
+#!/usr/bin/env python3
+"""The cross-hardware report, rendered from two machines' fixture results and a history store, then opened in
+headless Chromium: every section and plot must be in the rendered DOM, the console must stay free of errors, and
+no request may leave the file (the page's Content-Security-Policy blocks every fetch and Chromium logs each
+attempt). A control copy of the report with one external image planted in it must fail that check, so the check
+is shown to work. Saves a screenshot (report.png) next to the report.
+
+  render_test.py --skbench build/release/bin/skbench --fixtures tests/report/fixtures --out build/release/report-test
+"""
+import argparse
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+
+SECTIONS = ["summary", "machines", "results", "speedup", "bandwidth", "scaling", "history"]
+
+
+def chromium():
+    for name in ("chromium", "chromium-browser", "google-chrome"):
+        path = shutil.which(name)
+        if path:
+            return path
+    sys.exit("render_test: no chromium on PATH (Debian package 'chromium'; ci/setup.sh installs it)")
+
+
+def run_chromium(browser, html, extra, profile):
+    """Loads the page offline; returns (dom, stderr)."""
+    cmd = [browser, "--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-extensions",
+           "--disable-background-networking", "--disable-component-update", "--disable-sync",
+           f"--user-data-dir={profile}", "--enable-logging=stderr", "--v=0",
+           "--host-resolver-rules=MAP * ~NOTFOUND",  # nothing resolves: a request could not succeed anyway
+           "--virtual-time-budget=3000", *extra, "file://" + os.path.abspath(html)]
+    p = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+    if p.returncode != 0:
+        sys.exit(f"render_test: chromium failed ({p.returncode}): {p.stderr[-2000:]}")
+    return p.stdout, p.stderr
+
+
+def console_problems(stderr):
+    """Console errors and blocked requests Chromium logged (CSP violations name the refused URL)."""
+    lines = []
+    for line in stderr.splitlines():
+        if ":CONSOLE" in line or "Refused to" in line or "net::ERR" in line or "violates" in line:
+            lines.append(line.strip())
+    return lines
+
+
+def static_problems(html):
+    out = []
+    for pattern in (r"https?://", r"\bsrc\s*=", r"<script", r"<link", r"@import", r"url\("):
+        if re.search(pattern, html, re.I):
+            out.append(f"the HTML contains {pattern!r}")
+    if "Content-Security-Policy" not in html:
+        out.append("the HTML has no Content-Security-Policy")
+    return out
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--skbench", required=True)
+    ap.add_argument("--fixtures", required=True)
+    ap.add_argument("--out", required=True)
+    args = ap.parse_args()
+    os.makedirs(args.out, exist_ok=True)
+    fx = lambda name: os.path.join(args.fixtures, name)
+    failures = []
+
+    # A history store with two runs of machine a: the second from the planted build whose peak memory doubles.
+    db = os.path.join(args.out, "history.sqlite")
+    for suffix in ("", "-wal", "-shm"):
+        if os.path.exists(db + suffix):
+            os.remove(db + suffix)
+    subprocess.run([args.skbench, "record", "--db", db, fx("a-1.json"), fx("a-2.json")], check=True,
+                   stdout=subprocess.DEVNULL)
+    html, md = os.path.join(args.out, "report.html"), os.path.join(args.out, "summary.md")
+    subprocess.run([args.skbench, "report", fx("a-1.json"), fx("b.json"), db, "--html", html, "--md", md], check=True)
+    text = open(html).read()
+    failures += static_problems(text)
+    summary = open(md).read()
+    if "fixture-b" not in summary or "different machines" not in summary:
+        failures.append("the Markdown summary does not compare the two machines")
+
+    # The same machine twice (a-1 then the planted a-2): the summary must carry the gate's regression verdict.
+    md_same = os.path.join(args.out, "summary-same-machine.md")
+    subprocess.run([args.skbench, "report", fx("a-1.json"), fx("a-2.json"), "--md", md_same], check=True,
+                   stdout=subprocess.DEVNULL)
+    same = open(md_same).read()
+    if "REGRESSION" not in same or "peak" not in same:
+        failures.append("the same-machine summary does not report the planted peak regression")
+
+    browser = chromium()
+    with tempfile.TemporaryDirectory() as profile:
+        dom, stderr = run_chromium(browser, html, ["--dump-dom"], profile)
+        for section in SECTIONS:
+            if not re.search(rf'<section id="{section}"', dom):
+                failures.append(f"section {section} missing from the rendered DOM")
+        for section in ("speedup", "bandwidth", "scaling", "history"):
+            body = dom.split(f'<section id="{section}"', 1)[-1].split("</section>", 1)[0]
+            if "<svg" not in body or "<rect" not in body and "<path" not in body:
+                failures.append(f"section {section} has no plot")
+        for machine in ("fixture-b",):
+            if machine not in dom:
+                failures.append(f"machine {machine} missing")
+        if 'class="regression"' not in dom:
+            failures.append("the history chart marks no regression (the planted run doubles rgb2gray's peak)")
+        problems = console_problems(stderr)
+        failures += [f"console: {p}" for p in problems]
+
+        # Control: one planted external image must be caught by the same check.
+        control = os.path.join(args.out, "control.html")
+        open(control, "w").write(text.replace("<body>", '<body><img src="http://report-test.invalid/x.png">', 1))
+        _, control_stderr = run_chromium(browser, control, ["--dump-dom"], profile)
+        if not console_problems(control_stderr):
+            failures.append("control: an external image went unnoticed (the request check cannot fail)")
+
+        png = os.path.join(args.out, "report.png")
+        run_chromium(browser, html, [f"--screenshot={png}", "--window-size=1400,2600", "--hide-scrollbars"], profile)
+        if not os.path.exists(png) or os.path.getsize(png) < 10000:
+            failures.append("no screenshot")
+
+    for f in failures:
+        print("FAIL:", f)
+    print(f"render_test: {len(SECTIONS)} sections, {text.count('<svg')} plots, report {html}, screenshot "
+          f"{os.path.join(args.out, 'report.png')}: {'FAILED' if failures else 'ok'}")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
