@@ -121,3 +121,23 @@ TEST_F(Cli, VerifyPassesOnTheGoldens) {
 }
 
 }  // namespace
+
+// skbench report refuses what is not a results file or history store with one line naming it, and writes nothing.
+TEST_F(Cli, ReportRefusesBadInputsAndWritesNothing) {
+    std::ofstream(path("not-results.json")) << R"({"hello": 1})";
+    std::ofstream(path("broken.json")) << R"({"context": {}, "benchmarks": [)";
+    const std::pair<std::string, std::string> cases[] = {
+        {"report " + path("not-results.json") + " --html " + path("r.html"), "not-results.json"},
+        {"report " + path("broken.json") + " --html " + path("r.html"), "broken.json"},
+        {"report " + path("garbage.npy") + " --html " + path("r.html"), "garbage.npy"},
+        {"report " + path("missing.json") + " --html " + path("r.html"), "missing.json"},
+        {"report " + path("not-results.json"), "--html"},
+    };
+    for (const auto& [args, needle] : cases) {
+        const Result r = run(args);
+        EXPECT_EQ(r.exit_code, 2) << args;
+        EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << "exactly one line, got: " << r.err;
+        EXPECT_NE(r.err.find(needle), std::string::npos) << "stderr should name '" << needle << "': " << r.err;
+        EXPECT_FALSE(fs::exists(path("r.html"))) << args;
+    }
+}
