@@ -11,7 +11,7 @@ namespace skb::opt {
 
 // One element as float32: scaled by img_as_float32's rule, or raw with preserve_range.
 template <class T> inline float as_float(T v, bool preserve_range) {
-    return preserve_range ? static_cast<float>(v) : img_as_float<float>(v);
+    return img_as_float_or_raw<float>(v, preserve_range);
 }
 
 // dst[pad + i] = convert(src[i]) for i in [0, n); dst[0..pad) and dst[pad+n .. pad+n+pad) extend the row by

@@ -23,15 +23,7 @@ struct Taps {
     std::int64_t radius() const { return static_cast<std::int64_t>(w.size()) - 1; }
 };
 
-Taps taps_for(double sigma, double truncate) {
-    Taps t;
-    if (sigma <= kGaussianSkipSigma) return t;
-    const std::vector<double> k = gaussian_kernel1d(sigma, truncate);
-    const auto r = static_cast<std::int64_t>(k.size() / 2);
-    t.w.resize(r + 1);
-    for (std::int64_t j = 0; j <= r; ++j) t.w[j] = static_cast<float>(k[r + j]);
-    return t;
-}
+Taps taps_for(double sigma, double truncate) { return Taps{gaussian_half_kernel_f32(sigma, truncate)}; }
 
 // Taps are summed over a block of outputs held in vector registers (GCC/Clang vector extensions: AVX2/AVX-512
 // with -march=native, SSE pairs otherwise), so each tap costs two loads and an add/FMA per vector, never a reload

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <limits>
 #include <mutex>
+#include <span>
 
 #include "filters/histogram.hpp"
 #include "parallel.hpp"
@@ -53,25 +54,19 @@ template <class T> Array integer_threshold(const T* v, std::int64_t n, const Run
     while (full[min] == 0) ++min;
     while (full[max] == 0) --max;
     if (min == max) return Array::scalar<std::int64_t>(min);
-    const std::vector<float> counts(full.begin() + min, full.begin() + max + 1);
-    std::vector<std::int64_t> centres(max - min + 1);
-    for (std::size_t b = 0; b < centres.size(); ++b) centres[b] = min + static_cast<std::int64_t>(b);
-    return Array::scalar<std::int64_t>(centres[otsu::best_bin<double>(counts, centres)]);
+    return Array::scalar<std::int64_t>(
+        otsu::integer_threshold(std::span<const std::int64_t>(full).subspan(min, max - min + 1), min));
 }
 
 // F: the type NumPy bins in (the image's float type; float64 for bool images).
 template <class F, class Value>
 Array float_threshold(std::int64_t n, std::int64_t nbins, const RunOptions& options, Value value) {
     const auto r = range_of<F>(n, options, value);
-    if (r.first_non_finite >= 0)
-        throw Error("filters.threshold_otsu: input holds a non-finite value at flat index " +
-                    std::to_string(r.first_non_finite));
+    if (r.first_non_finite >= 0) otsu::throw_non_finite(r.first_non_finite);
     if (r.min == r.max) return Array::scalar<float>(static_cast<float>(r.min));
     const otsu::UniformBins<F> bins(r.min, r.max, nbins);
     const auto tally = histogram(n, nbins, options, [&](std::int64_t i) { return bins.index(value(i)); });
-    const std::vector<float> counts(tally.begin(), tally.end());
-    const std::vector<F> centres = bins.centres();
-    return Array::scalar<float>(static_cast<float>(centres[otsu::best_bin<F>(counts, centres)]));
+    return Array::scalar<float>(static_cast<float>(otsu::float_threshold(std::span<const std::int64_t>(tally), bins)));
 }
 
 Array threshold_otsu(const Array& input, const Params& params, const RunOptions& options) {

@@ -3,6 +3,7 @@
 // instead of computing in float64 throughout.
 #include <algorithm>
 #include <cmath>
+#include <span>
 #include <type_traits>
 
 #include "skb/nd.hpp"
@@ -12,40 +13,31 @@
 namespace skb::reference {
 namespace {
 
-// Integer images: one bin per integer between min and max; centres are int64, so the means are float64.
+// Integer images: one bin per integer between min and max.
 template <class T> std::int64_t integer_threshold(const T* values, std::int64_t size) {
     const auto [lo, hi] = std::minmax_element(values, values + size);
-    const std::int64_t min = *lo, bins = static_cast<std::int64_t>(*hi) - min + 1;
-    std::vector<float> counts(bins);
-    std::vector<std::int64_t> centres(bins);
-    std::vector<std::int64_t> tally(bins);
+    const std::int64_t min = *lo;
+    std::vector<std::int64_t> tally(static_cast<std::int64_t>(*hi) - min + 1);
     for (std::int64_t i = 0; i < size; ++i) ++tally[values[i] - min];
-    for (std::int64_t b = 0; b < bins; ++b) {
-        counts[b] = static_cast<float>(tally[b]);
-        centres[b] = min + b;
-    }
-    return centres[otsu::best_bin<double>(counts, centres)];
+    return otsu::integer_threshold(std::span<const std::int64_t>(tally), min);
 }
 
 // Float images: np.histogram(values, nbins, range=(min, max)) in the image's float type F.
-template <class F> F float_threshold(const F* values, std::int64_t size, std::int64_t nbins, const std::string& op) {
+template <class F> F float_threshold(const F* values, std::int64_t size, std::int64_t nbins) {
     for (std::int64_t i = 0; i < size; ++i)
-        if (!std::isfinite(values[i]))
-            throw Error(op + ": input holds a non-finite value at flat index " + std::to_string(i));
+        if (!std::isfinite(values[i])) otsu::throw_non_finite(i);
     const auto [lo, hi] = std::minmax_element(values, values + size);
     const otsu::UniformBins<F> bins(*lo, *hi, nbins);
     std::vector<std::int64_t> tally(nbins);
     for (std::int64_t i = 0; i < size; ++i) ++tally[bins.index(values[i])];
-    const std::vector<float> counts(tally.begin(), tally.end());
-    const std::vector<F> centres = bins.centres();
-    return centres[otsu::best_bin<F>(counts, centres)];
+    return otsu::float_threshold(std::span<const std::int64_t>(tally), bins);
 }
 
 // A constant image is its own threshold (scikit-image returns the pixel before building any histogram).
 template <class T> Array threshold_of(const T* v, std::int64_t size, std::int64_t nbins) {
     const bool constant = std::all_of(v, v + size, [&](T x) { return x == v[0]; });
     if constexpr (std::is_floating_point_v<T>) {
-        return Array::scalar<T>(constant ? v[0] : float_threshold(v, size, nbins, "filters.threshold_otsu"));
+        return Array::scalar<T>(constant ? v[0] : float_threshold(v, size, nbins));
     } else {
         return Array::scalar<std::int64_t>(constant ? v[0] : integer_threshold(v, size));
     }

@@ -111,3 +111,37 @@ TEST(OptThreads, LargeUint8OtsuMatchesRef) {
         }
     }
 }
+
+// Float otsu with many bins: every pixel sits exactly on one of NumPy's bin edges (linspace: i * step + min, two
+// roundings), where a bin rule computed with a fused multiply-add (the opt tree builds with -ffp-contract=fast)
+// would put it one bin lower. The threshold must be ref's, bit for bit.
+template <class F> skb::Array pixels_on_bin_edges(F lo, F hi, std::int64_t nbins) {
+    const F step = (hi - lo) / static_cast<F>(nbins);
+    std::vector<F> values{lo, hi};
+    for (std::int64_t i = 1; i < nbins; ++i) {
+        volatile F product = static_cast<F>(i) * step;  // rounded on its own, as NumPy does
+        const F edge = product + lo;
+        for (std::int64_t k = 0; k <= (i * 7919) % 13 + (2 * i > nbins ? 6 : 0); ++k) values.push_back(edge);
+    }
+    skb::Array input(skb::dtype_of<F>, skb::Shape{1, static_cast<std::int64_t>(values.size())});
+    std::copy(values.begin(), values.end(), input.values<F>().begin());
+    return input;
+}
+
+template <class F> void expect_otsu_on_bin_edges_matches_ref(F lo, F hi, std::int64_t nbins) {
+    const skb::Array input = pixels_on_bin_edges(lo, hi, nbins);
+    const skb::ParamTexts params{{"nbins", std::to_string(nbins)}};
+    const skb::Array ref = skb::run_op("filters.threshold_otsu", "ref", input, params);
+    const skb::Array opt = skb::run_op("filters.threshold_otsu", "opt", input, params);
+    EXPECT_EQ(static_cast<float>(ref.values<F>()[0]), opt.values<float>()[0])
+        << skb::dtype_name(skb::dtype_of<F>) << " [" << lo << ", " << hi << "] nbins " << nbins;
+}
+
+TEST(OptThreads, FloatOtsuWithManyBinsMatchesRef) {
+    for (std::int64_t nbins : {1000, 10000, 65536}) {
+        expect_otsu_on_bin_edges_matches_ref<float>(-0.3f, 0.7f, nbins);
+        expect_otsu_on_bin_edges_matches_ref<float>(0.1f, 12.345f, nbins);
+        expect_otsu_on_bin_edges_matches_ref<double>(-0.3, 0.7, nbins);
+        expect_otsu_on_bin_edges_matches_ref<double>(0.1, 12.345, nbins);
+    }
+}

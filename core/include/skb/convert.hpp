@@ -28,4 +28,9 @@ template <class F, class T> SKB_HD inline F img_as_float(T value) {
     }
 }
 
+// One element as F: by img_as_float's rule, or the raw value with preserve_range (scikit-image's flag).
+template <class F, class T> SKB_HD inline F img_as_float_or_raw(T value, bool preserve_range) {
+    return preserve_range ? static_cast<F>(value) : img_as_float<F>(value);
+}
+
 }  // namespace skb

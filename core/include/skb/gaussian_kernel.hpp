@@ -19,4 +19,15 @@ inline std::vector<double> gaussian_kernel1d(double sigma, double truncate) {
 // SciPy skips an axis whose sigma is at most this (the data is copied unchanged).
 inline constexpr double kGaussianSkipSigma = 1e-15;
 
+// The float32 backends' taps: the symmetric half of gaussian_kernel1d as float32, w[0] the centre and w[j] the
+// weight of offsets -j and +j; {1} (a copy) for an axis SciPy skips.
+inline std::vector<float> gaussian_half_kernel_f32(double sigma, double truncate) {
+    if (sigma <= kGaussianSkipSigma) return {1.0f};
+    const std::vector<double> k = gaussian_kernel1d(sigma, truncate);
+    const std::size_t r = k.size() / 2;
+    std::vector<float> w(r + 1);
+    for (std::size_t j = 0; j <= r; ++j) w[j] = static_cast<float>(k[r + j]);
+    return w;
+}
+
 }  // namespace skb

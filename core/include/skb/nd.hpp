@@ -61,7 +61,7 @@ template <class F> skb::Array skb::to_float_array(const Array& input, bool prese
         using T = decltype(tag);
         const T* in = input.data<T>();
         for (std::int64_t i = 0; i < input.size(); ++i)
-            out[i] = preserve_range ? static_cast<F>(in[i]) : img_as_float<F>(in[i]);
+            out[i] = img_as_float_or_raw<F>(in[i], preserve_range);
     });
     return result;
 }

@@ -1,8 +1,16 @@
 // Otsu's threshold from a histogram, and NumPy's uniform-bin histogram rule: shared by every backend so the
-// discrete choices (which bin a value falls in, which bin maximises the variance) are made one way.
+// discrete choices (which bin a value falls in, which bin maximises the variance) are made one way. Where such
+// a choice hangs on the rounding of a*b+c, the product is product_unfused: the opt tree's -ffp-contract=fast and
+// nvcc's FMA contraction would otherwise round it once where NumPy rounds twice (and pick another bin).
 #pragma once
 #include <cstdint>
+#include <span>
+#include <string>
 #include <vector>
+
+#include "skb/error.hpp"
+#include "skb/hd.hpp"
+#include "skb/unfused.hpp"
 
 namespace skb::otsu {
 
@@ -14,17 +22,20 @@ std::size_t best_bin(const std::vector<float>& counts, const std::vector<Centre>
     const std::size_t n = counts.size();
     std::vector<float> w1(n), w2(n);
     std::vector<Acc> m1(n), m2(n);
+    const auto weighted = [&](std::size_t i) {
+        return product_unfused(static_cast<Acc>(counts[i]), static_cast<Acc>(centres[i]));
+    };
     float wsum = 0;
     Acc msum = 0;
     for (std::size_t i = 0; i < n; ++i) {
         w1[i] = wsum += counts[i];
-        m1[i] = (msum += static_cast<Acc>(counts[i]) * static_cast<Acc>(centres[i])) / static_cast<Acc>(w1[i]);
+        m1[i] = (msum += weighted(i)) / static_cast<Acc>(w1[i]);
     }
     wsum = 0;
     msum = 0;
     for (std::size_t i = n; i-- > 0;) {
         w2[i] = wsum += counts[i];
-        m2[i] = (msum += static_cast<Acc>(counts[i]) * static_cast<Acc>(centres[i])) / static_cast<Acc>(w2[i]);
+        m2[i] = (msum += weighted(i)) / static_cast<Acc>(w2[i]);
     }
     std::size_t best = 0;
     Acc best_variance = -1;
@@ -40,34 +51,59 @@ std::size_t best_bin(const std::vector<float>& counts, const std::vector<Centre>
 }
 
 // np.histogram(values, nbins, range=(first, last)) evaluated in the image's float type F, as NumPy does it:
-// edges from np.linspace in F, a computed bin index, then a correction against the stored edges.
+// edges from np.linspace in F, a computed bin index, then a correction against the edges. Plain data whose
+// edges are computed on demand, so device kernels take it by value and bin with this same code.
 template <class F> struct UniformBins {
-    F first, last, delta;
+    F first, last, delta, step;
     std::int64_t nbins;
-    std::vector<F> edges;
 
-    UniformBins(F lo, F hi, std::int64_t bins) : first(lo), last(hi), delta(hi - lo), nbins(bins), edges(bins + 1) {
-        const F step = delta / static_cast<F>(nbins);
-        for (std::int64_t i = 0; i <= nbins; ++i)
-            edges[i] = step == F(0) ? static_cast<F>(i) / static_cast<F>(nbins) * delta + first
-                                    : static_cast<F>(i) * step + first;
-        edges[nbins] = last;
+    SKB_HD UniformBins(F lo, F hi, std::int64_t bins)
+        : first(lo), last(hi), delta(hi - lo), step(delta / static_cast<F>(bins)), nbins(bins) {}
+
+    // Edge i of the nbins + 1: linspace's i * step + first (i / nbins * delta + first when step underflows),
+    // the product rounded before the add; the last edge is `last` exactly.
+    SKB_HD F edge(std::int64_t i) const {
+        if (i == nbins) return last;
+        const F offset = step == F(0) ? product_unfused(static_cast<F>(i) / static_cast<F>(nbins), delta)
+                                      : product_unfused(static_cast<F>(i), step);
+        return offset + first;
     }
 
     // The bin of x, for first <= x <= last.
-    std::int64_t index(F x) const {
+    SKB_HD std::int64_t index(F x) const {
         auto bin = static_cast<std::int64_t>((x - first) / delta * static_cast<F>(nbins));
         if (bin == nbins) --bin;
-        if (x < edges[bin]) --bin;
-        else if (x >= edges[bin + 1] && bin != nbins - 1) ++bin;
+        if (x < edge(bin)) --bin;
+        else if (x >= edge(bin + 1) && bin != nbins - 1) ++bin;
         return bin;
     }
 
     std::vector<F> centres() const {
         std::vector<F> c(nbins);
-        for (std::int64_t b = 0; b < nbins; ++b) c[b] = (edges[b] + edges[b + 1]) / F(2);
+        for (std::int64_t b = 0; b < nbins; ++b) c[b] = (edge(b) + edge(b + 1)) / F(2);
         return c;
     }
 };
+
+// The threshold of a float image from its counts over `bins` (a bin centre, in F).
+template <class F, class Count> F float_threshold(std::span<const Count> tally, const UniformBins<F>& bins) {
+    const std::vector<float> counts(tally.begin(), tally.end());
+    const std::vector<F> centres = bins.centres();
+    return centres[best_bin<F>(counts, centres)];
+}
+
+// The threshold of an integer image from its counts of the values min, min + 1, ... (one bin per integer; the
+// centres are int64, so the class means are float64).
+template <class Count> std::int64_t integer_threshold(std::span<const Count> tally, std::int64_t min) {
+    const std::vector<float> counts(tally.begin(), tally.end());
+    std::vector<std::int64_t> centres(tally.size());
+    for (std::size_t b = 0; b < centres.size(); ++b) centres[b] = min + static_cast<std::int64_t>(b);
+    return centres[best_bin<double>(counts, centres)];
+}
+
+// The one error for a NaN or infinity in a float image (flat index of the first).
+[[noreturn]] inline void throw_non_finite(std::int64_t index) {
+    throw Error("filters.threshold_otsu: input holds a non-finite value at flat index " + std::to_string(index));
+}
 
 }  // namespace skb::otsu
