@@ -87,11 +87,14 @@ __device__ void load_tile(Out* tile, const View<const In, 3>& in, const Footprin
 template <Extremum Which, class Out>
 __device__ __forceinline__ Out fold_runs(const Out* tile, const FootprintChunk& fp, unsigned p, unsigned ly,
                                          unsigned lx, Out acc) {
-    const unsigned w = fp.width(), h = fp.height();
+    const int w = static_cast<int>(fp.width()), h = static_cast<int>(fp.height());
     for (int i = 0; i < fp.count; ++i) {
         const Run r = fp.runs[i];
-        const Out* row = tile + (std::size_t{p + r.dz - fp.lo[0]} * h + (ly + r.dy - fp.lo[1])) * w + (lx - fp.lo[2]);
-        for (int dx = r.dx0; dx <= r.dx1; ++dx) acc = extremum_pick<Which>(acc, row[dx]);
+        // Tile index of offset (r.dz, r.dy, dx) is row + dx (row alone may be negative when the chunk's box
+        // lies right of the output, as for a split run).
+        const int row = ((static_cast<int>(p) + r.dz - fp.lo[0]) * h + static_cast<int>(ly) + r.dy - fp.lo[1]) * w +
+                        static_cast<int>(lx) - fp.lo[2];
+        for (int dx = r.dx0; dx <= r.dx1; ++dx) acc = extremum_pick<Which>(acc, tile[row + dx]);
     }
     return acc;
 }
