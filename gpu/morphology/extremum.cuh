@@ -62,7 +62,8 @@ struct FootprintChunk {
     SKB_HD unsigned depth() const { return tile.planes + static_cast<unsigned>(span[0]); }
     std::size_t bytes(std::size_t elem) const { return bytes(tile, span, elem); }
     static std::size_t bytes(TileShape t, const std::int32_t span[3], std::size_t elem) {
-        return (std::size_t{ExtremumPolicy::block_x} + span[2]) * (std::size_t{ExtremumPolicy::block_y} * t.rows + span[1]) *
+        using P = ExtremumPolicy;
+        return (std::size_t{P::block_x} + span[2]) * (std::size_t{P::block_y} * t.rows + span[1]) *
                (std::size_t{t.planes} + span[0]) * elem;
     }
 };
@@ -101,7 +102,8 @@ __device__ __forceinline__ Out fold_runs(const Out* tile, const FootprintChunk& 
 
 // One chunk of one pass over a (Z, H, W) volume. Blocks stride over tiles along y and z when the grid is capped.
 template <Extremum Which, class In, class Out>
-__global__ void extremum_kernel(View<const In, 3> in, View<Out, 3> out, FootprintChunk fp, MorphologyBorder<Out> border) {
+__global__ void extremum_kernel(View<const In, 3> in, View<Out, 3> out, FootprintChunk fp,
+                                MorphologyBorder<Out> border) {
     SKB_DYNAMIC_SHARED(Out, tile);
     const unsigned tile_h = ExtremumPolicy::block_y * fp.tile.rows;
     const std::int64_t tiles_z = (out.extent[0] + fp.tile.planes - 1) / fp.tile.planes;
@@ -252,7 +254,8 @@ Array run_passes(const Array& input, std::span<const Pass<Out>> passes, DType ou
             if (dst.size() == 0) dst = DeviceBuffer<Out>(n);  // a binary op's second work buffer, when needed
             for (const FootprintChunk& fp : chunks) {
                 if (stage == 0) launch_chunk<In, Out>(pass.which, image.data(), dst.data(), volume, fp, pass.border);
-                else launch_chunk<Out, Out>(pass.which, work[(stage - 1) % 2]->data(), dst.data(), volume, fp, pass.border);
+                else launch_chunk<Out, Out>(pass.which, work[(stage - 1) % 2]->data(), dst.data(), volume, fp,
+                                            pass.border);
             }
             ++stage;
         }
