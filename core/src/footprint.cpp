@@ -1,5 +1,6 @@
 #include "skb/footprint.hpp"
 
+#include <algorithm>
 #include <charconv>
 
 namespace skb {
@@ -110,6 +111,16 @@ std::vector<std::vector<std::int64_t>> mirrored(std::vector<std::vector<std::int
     for (auto& offset : offsets)
         for (auto& k : offset) k = -k;
     return offsets;
+}
+
+bool is_box(const std::vector<std::vector<std::int64_t>>& offsets, std::int64_t* lo, std::int64_t* hi) {
+    std::int64_t volume = 1;
+    for (std::size_t d = 0; d < offsets.front().size(); ++d) {
+        lo[d] = hi[d] = offsets.front()[d];
+        for (const auto& o : offsets) lo[d] = std::min(lo[d], o[d]), hi[d] = std::max(hi[d], o[d]);
+        volume *= hi[d] - lo[d] + 1;
+    }
+    return static_cast<std::int64_t>(offsets.size()) == volume;
 }
 
 }  // namespace skb

@@ -20,20 +20,15 @@
 
 namespace skb::opt {
 
-template <Extremum Which, class T> inline T pick(T a, T b) {
-    if constexpr (Which == Extremum::Min) return b < a ? b : a;
-    else return b > a ? b : a;
-}
-
 // acc[i] = pick(acc[i], src[i])
 template <Extremum Which, class T> inline void fold_row(T* __restrict acc, const T* __restrict src, std::int64_t n) {
-    for (std::int64_t x = 0; x < n; ++x) acc[x] = pick<Which>(acc[x], src[x]);
+    for (std::int64_t x = 0; x < n; ++x) acc[x] = extremum_pick<Which>(acc[x], src[x]);
 }
 
 // dst[i] = pick(a[i], b[i])
 template <Extremum Which, class T>
 inline void pick_rows(T* __restrict dst, const T* __restrict a, const T* __restrict b, std::int64_t n) {
-    for (std::int64_t x = 0; x < n; ++x) dst[x] = pick<Which>(a[x], b[x]);
+    for (std::int64_t x = 0; x < n; ++x) dst[x] = extremum_pick<Which>(a[x], b[x]);
 }
 
 // Edges up to this length fold shifted rows (k vector ops per vector of outputs, no dependency chain); longer ones
@@ -47,11 +42,11 @@ void van_herk_row(const T* ext, T* out, std::int64_t n, std::int64_t k, T* g, T*
     for (std::int64_t start = 0; start < m; start += k) {
         const std::int64_t end = std::min(m, start + k);
         g[start] = ext[start];
-        for (std::int64_t i = start + 1; i < end; ++i) g[i] = pick<Which>(g[i - 1], ext[i]);
+        for (std::int64_t i = start + 1; i < end; ++i) g[i] = extremum_pick<Which>(g[i - 1], ext[i]);
         h[end - 1] = ext[end - 1];
-        for (std::int64_t i = end - 2; i >= start; --i) h[i] = pick<Which>(h[i + 1], ext[i]);
+        for (std::int64_t i = end - 2; i >= start; --i) h[i] = extremum_pick<Which>(h[i + 1], ext[i]);
     }
-    for (std::int64_t i = 0; i < n; ++i) out[i] = pick<Which>(h[i], g[i + k - 1]);
+    for (std::int64_t i = 0; i < n; ++i) out[i] = extremum_pick<Which>(h[i], g[i + k - 1]);
 }
 
 // Filters one row along x: dst[x] = extremum over dx in [lo, lo + k) of the row extended by the border rule.

@@ -11,17 +11,12 @@
 
 #include "box_filter.hpp"
 #include "skb/array.hpp"
+#include "skb/footprint.hpp"
 #include "skb/nvtx.hpp"
 
 namespace skb::opt {
 
 using Offsets = std::vector<std::vector<std::int64_t>>;
-
-template <class T> inline T identity_of(Extremum which) {
-    if constexpr (std::numeric_limits<T>::has_infinity)
-        return which == Extremum::Min ? std::numeric_limits<T>::infinity() : -std::numeric_limits<T>::infinity();
-    return which == Extremum::Min ? std::numeric_limits<T>::max() : std::numeric_limits<T>::lowest();
-}
 
 // One pass over a (Z, H, W) volume (Z = 1 for 2-d); offsets are (dz, dy, dx).
 template <Extremum Which, class T>
@@ -33,7 +28,7 @@ void offset_pass(const T* in, T* out, std::int64_t Z, std::int64_t H, std::int64
         groups[{o[0], o[1]}].push_back(o[2]);
         pad = std::max(pad, std::abs(o[2]));
     }
-    const T identity = identity_of<T>(Which);
+    const T identity = extremum_identity<Which, T>();
     parallel_blocks(options, Z * H, std::max<std::int64_t>(1, 16384 / std::max<std::int64_t>(W, 1)),
                     [&](std::int64_t begin, std::int64_t end) {
         Scratch<T> scratch;
@@ -55,15 +50,6 @@ void offset_pass(const T* in, T* out, std::int64_t Z, std::int64_t H, std::int64
             }
         }
     });
-}
-
-// Whether a (non-empty) footprint is a full box, and its extents per axis.
-inline bool is_box(const Offsets& offsets, std::int64_t lo[3], std::int64_t hi[3]) {
-    for (int d = 0; d < 3; ++d) {
-        lo[d] = hi[d] = offsets.front()[d];
-        for (const auto& o : offsets) lo[d] = std::min(lo[d], o[d]), hi[d] = std::max(hi[d], o[d]);
-    }
-    return static_cast<std::int64_t>(offsets.size()) == (hi[0] - lo[0] + 1) * (hi[1] - lo[1] + 1) * (hi[2] - lo[2] + 1);
 }
 
 // A footprint on a (Z, H, W) volume: offsets as (dz, dy, dx), and the box it spans if it is a full box.

@@ -2,7 +2,6 @@
 // offsets o, reading outside the image through a border rule (or `outside` in constant mode).
 #pragma once
 #include <algorithm>
-#include <limits>
 
 #include "skb/morphology.hpp"
 #include "skb/nd.hpp"
@@ -16,9 +15,8 @@ template <class T> Array extremum_filter(const Array& image, const std::vector<s
     T* out = result.data<T>();
     for (std::int64_t i = 0; i < image.size(); ++i) {
         const auto coord = unravel(i, image.shape());
-        T value = which == Extremum::Min ? std::numeric_limits<T>::max() : std::numeric_limits<T>::lowest();
-        if constexpr (std::numeric_limits<T>::has_infinity)
-            value = which == Extremum::Min ? std::numeric_limits<T>::infinity() : -std::numeric_limits<T>::infinity();
+        T value = which == Extremum::Min ? extremum_identity<Extremum::Min, T>()
+                                         : extremum_identity<Extremum::Max, T>();
         for (const auto& o : offsets) {
             const std::int64_t k = neighbour_index(coord, o, image.shape(), mode);
             const T v = k < 0 ? outside : in[k];

@@ -34,4 +34,8 @@ struct Footprint {
 // Negated offsets: the footprint mirrored through its centre.
 std::vector<std::vector<std::int64_t>> mirrored(std::vector<std::vector<std::int64_t>> offsets);
 
+// Whether offsets (non-empty, distinct, one entry per axis) fill the box they span; lo and hi receive its
+// corners, one entry per axis. Box footprints can run as one line pass per axis.
+bool is_box(const std::vector<std::vector<std::int64_t>>& offsets, std::int64_t* lo, std::int64_t* hi);
+
 }  // namespace skb

@@ -8,10 +8,24 @@
 #include <type_traits>
 
 #include "skb/border.hpp"
+#include "skb/hd.hpp"
 
 namespace skb {
 
 enum class Extremum { Min, Max };
+
+// What a min (max) pass starts from: +inf (-inf) for floats, the dtype's max (lowest) otherwise.
+template <Extremum Which, class T> SKB_HD constexpr T extremum_identity() {
+    if constexpr (std::numeric_limits<T>::has_infinity)
+        return Which == Extremum::Min ? std::numeric_limits<T>::infinity() : -std::numeric_limits<T>::infinity();
+    else return Which == Extremum::Min ? std::numeric_limits<T>::max() : std::numeric_limits<T>::lowest();
+}
+
+// One step of a min (max) pass, as std::min(acc, v) (std::max): acc is kept on ties and when v is NaN.
+template <Extremum Which, class T> SKB_HD constexpr T extremum_pick(T acc, T v) {
+    if constexpr (Which == Extremum::Min) return v < acc ? v : acc;
+    else return acc < v ? v : acc;
+}
 
 template <class T> struct MorphologyBorder {
     BorderMode mode;
