@@ -44,7 +44,12 @@ import tempfile
 import warnings
 from pathlib import Path
 
-import numpy as np
+# rgb2gray is a matrix product, which NumPy hands to OpenBLAS, whose kernel (and so the last bits of a float64
+# sum) depends on the CPU: AVX-512 machines picked other bytes than the AMD machine the goldens came from. One
+# fixed kernel family, set before NumPy loads OpenBLAS, keeps the goldens byte-reproducible on any x86-64.
+os.environ.setdefault("OPENBLAS_CORETYPE", "Haswell")
+
+import numpy as np  # noqa: E402  (after the OpenBLAS setting)
 import scipy
 import scipy.ndimage as ndi
 import skimage
