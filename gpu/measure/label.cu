@@ -32,8 +32,8 @@ struct LabelPolicy {
     static constexpr Dim3 tile_2d{32, 16, 1};      // local_merge / border_merge block (x, y, z) for one plane
     static constexpr Dim3 tile_3d{32, 4, 4};       // ... for volumes
     static constexpr unsigned tile_threads = 512;  // the larger of the two tiles' pixel counts
-    static constexpr unsigned scan_block = 256;    // threads per block of flatten and the numbering kernels,
-    static constexpr unsigned items = 4;           // each thread taking this many consecutive pixels
+    static constexpr unsigned scan_block = 256;    // threads per block of flatten and the numbering kernels
+    static constexpr unsigned items = 4;           // consecutive pixels per thread of those kernels
     static constexpr unsigned pixels_per_block = scan_block * items;
     static constexpr unsigned sums_block = 256;    // the one block that scans the per-block root counts
 };
@@ -241,19 +241,16 @@ void label_on_device(const Array& input, Array& result, const std::vector<int>& 
 
     const unsigned scan_blocks = blocks(n, P::pixels_per_block);
     DeviceBuffer<Index> block_roots(scan_blocks);
-    const LaunchConfig per_pixel{.grid = Dim3{scan_blocks}, .block = Dim3{P::scan_block}};
-    auto named = [](LaunchConfig c, const char* name) {
-        c.name = name;
-        return c;
+    const auto per_pixel = [&](const char* name) {
+        return LaunchConfig{.name = name, .grid = Dim3{scan_blocks}, .block = Dim3{P::scan_block}};
     };
-    launch(flatten_kernel<Index, Label>, named(per_pixel, "measure.label/flatten"), parent.data(), n, out,
+    launch(flatten_kernel<Index, Label>, per_pixel("measure.label/flatten"), parent.data(), n, out,
            block_roots.data());
     launch(scan_block_sums_kernel<Index>, {.name = "measure.label/scan_block_sums", .block = Dim3{P::sums_block}},
            block_roots.data(), std::int64_t{scan_blocks});
-    launch(number_roots_kernel<Index, Label>, named(per_pixel, "measure.label/number_roots"),
-           parent.data(), n, out, block_roots.data());
-    launch(write_labels_kernel<Index, Label>, named(per_pixel, "measure.label/write_labels"),
-           parent.data(), n, out);
+    launch(number_roots_kernel<Index, Label>, per_pixel("measure.label/number_roots"), parent.data(), n, out,
+           block_roots.data());
+    launch(write_labels_kernel<Index, Label>, per_pixel("measure.label/write_labels"), parent.data(), n, out);
     copy_to_host(result, labels);
 }
 
