@@ -519,8 +519,7 @@ Array label_typed(const T* in, const Shape& shape, int connectivity, std::int64_
 
 Array label(const Array& input, const Params& params, const RunOptions& options) {
     SKB_NVTX_RANGE("measure.label/opt");
-    const int connectivity = static_cast<int>(params.optional_integer("connectivity").value_or(input.ndim()));
-    const std::int64_t background = params.optional_integer("background").value_or(0);
+    const auto [connectivity, background] = label_params(params, input.ndim());
     return visit_dtype(input.dtype(), [&](auto tag) {
         using T = decltype(tag);
         if constexpr (std::is_same_v<T, bool>)

@@ -40,8 +40,7 @@ template <class Label> Array label_components(const std::int64_t* values, std::i
 }
 
 Array label(const Array& input, const Params& params, const RunOptions&) {
-    const int connectivity = static_cast<int>(params.optional_integer("connectivity").value_or(input.ndim()));
-    const std::int64_t background = params.optional_integer("background").value_or(0);
+    const auto [connectivity, background] = label_params(params, input.ndim());
     Array values = cast_array(input, DType::I64);  // floats truncate toward zero, as NumPy's cast to intp
     std::int64_t* v = values.data<std::int64_t>();
     if (input.dtype() == DType::Bool) {

@@ -424,6 +424,45 @@ TEST(GpuEmulator, Atomics) {
     EXPECT_EQ(to_host(big)[0], 512ull << 33);
 }
 
+// atomicLoad reads words that other threads update atomically: global (int, long long, through a const pointer)
+// and shared memory. Each thread's increment is visible to its own later load; the last word was set by the host.
+__global__ void atomic_load_kernel(int* counter, long long* big, const int* fixed, int* seen) {
+    SKB_SHARED(int, shared_counter, 1);
+    if (threadIdx.x == 0) shared_counter[0] = 0;
+    __syncthreads();
+    const int id = static_cast<int>(blockIdx.x * blockDim.x + threadIdx.x);
+    atomicAdd(counter, 1);
+    atomicMax(big, 1ll << 40);
+    atomicAdd(&shared_counter[0], 1);
+    seen[4 * id + 0] = atomicLoad(counter);
+    seen[4 * id + 1] = static_cast<int>(atomicLoad(big) >> 40);
+    seen[4 * id + 2] = atomicLoad(fixed);
+    seen[4 * id + 3] = atomicLoad(&shared_counter[0]);
+}
+
+TEST(GpuEmulator, AtomicLoad) {
+    for (Schedule s : {Schedule::Concurrent, Schedule::Forward, Schedule::Reverse}) {
+        const ScopedEmulatorOptions options({.schedule = s});
+        DeviceBuffer<int> counter = filled(1, 0);
+        DeviceBuffer<long long> big = filled(1, 0ll);
+        DeviceBuffer<int> fixed = filled(1, 42);
+        DeviceBuffer<int> seen(4 * 256);
+        launch(atomic_load_kernel, LaunchConfig{.grid = Dim3{2}, .block = Dim3{128}}, counter.data(), big.data(),
+               static_cast<const int*>(fixed.data()), seen.data());
+        const auto v = to_host(seen);
+        for (int id = 0; id < 256; ++id) {
+            EXPECT_GE(v[4 * id], 1);
+            EXPECT_LE(v[4 * id], 256);
+            EXPECT_EQ(v[4 * id + 1], 1);
+            EXPECT_EQ(v[4 * id + 2], 42);
+            EXPECT_GE(v[4 * id + 3], 1);
+            EXPECT_LE(v[4 * id + 3], 128);
+        }
+        EXPECT_EQ(to_host(counter)[0], 256);
+        if (s == Schedule::Forward) EXPECT_EQ(v[4 * 0 + 3], 1);  // thread 0 of a block runs alone up to its end
+    }
+}
+
 __global__ void big_static_shared_kernel(float* out) {
     SKB_SHARED(float, big, 8192);  // 32 KiB
     big[threadIdx.x] = 1.0f;

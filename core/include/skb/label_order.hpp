@@ -1,4 +1,5 @@
-// The order in which scikit-image numbers connected components, shared by every backend.
+// measure.label's rules shared by every backend (and the op spec): its parameters, its output dtype, and the
+// order in which scikit-image numbers connected components.
 // Labels are consecutive from 1 in C order of each component's first pixel, except that scikit-image's Cython
 // labeller (used for non-bool images) first swaps a size-1 axis that follows a longer one with that axis
 // (measure/_ccomp.pyx, _get_swaps; only the last swap takes effect) and numbers components in the swapped
@@ -11,8 +12,23 @@
 #include <vector>
 
 #include "skb/array.hpp"
+#include "skb/params.hpp"
 
 namespace skb {
+
+// connectivity (None: ndim, full) and background (None: 0), as given to measure.label (the spec has checked
+// the connectivity range).
+struct LabelParams {
+    int connectivity = 0;
+    std::int64_t background = 0;
+};
+inline LabelParams label_params(const Params& params, int ndim) {
+    return {static_cast<int>(params.optional_integer("connectivity").value_or(ndim)),
+            params.optional_integer("background").value_or(0)};
+}
+
+// scikit-image labels bool images through ndimage.label (int32 labels), other dtypes as intp (int64).
+inline DType label_dtype(DType input) { return input == DType::Bool ? DType::I32 : DType::I64; }
 
 // The axis order of the scan: the identity, or one pair of axes swapped as _get_swaps decides (non-bool input).
 inline std::vector<int> label_scan_axes(const Shape& shape, bool bool_input) {

@@ -1,5 +1,6 @@
 // Spec of measure.label: connected components numbered 1.. in C order of each component's first pixel.
 // Non-bool images: neighbours join only when their (integer-truncated) values are equal.
+#include "skb/label_order.hpp"
 #include "skb/registry.hpp"
 
 namespace skb {
@@ -19,11 +20,10 @@ OpSpec label_spec() {
         if (const auto c = p.optional_integer("connectivity"); c && (*c < 1 || *c > ndim))
             throw Error("measure.label: parameter connectivity=" + std::to_string(*c) + " must be in 1.." +
                         std::to_string(ndim) + " for a " + std::to_string(ndim) + "-d image");
-        // scikit-image labels bool images through ndimage.label (int32), other dtypes as intp (int64).
-        return ArrayMeta{in.dtype == DType::Bool ? DType::I32 : DType::I64, in.shape};
+        return ArrayMeta{label_dtype(in.dtype), in.shape};
     };
     s.bytes_per_element = [](const ArrayMeta& in, const Params&, Precision) {
-        return spec_parts::read_write_bytes(in, in.dtype == DType::Bool ? DType::I32 : DType::I64);
+        return spec_parts::read_write_bytes(in, label_dtype(in.dtype));
     };
     s.flops_per_element = [](const ArrayMeta& in, const Params&) { return static_cast<double>(in.shape.size()); };
     s.bench = {SyntheticInput::Blobs, {DType::Bool, DType::U8}, {}};

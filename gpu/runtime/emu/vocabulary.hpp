@@ -148,6 +148,10 @@ template <class T> std::atomic_ref<T> atomic(T* address) {
     check_abort();
     return std::atomic_ref<T>(*address);
 }
+// atomicLoad: the vocabulary's one addition to CUDA's atomics (see runtime/kernel.hpp).
+template <class T> T atomic_load(const T* address) {
+    return atomic(const_cast<T*>(address)).load(std::memory_order_relaxed);
+}
 template <class T> T atomic_add(T* address, std::type_identity_t<T> value) {
     return atomic(address).fetch_add(value, std::memory_order_relaxed);
 }
@@ -207,6 +211,7 @@ template <class T> T atomic_or(T* address, std::type_identity_t<T> value) {
 #define __all_sync(mask, predicate) ::skb::gpu::emu::detail::all_sync(SKB_EMU_SITE, mask, predicate)
 #define __any_sync(mask, predicate) ::skb::gpu::emu::detail::any_sync(SKB_EMU_SITE, mask, predicate)
 
+#define atomicLoad ::skb::gpu::emu::detail::atomic_load
 #define atomicAdd ::skb::gpu::emu::detail::atomic_add
 #define atomicSub ::skb::gpu::emu::detail::atomic_sub
 #define atomicExch ::skb::gpu::emu::detail::atomic_exch

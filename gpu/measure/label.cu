@@ -1,0 +1,289 @@
+// CUDA measure.label: block-based union-find (Playne & Hawick 2018; Allegretti et al. 2020) over a parent
+// array of linear pixel indices, in six kernels:
+//  1. local_merge: a block labels its tile in shared memory (keys, foreground flags and a tile-local parent
+//     array; union-find with atomicMin), then writes each foreground pixel's global parent: the global index of
+//     its tile-local root (background: -1);
+//  2. border_merge: threads on a tile's faces join their pixel with equal-keyed neighbours in other tiles
+//     (lock-free atomicMin union on the global array, finds compressing their path);
+//  3. flatten: every foreground pixel finds and points at its root; roots are counted per block of pixels
+//     (each thread a few consecutive ones) with a block scan (warp shuffles + shared memory), each root's rank
+//     inside its block stored in the output;
+//  4. scan_block_sums: one block turns the per-block root counts into an exclusive prefix sum;
+//  5. number_roots: each root's label = its block's offset + its rank in the block + 1;
+//  6. write_labels: every other pixel copies its root's label (background 0).
+// Union links the larger root under the smaller, so each component's root is its smallest index: numbering
+// roots in index order gives scikit-image's labels (C order of each component's first pixel). The indices are
+// those of the scan order scikit-image uses (skb/label_order.hpp): the kernels see the image through a view
+// whose axes are permuted into that order. One H2D copy (the image), one D2H copy (the labels).
+// Neighbours join when both are foreground and their keys are equal: the value truncated to an integer, or for
+// bool images foreground/background (the False pixels are foreground when background=1, as ndimage.label).
+#include <limits>
+#include <type_traits>
+
+#include "measure/union_find.cuh"
+#include "runtime/kernel.hpp"
+#include "skb/label_order.hpp"
+#include "skb/nvtx.hpp"
+
+namespace skb::gpu {
+namespace {
+
+struct LabelPolicy {
+    static constexpr Dim3 tile_2d{32, 16, 1};      // local_merge / border_merge block (x, y, z) for one plane
+    static constexpr Dim3 tile_3d{32, 4, 4};       // ... for volumes
+    static constexpr unsigned tile_threads = 512;  // the larger of the two tiles' pixel counts
+    static constexpr unsigned scan_block = 256;    // threads per block of flatten and the numbering kernels
+    static constexpr unsigned items = 4;           // consecutive pixels per thread of those kernels
+    static constexpr unsigned pixels_per_block = scan_block * items;
+    static constexpr unsigned sums_block = 256;    // the one block that scans the per-block root counts
+};
+static_assert(LabelPolicy::tile_2d.count() <= LabelPolicy::tile_threads &&
+              LabelPolicy::tile_3d.count() <= LabelPolicy::tile_threads);
+
+// How pixel values become keys: bool pixels are 1 (foreground) when they differ from `flip`, others keep their
+// value truncated to an integer; pixels whose key is `background` are background.
+struct KeyRule {
+    std::int64_t background;
+    bool flip;
+    int connectivity;  // max number of axes a neighbour may differ in
+};
+
+template <class T> __device__ __forceinline__ std::int64_t key_of(T value, const KeyRule& rule) {
+    if constexpr (std::is_same_v<T, bool>) return value != rule.flip;
+    else return static_cast<std::int64_t>(value);
+}
+
+// The neighbours of a pixel that come before it in index order (first nonzero offset -1) and move along at
+// most `connectivity` axes: the other half of each pair is the neighbour's business.
+template <class Fn> __device__ __forceinline__ void for_each_earlier_neighbour(int connectivity, Fn&& fn) {
+    for (int dz = -1; dz <= 0; ++dz)
+        for (int dy = -1; dy <= 1; ++dy)
+            for (int dx = -1; dx <= 1; ++dx) {
+                if (dz == 0 && (dy > 0 || (dy == 0 && dx >= 0))) continue;
+                if ((dz != 0) + (dy != 0) + (dx != 0) > connectivity) continue;
+                fn(dz, dy, dx);
+            }
+}
+
+// The element of a 3-d view at linear index g of its extents (the scan order).
+template <class V> __device__ __forceinline__ auto& at_index(const V& v, std::int64_t g) {
+    const std::int64_t x = g % v.extent[2], yz = g / v.extent[2];
+    return v(yz / v.extent[1], yz % v.extent[1], x);
+}
+
+template <class T, class Index>
+__global__ void local_merge_kernel(View<const T, 3> in, Index* parent, KeyRule rule) {
+    SKB_SHARED(std::int64_t, keys, LabelPolicy::tile_threads);
+    SKB_SHARED(unsigned char, foreground, LabelPolicy::tile_threads);
+    SKB_SHARED(int, local, LabelPolicy::tile_threads);  // tile-local union-find
+    const int t = static_cast<int>(threadIdx.x + blockDim.x * (threadIdx.y + blockDim.y * threadIdx.z));
+    const std::int64_t z0 = std::int64_t{blockIdx.z} * blockDim.z, y0 = std::int64_t{blockIdx.y} * blockDim.y,
+                       x0 = std::int64_t{blockIdx.x} * blockDim.x;
+    const std::int64_t z = z0 + threadIdx.z, y = y0 + threadIdx.y, x = x0 + threadIdx.x;
+    const bool inside = z < in.extent[0] && y < in.extent[1] && x < in.extent[2];
+    const std::int64_t key = inside ? key_of(in(z, y, x), rule) : 0;
+    const bool mine = inside && key != rule.background;
+    keys[t] = key;
+    foreground[t] = mine;
+    local[t] = t;
+    __syncthreads();
+    if (mine)
+        for_each_earlier_neighbour(rule.connectivity, [&](int dz, int dy, int dx) {
+            const int tz = static_cast<int>(threadIdx.z) + dz, ty = static_cast<int>(threadIdx.y) + dy,
+                      tx = static_cast<int>(threadIdx.x) + dx;
+            if (tz < 0 || ty < 0 || ty >= static_cast<int>(blockDim.y) || tx < 0 || tx >= static_cast<int>(blockDim.x))
+                return;  // another tile's: border_merge
+            const int n = tx + static_cast<int>(blockDim.x) * (ty + static_cast<int>(blockDim.y) * tz);
+            if (foreground[n] && keys[n] == key) uf_union(local, t, n);
+        });
+    __syncthreads();
+    if (!inside) return;
+    if (!mine) {
+        parent[(z * in.extent[1] + y) * in.extent[2] + x] = -1;
+        return;
+    }
+    // Tile order is index order, so the tile-local root is the component's smallest index in the tile.
+    const int r = uf_find(local, t);
+    const std::int64_t rx = r % blockDim.x, ry = r / blockDim.x % blockDim.y, rz = r / (blockDim.x * blockDim.y);
+    parent[(z * in.extent[1] + y) * in.extent[2] + x] =
+        static_cast<Index>(((z0 + rz) * in.extent[1] + y0 + ry) * in.extent[2] + x0 + rx);
+}
+
+template <class T, class Index>
+__global__ void border_merge_kernel(View<const T, 3> in, Index* parent, KeyRule rule) {
+    const std::int64_t z = std::int64_t{blockIdx.z} * blockDim.z + threadIdx.z,
+                       y = std::int64_t{blockIdx.y} * blockDim.y + threadIdx.y,
+                       x = std::int64_t{blockIdx.x} * blockDim.x + threadIdx.x;
+    if (z >= in.extent[0] || y >= in.extent[1] || x >= in.extent[2]) return;
+    const bool face = threadIdx.z == 0 || threadIdx.y == 0 || threadIdx.y + 1 == blockDim.y || threadIdx.x == 0 ||
+                      threadIdx.x + 1 == blockDim.x;
+    if (!face) return;  // every earlier neighbour is in the tile: joined by local_merge
+    const std::int64_t key = key_of(in(z, y, x), rule);
+    if (key == rule.background) return;
+    const auto g = static_cast<Index>((z * in.extent[1] + y) * in.extent[2] + x);
+    for_each_earlier_neighbour(rule.connectivity, [&](int dz, int dy, int dx) {
+        const std::int64_t nz = z + dz, ny = y + dy, nx = x + dx;
+        if (nz < 0 || ny < 0 || ny >= in.extent[1] || nx < 0 || nx >= in.extent[2]) return;
+        const bool same_tile = nz / blockDim.z == blockIdx.z && ny / blockDim.y == blockIdx.y && nx / blockDim.x == blockIdx.x;
+        if (same_tile || key_of(in(nz, ny, nx), rule) != key) return;
+        uf_union(parent, g, static_cast<Index>((nz * in.extent[1] + ny) * in.extent[2] + nx));
+    });
+}
+
+// Exclusive prefix sum of one value per thread over a 1-d block (blockDim.x a multiple of 32, at most 1024):
+// warp scans with shuffles, then a scan of the warp totals by the first warp. `total` gets the block's sum.
+template <class Index> __device__ __forceinline__ Index block_exclusive_scan(Index value, Index* warp_sums, Index& total) {
+    const unsigned lane = threadIdx.x % kWarpSize, warp = threadIdx.x / kWarpSize, warps = blockDim.x / kWarpSize;
+    Index inclusive = value;
+    for (unsigned d = 1; d < kWarpSize; d <<= 1) {
+        const Index up = __shfl_up_sync(kFullMask, inclusive, d);
+        if (lane >= d) inclusive += up;
+    }
+    if (lane == kWarpSize - 1) warp_sums[warp] = inclusive;
+    __syncthreads();
+    if (warp == 0) {
+        Index s = lane < warps ? warp_sums[lane] : Index{0};
+        for (unsigned d = 1; d < kWarpSize; d <<= 1) {
+            const Index up = __shfl_up_sync(kFullMask, s, d);
+            if (lane >= d) s += up;
+        }
+        if (lane < warps) warp_sums[lane] = s;  // inclusive over warps
+    }
+    __syncthreads();
+    const Index result = (warp == 0 ? Index{0} : warp_sums[warp - 1]) + inclusive - value;
+    total = warp_sums[warps - 1];
+    __syncthreads();  // before a next call overwrites warp_sums
+    return result;
+}
+
+// The first of the consecutive pixels of one thread of the per-pixel kernels.
+__device__ __forceinline__ std::int64_t first_item() {
+    return (std::int64_t{blockIdx.x} * blockDim.x + threadIdx.x) * LabelPolicy::items;
+}
+
+template <class Index, class Label>
+__global__ void flatten_kernel(Index* parent, std::int64_t n, View<Label, 3> out, Index* block_roots) {
+    SKB_SHARED(Index, warp_sums, kWarpSize);
+    const std::int64_t first = first_item();
+    unsigned roots = 0;  // bit k: pixel first + k is a root
+    Index count = 0;
+    for (unsigned k = 0; k < LabelPolicy::items; ++k) {
+        const std::int64_t g = first + k;
+        if (g < n && atomicLoad(&parent[g]) >= 0 && uf_find(parent, static_cast<Index>(g)) == g) {
+            roots |= 1u << k;
+            ++count;
+        }
+    }
+    Index total;
+    Index rank = block_exclusive_scan(count, warp_sums, total);
+    for (unsigned k = 0; k < LabelPolicy::items; ++k)
+        if (roots >> k & 1u) at_index(out, first + k) = static_cast<Label>(rank++);
+    if (threadIdx.x == 0) block_roots[blockIdx.x] = total;
+}
+
+template <class Index> __global__ void scan_block_sums_kernel(Index* sums, std::int64_t count) {
+    SKB_SHARED(Index, warp_sums, kWarpSize);
+    Index carry = 0;
+    for (std::int64_t base = 0; base < count; base += blockDim.x) {
+        const std::int64_t i = base + threadIdx.x;
+        Index total;
+        const Index before = block_exclusive_scan(i < count ? sums[i] : Index{0}, warp_sums, total);
+        if (i < count) sums[i] = carry + before;
+        carry += total;
+    }
+}
+
+template <class Index, class Label>
+__global__ void number_roots_kernel(const Index* parent, std::int64_t n, View<Label, 3> out, const Index* roots_before) {
+    const std::int64_t first = first_item();
+    for (std::int64_t g = first; g < first + LabelPolicy::items && g < n; ++g)
+        if (parent[g] == g) at_index(out, g) += static_cast<Label>(roots_before[blockIdx.x] + 1);
+}
+
+template <class Index, class Label>
+__global__ void write_labels_kernel(const Index* parent, std::int64_t n, View<Label, 3> out) {
+    const std::int64_t first = first_item();
+    for (std::int64_t g = first; g < first + LabelPolicy::items && g < n; ++g) {
+        const Index root = parent[g];
+        if (root < 0) at_index(out, g) = 0;
+        else if (root != g) at_index(out, g) = at_index(out, root);
+    }
+}
+
+template <class T, class Index, class Label>
+void label_on_device(const Array& input, Array& result, const std::vector<int>& scan_axes, const KeyRule& rule) {
+    // The image as 3-d (a plane gets a leading axis of 1), then its axes in scan order.
+    const Shape volume = input.ndim() == 3 ? input.shape() : Shape{1, input.shape()[0], input.shape()[1]};
+    const Shape strides = c_strides(volume);
+    const int lead = 3 - input.ndim();
+    const DeviceBuffer<T> image = to_device<T>(input);
+    DeviceBuffer<Label> labels(static_cast<std::size_t>(result.size()));
+    View<const T, 3> in{image.data()};
+    View<Label, 3> out{labels.data()};
+    for (int d = 0; d < 3; ++d) {
+        const int axis = d < lead ? d : lead + scan_axes[d - lead];
+        in.extent[d] = out.extent[d] = volume[axis];
+        in.stride[d] = out.stride[d] = strides[axis];
+    }
+    const std::int64_t n = result.size();
+    DeviceBuffer<Index> parent(static_cast<std::size_t>(n));
+
+    using P = LabelPolicy;
+    const Dim3 tile = in.extent[0] == 1 ? P::tile_2d : P::tile_3d;
+    const auto blocks = [](std::int64_t extent, unsigned per_block) {
+        return static_cast<unsigned>((extent + per_block - 1) / per_block);
+    };
+    const Dim3 tiles{blocks(in.extent[2], tile.x), blocks(in.extent[1], tile.y), blocks(in.extent[0], tile.z)};
+    launch(local_merge_kernel<T, Index>, {.name = "measure.label/local_merge", .grid = tiles, .block = tile}, in,
+           parent.data(), rule);
+    launch(border_merge_kernel<T, Index>, {.name = "measure.label/border_merge", .grid = tiles, .block = tile}, in,
+           parent.data(), rule);
+
+    const unsigned scan_blocks = blocks(n, P::pixels_per_block);
+    DeviceBuffer<Index> block_roots(scan_blocks);
+    const auto per_pixel = [&](const char* name) {
+        return LaunchConfig{.name = name, .grid = Dim3{scan_blocks}, .block = Dim3{P::scan_block}};
+    };
+    launch(flatten_kernel<Index, Label>, per_pixel("measure.label/flatten"), parent.data(), n, out,
+           block_roots.data());
+    launch(scan_block_sums_kernel<Index>, {.name = "measure.label/scan_block_sums", .block = Dim3{P::sums_block}},
+           block_roots.data(), std::int64_t{scan_blocks});
+    launch(number_roots_kernel<Index, Label>, per_pixel("measure.label/number_roots"), parent.data(), n, out,
+           block_roots.data());
+    launch(write_labels_kernel<Index, Label>, per_pixel("measure.label/write_labels"), parent.data(), n, out);
+    copy_to_host(result, labels);
+}
+
+Array label(const Array& input, const Params& params, const RunOptions&) {
+    SKB_NVTX_RANGE("measure.label/" SKB_GPU_BACKEND_NAME);
+    if (input.ndim() != 2 && input.ndim() != 3)
+        throw Error("measure.label: backend " SKB_GPU_BACKEND_NAME " labels 2-d and 3-d images, got shape " +
+                    shape_string(input.shape()));
+    const bool bool_input = input.dtype() == DType::Bool;
+    const LabelParams lp = label_params(params, input.ndim());
+    Array result(label_dtype(input.dtype()), input.shape());
+    const std::int64_t n = result.size();
+    if (n == 0) return result;
+    // Bool images: foreground is True (False when background=1), as ndimage.label on `image != background`.
+    const KeyRule rule{bool_input ? 0 : lp.background, bool_input && lp.background == 1, lp.connectivity};
+    const std::vector<int> scan_axes = label_scan_axes(input.shape(), bool_input);
+    visit_dtype(input.dtype(), [&](auto tag) {
+        using T = decltype(tag);
+        if constexpr (std::is_same_v<T, std::int32_t> || std::is_same_v<T, std::int64_t>) {
+            throw Error("measure.label: unsupported dtype " + std::string(dtype_name(input.dtype())));
+        } else {
+            using Label = std::conditional_t<std::is_same_v<T, bool>, std::int32_t, std::int64_t>;
+            if (n >= static_cast<std::int64_t>(std::numeric_limits<Label>::max()) - 1)
+                throw Error("measure.label: " + shape_string(input.shape()) + " has too many pixels for " +
+                            std::string(dtype_name(dtype_of<Label>)) + " labels");
+            if (n < std::numeric_limits<int>::max() - 1) label_on_device<T, int, Label>(input, result, scan_axes, rule);
+            else label_on_device<T, long long, Label>(input, result, scan_axes, rule);
+        }
+    });
+    return result;
+}
+
+SKB_GPU_REGISTER_IMPL("measure.label", label);
+
+}  // namespace
+}  // namespace skb::gpu
