@@ -459,7 +459,9 @@ TEST(GpuEmulator, AtomicLoad) {
             EXPECT_LE(v[4 * id + 3], 128);
         }
         EXPECT_EQ(to_host(counter)[0], 256);
-        if (s == Schedule::Forward) EXPECT_EQ(v[4 * 0 + 3], 1);  // thread 0 of a block runs alone up to its end
+        if (s == Schedule::Forward) {
+            EXPECT_EQ(v[4 * 0 + 3], 1);  // thread 0 of a block runs alone up to its end
+        }
     }
 }
 
