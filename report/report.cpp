@@ -8,6 +8,7 @@
 #include <optional>
 #include <set>
 #include <sstream>
+#include <tuple>
 
 #include "gate/gate.hpp"
 #include "gate/history.hpp"
@@ -252,16 +253,17 @@ std::string scaling_charts(const ReportData& data) {
     std::map<std::string, std::map<std::string, std::map<double, double>>> per_op;  // op -> series -> pixels -> ns/px
     std::map<std::string, std::map<std::string, std::map<int, double>>> per_group;  // group -> series -> threads -> speedup
     for (const auto& m : data.measured) {
-        std::map<std::string, int> top_threads;  // series key -> highest thread count measured
+        using SeriesKey = std::tuple<std::string, std::string, std::string>;  // workload, backend, dtype
+        std::map<SeriesKey, int> top_threads;  // the highest thread count measured per series
         for (const auto& c : m.run.cases) {
             if (!is_timed_backend(c.backend) || c.pixels <= 0) continue;
-            auto& t = top_threads[c.workload + c.backend + c.dtype];
+            auto& t = top_threads[{c.workload, c.backend, c.dtype}];
             t = std::max(t, c.threads);
         }
         std::map<std::string, std::map<int, double>> by_group_backend;
         for (const auto& c : m.run.cases) {
             if (!is_timed_backend(c.backend) || c.pixels <= 0) continue;
-            if (c.threads == top_threads[c.workload + c.backend + c.dtype])
+            if (c.threads == top_threads[{c.workload, c.backend, c.dtype}])
                 per_op[c.workload][m.label + " " + c.backend + " " + c.dtype][c.pixels] = min_ms(c) * 1e6 / c.pixels;
             by_group_backend[c.group() + "|" + c.backend][c.threads] = min_ms(c);
         }

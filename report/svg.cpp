@@ -110,7 +110,7 @@ std::string render(const BarChart& chart) {
     const double row_h = std::max<double>(1, static_cast<double>(chart.series.size())) * bar_h + gap;
     const double height = top + row_h * static_cast<double>(chart.categories.size()) + 34;
 
-    double lo = chart.log_scale ? 0 : 0, hi = 0, min_positive = 0;
+    double hi = 0, min_positive = 0;
     for (const auto& s : chart.series)
         for (const auto& v : s.values)
             if (v && std::isfinite(*v)) {
@@ -118,7 +118,7 @@ std::string render(const BarChart& chart) {
                 if (*v > 0 && (min_positive == 0 || *v < min_positive)) min_positive = *v;
             }
     if (chart.reference) hi = std::max(hi, *chart.reference), min_positive = min_positive > 0 ? std::min(min_positive, *chart.reference) : *chart.reference;
-    const Axis x = chart.log_scale ? Axis::fit(min_positive, hi, true, plot_x0, plot_x1) : Axis::fit(lo, hi, false, plot_x0, plot_x1);
+    const Axis x = chart.log_scale ? Axis::fit(min_positive, hi, true, plot_x0, plot_x1) : Axis::fit(0, hi, false, plot_x0, plot_x1);
 
     std::ostringstream s;
     header(s, width, height, chart.title);
@@ -168,11 +168,15 @@ std::string render(const LineChart& chart) {
     const double legend_h = legend(legend_svg, names, 8, 40, width - 16);
     const double top = 30 + legend_h + 8, bottom = top + plot_h, height = bottom + 48;
 
+    // A point is drawn when it is finite and, on a log axis, positive.
+    const auto drawable = [&](const Point& p) {
+        return std::isfinite(p.x) && std::isfinite(p.y) && !(chart.log_x && p.x <= 0) && !(chart.log_y && p.y <= 0);
+    };
     double x_min = 0, x_max = 0, y_min = 0, y_max = 0;
     bool any = false;
     for (const auto& s : chart.series)
         for (const auto& p : s.points) {
-            if (!std::isfinite(p.x) || !std::isfinite(p.y) || (chart.log_x && p.x <= 0) || (chart.log_y && p.y <= 0)) continue;
+            if (!drawable(p)) continue;
             if (!any) x_min = x_max = p.x, y_min = y_max = p.y, any = true;
             x_min = std::min(x_min, p.x), x_max = std::max(x_max, p.x);
             y_min = std::min(y_min, p.y), y_max = std::max(y_max, p.y);
@@ -213,13 +217,13 @@ std::string render(const LineChart& chart) {
     for (std::size_t i = 0; i < chart.series.size(); ++i) {
         std::string path;
         for (const auto& p : chart.series[i].points) {
-            if (!std::isfinite(p.x) || !std::isfinite(p.y) || (chart.log_x && p.x <= 0) || (chart.log_y && p.y <= 0)) continue;
+            if (!drawable(p)) continue;
             path += (path.empty() ? "M" : " L") + num(x(p.x), "%.1f") + ' ' + num(y(p.y), "%.1f");
         }
         if (path.empty()) continue;
         s << "<path d=\"" << path << "\" fill=\"none\" stroke=\"" << palette(i) << "\" stroke-width=\"1.8\"/>\n";
         for (const auto& p : chart.series[i].points) {
-            if (!std::isfinite(p.x) || !std::isfinite(p.y) || (chart.log_x && p.x <= 0) || (chart.log_y && p.y <= 0)) continue;
+            if (!drawable(p)) continue;
             const std::string tip = chart.series[i].name + ": " + (p.label.empty() ? num(p.x) : p.label) + " -> " + num(p.y);
             s << "<circle cx=\"" << num(x(p.x), "%.1f") << "\" cy=\"" << num(y(p.y), "%.1f") << "\" r=\""
               << (p.marked ? "6" : "2.5") << "\" " << (p.marked ? "class=\"regression\"" : "fill=\"" + palette(i) + "\"")
