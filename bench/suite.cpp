@@ -36,6 +36,11 @@ const std::vector<NamedWorkload>& named_workloads() {
          {50, 1104, 1104}, DType::F32, true},
         {{"seed.gaussian_sobel", {{"filters.gaussian", {{"sigma", "1"}}}, {"filters.sobel", {}}}, SyntheticInput::Smooth},
          {4096, 4096}, DType::F32, true},
+        // Issue 5's device-resident pipeline: on cuda, one H2D (the image) and one D2H (the threshold).
+        {{"pipeline.gaussian_sobel_otsu",
+          {{"filters.gaussian", {{"sigma", "1"}}}, {"filters.sobel", {}}, {"filters.threshold_otsu", {}}},
+          SyntheticInput::Smooth},
+         {2048, 2048}, DType::F32, false},
         {{"filters.gaussian:sigma=2", {{"filters.gaussian", {{"sigma", "2"}}}}, SyntheticInput::Smooth},
          {4096, 4096}, DType::F32, false},
         {{"morphology.binary_closing:footprint=square:3",
@@ -103,9 +108,7 @@ std::vector<PreparedOp> prepare_steps(const Case& c, const std::string& backend)
 }
 
 Array run_steps(const std::vector<PreparedOp>& steps, const Array& input, const RunOptions& options) {
-    Array current = steps.front().run(input, options);
-    for (std::size_t i = 1; i < steps.size(); ++i) current = steps[i].run(current, options);
-    return current;
+    return run_pipeline(steps, input, options);
 }
 
 // Peak resident memory during a call, from the kernel's high-water mark (reset through /proc/self/clear_refs).

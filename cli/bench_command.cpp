@@ -1,10 +1,12 @@
 #include "bench_command.hpp"
 
+#include <fcntl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
+#include <cerrno>
 #include <cmath>
 #include <csignal>
 #include <cstdio>
@@ -195,7 +197,8 @@ std::string iso_now() {
     return buf;
 }
 
-json context_block(const bench::MachineContext& m, const json& peer_versions, const BenchArgs& args) {
+json context_block(const bench::MachineContext& m, const json& peer_versions, const BenchArgs& args,
+                   const std::string& lockstep_id) {
     const auto& cpu = benchmark::CPUInfo::Get();
     json caches = json::array();
     for (const auto& c : cpu.caches)
@@ -224,7 +227,8 @@ json context_block(const bench::MachineContext& m, const json& peer_versions, co
             {"filter", args.filter},
             {"repetitions", args.repetitions},
             {"min_time_s", args.min_time},
-            {"peers", peer_versions}};
+            {"peers", peer_versions},
+            {"lockstep", lockstep_id}};
 }
 
 std::string ms_text(double ms) {
@@ -308,6 +312,76 @@ void print_results_table(const json& doc, bool markdown, const std::string& filt
 }
 
 namespace {
+
+// Turn-taking with another skbench bench process (--lockstep ID:R,W): before each case repetition this process
+// waits for one byte on fd R; after it, it writes one to fd W. Two processes whose pipes cross alternate
+// repetition by repetition, so repetition i of a case on one side runs within tens of milliseconds of repetition i
+// on the other: a baseline and a current build measured that way see the same machine state pairwise, which is
+// what the gate's paired effect needs (ci/interleaved_bench.py sets it up). When the other side exits (EOF, or a
+// broken pipe), this one runs on alone.
+class Lockstep {
+public:
+    explicit Lockstep(const std::string& spec) {
+        if (spec.empty()) return;
+        const auto colon = spec.rfind(':'), comma = spec.rfind(',');
+        int r = -1, w = -1;
+        if (colon == std::string::npos || comma == std::string::npos || comma < colon || colon == 0 ||
+            std::sscanf(spec.c_str() + colon + 1, "%d,%d", &r, &w) != 2 || r < 0 || w < 0 || r == w ||
+            ::fcntl(r, F_GETFD) < 0 || ::fcntl(w, F_GETFD) < 0)
+            throw Error("--lockstep '" + spec + "': expected ID:R,W with R and W two open file descriptors");
+        id_ = spec.substr(0, colon);
+        read_fd_ = r;
+        write_fd_ = w;
+        std::signal(SIGPIPE, SIG_IGN);  // the other side gone is EPIPE, not a killed skbench
+    }
+    ~Lockstep() {
+        if (read_fd_ >= 0) ::close(read_fd_);
+        if (write_fd_ >= 0) ::close(write_fd_);
+    }
+    Lockstep(const Lockstep&) = delete;
+    Lockstep& operator=(const Lockstep&) = delete;
+
+    const std::string& id() const { return id_; }
+    void wait() {
+        if (read_fd_ < 0) return;
+        char token = 0;
+        ssize_t n;
+        while ((n = ::read(read_fd_, &token, 1)) < 0 && errno == EINTR) {
+        }
+        if (n <= 0) {  // the other side has finished (or died): no more turns to wait for
+            ::close(read_fd_);
+            read_fd_ = -1;
+        }
+    }
+    void pass() {
+        if (write_fd_ < 0) return;
+        const char token = 't';
+        ssize_t n;
+        while ((n = ::write(write_fd_, &token, 1)) < 0 && errno == EINTR) {
+        }
+        if (n != 1) {
+            ::close(write_fd_);
+            write_fd_ = -1;
+        }
+    }
+
+private:
+    std::string id_;
+    int read_fd_ = -1, write_fd_ = -1;
+};
+
+// One turn: waits for it on construction, passes it on destruction (also when the work throws).
+class Turn {
+public:
+    explicit Turn(Lockstep& lockstep) : lockstep_(lockstep) { lockstep_.wait(); }
+    ~Turn() { lockstep_.pass(); }
+    Turn(const Turn&) = delete;
+    Turn& operator=(const Turn&) = delete;
+
+private:
+    Lockstep& lockstep_;
+};
+
 }  // namespace
 
 CLI::App* add_bench_command(CLI::App& app, BenchArgs& args) {
@@ -329,6 +403,10 @@ CLI::App* add_bench_command(CLI::App& app, BenchArgs& args) {
     cmd->add_option("--out", args.out, "results JSON (Google Benchmark schema plus skbench's counters)");
     cmd->add_option("--python", args.python, "Python with the peers' packages (default: the project .venv)");
     cmd->add_flag("--list", args.list_only, "print the selected case names and exit");
+    cmd->add_option("--lockstep", args.lockstep,
+                    "ID:R,W: take turns with another skbench bench, one case repetition each, over pipe fds R "
+                    "(wait) and W (pass); both results carry ID, and the gate pairs their repetitions "
+                    "(ci/interleaved_bench.py)");
     cmd->add_flag("--allow-debug-build", args.allow_debug_build,
                   "run even in a Debug/sanitizer build (to test the harness; results are marked invalid)");
     return cmd;
@@ -351,6 +429,7 @@ int run_bench(const BenchArgs& args) {
         return 0;
     }
     if (args.out.empty()) throw Error("--out is required (the results JSON)");
+    if (!args.lockstep.empty() && args.with_peers) throw Error("--lockstep does not take --with-peers");
     {  // Fail before measuring, not after the first group: the results' folder is created, the file must be writable.
         const std::filesystem::path out(args.out), folder = out.has_parent_path() ? out.parent_path() : ".";
         std::error_code ec;
@@ -371,8 +450,12 @@ int run_bench(const BenchArgs& args) {
     }
     std::fprintf(stderr, "skbench bench: %zu cases in %zu groups, %d repetitions each%s; measuring memory bandwidth\n",
                  cases.size(), group_order.size(), args.repetitions, args.with_peers ? ", with peers" : "");
+    Lockstep lockstep(args.lockstep);
     bench::MachineContext measured = machine;
-    measured.stream_triad_bytes_per_second = bench::stream_triad_bandwidth(machine.hardware_threads);
+    {
+        const Turn turn(lockstep);  // the bandwidth probe uses every core: never while the other side measures
+        measured.stream_triad_bytes_per_second = bench::stream_triad_bandwidth(machine.hardware_threads);
+    }
     bench::set_reference_bandwidth(measured.stream_triad_bytes_per_second);
 
     std::unique_ptr<PeerProcess> peers;
@@ -404,7 +487,7 @@ int run_bench(const BenchArgs& args) {
         json all = entries;
         const json mins = aggregates(entries);
         for (const auto& a : mins) all.push_back(a);
-        json doc = {{"context", context_block(measured, peer_versions, args)},
+        json doc = {{"context", context_block(measured, peer_versions, args, lockstep.id())},
                     {"benchmarks", all},
                     {"skbench", {{"complete", complete}, {"scaling", scaling(mins)}, {"peer_errors", peer_errors}}}};
         write_file_atomic(args.out, doc.dump(1) + "\n");
@@ -443,7 +526,10 @@ int run_bench(const BenchArgs& args) {
         auto run_ours = [&](int rep) {
             for (const Case* c : members) {
                 // Google Benchmark appends /process_time/real_time to the registered name.
-                benchmark::RunSpecifiedBenchmarks(&collector, "^" + regex_escape(c->name()) + "(/.*)?$");
+                {
+                    const Turn turn(lockstep);
+                    benchmark::RunSpecifiedBenchmarks(&collector, "^" + regex_escape(c->name()) + "(/.*)?$");
+                }
                 for (const auto& run : collector.take()) {
                     json e = entry_of(run, *c);
                     e["repetitions"] = args.repetitions;

@@ -19,6 +19,7 @@ struct BenchArgs {
     bool allow_debug_build = false;
     bool list_only = false;
     bool with_emulator = false;  // also time cuda-emu (for its transfer counters; its times are not a GPU's)
+    std::string lockstep;        // "ID:R,W": take turns with another skbench bench over pipe fds R and W
 };
 
 CLI::App* add_bench_command(CLI::App& app, BenchArgs& args);

@@ -83,7 +83,10 @@ RunRecord results_from_json(const nlohmann::json& doc, const std::string& what) 
             c.threads = e.value("threads", 1);
             c.pixels = e.value("pixels", 0.0);
             std::string shape;
-            for (const auto& d : e.value("shape", nlohmann::json::array())) shape += (shape.empty() ? "" : "x") + d.dump();
+            for (const auto& d : e.value("shape", nlohmann::json::array())) {
+                if (!shape.empty()) shape += 'x';
+                shape += d.dump();
+            }
             c.shape = shape;
         }
         if (!e.contains("real_time") || !e["real_time"].is_number())

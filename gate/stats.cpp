@@ -14,6 +14,14 @@ double median(std::vector<double> v) {
     return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
 }
 
+double hodges_lehmann_ratio(const std::vector<double>& current, const std::vector<double>& baseline) {
+    std::vector<double> ratios;
+    ratios.reserve(current.size() * baseline.size());
+    for (const double x : current)
+        for (const double y : baseline) ratios.push_back(x / y);
+    return median(std::move(ratios));
+}
+
 namespace {
 
 // P(U >= u) for samples of sizes n and m without ties: counts of arrangements by U, from the recurrence

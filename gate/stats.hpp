@@ -16,4 +16,8 @@ MannWhitney mann_whitney_greater(const std::vector<double>& current, const std::
 
 double median(std::vector<double> v);
 
+// The Hodges-Lehmann estimate of a ratio: the median of every current/baseline ratio, the effect size that goes
+// with the rank test (steadier than a ratio of minima or of medians).
+double hodges_lehmann_ratio(const std::vector<double>& current, const std::vector<double>& baseline);
+
 }  // namespace skb::gate

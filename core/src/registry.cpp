@@ -51,6 +51,15 @@ OpImpl Registry::replace_impl(const std::string& op_id, const std::string& backe
     return std::exchange(it->second, std::move(impl));
 }
 
+void Registry::set_pipeline_impl(const std::string& backend, PipelineImpl impl) {
+    pipelines_[backend] = std::move(impl);
+}
+
+const PipelineImpl* Registry::find_pipeline_impl(std::string_view backend) const {
+    const auto it = pipelines_.find(backend);
+    return it == pipelines_.end() ? nullptr : &it->second;
+}
+
 const OpSpec* Registry::find_spec(std::string_view op_id) const {
     const auto it = specs_.find(op_id);
     return it == specs_.end() ? nullptr : &it->second;
@@ -129,6 +138,16 @@ Array PreparedOp::run(const Array& input, const RunOptions& options) const {
                     std::string(dtype_name(result.dtype())) + " " + shape_string(result.shape()) + ", its spec says " +
                     std::string(dtype_name(output_.dtype)) + " " + shape_string(output_.shape));
     return result;
+}
+
+Array run_pipeline(std::span<const PreparedOp> steps, const Array& input, const RunOptions& options) {
+    if (steps.empty()) throw Error("run_pipeline: no steps");
+    if (steps.size() > 1)
+        if (const PipelineImpl* whole = Registry::instance().find_pipeline_impl(steps.front().backend().name))
+            if (std::optional<Array> output = (*whole)(steps, input, options)) return std::move(*output);
+    Array current = steps.front().run(input, options);
+    for (std::size_t i = 1; i < steps.size(); ++i) current = steps[i].run(current, options);
+    return current;
 }
 
 }  // namespace skb

@@ -6,11 +6,13 @@
 // input by img_as_float32 (or keeps raw values with preserve_range) as it loads. Each output is summed as opt
 // sums it, in float32: acc = w0*c, then acc += w[j]*(in[-j] + in[+j]) for j = 1..r.
 // Taps come from skb/gaussian_kernel.hpp on the host and travel by value in the kernel arguments (a device
-// table, one more H2D, only for radii over GaussianTaps::kInline - 1). Transfers: the image H2D, the result D2H.
+// table, one more H2D, only for radii over GaussianTaps::kInline - 1). Transfers: the image H2D, the result D2H (none
+// inside a pipeline: this is a device entry, runtime/device_array.hpp).
 #include <optional>
 #include <span>
 #include <vector>
 
+#include "runtime/device_array.hpp"
 #include "runtime/kernel.hpp"
 #include "skb/border.hpp"
 #include "skb/convert.hpp"
@@ -147,7 +149,7 @@ void run_pass(const char* name, const Src* src, float* dst, const Shape& volume,
            make_view<const Src, 3>(src, volume), make_view<float, 3>(dst, volume), taps, p);
 }
 
-Array gaussian(const Array& input, const Params& params, const RunOptions&) {
+DeviceArray gaussian(const DeviceArray& input, const Params& params, const RunOptions&) {
     SKB_NVTX_RANGE("filters.gaussian/" SKB_GPU_BACKEND_NAME);
     const Shape& shape = input.shape();
     const int ndim = input.ndim();
@@ -163,29 +165,26 @@ Array gaussian(const Array& input, const Params& params, const RunOptions&) {
     std::optional<DeviceBuffer<float>> tables[3];
     const PassParams p{parse_border_mode(params.choice("mode")), static_cast<float>(params.real("cval")),
                        params.flag("preserve_range")};
-    const auto size = static_cast<std::size_t>(input.size());
-    Array result(DType::F32, shape);
+    GaussianTaps taps[3];
+    for (int a = 0; a < 3; ++a) taps[a] = make_taps(w[a], tables[a]);
+    // The x pass always runs (it converts the input); the y and z passes only when they smooth.
+    DeviceArray a(DType::F32, shape);
+    std::optional<DeviceArray> b;
     visit_dtype(input.dtype(), [&](auto tag) {
         using T = decltype(tag);
-        const DeviceBuffer<T> image = to_device<T>(input);
-        GaussianTaps taps[3];
-        for (int a = 0; a < 3; ++a) taps[a] = make_taps(w[a], tables[a]);
-        // The x pass always runs (it converts the input); the y and z passes only when they smooth.
-        DeviceBuffer<float> a(size), b;
-        run_pass<2>("filters.gaussian/x", image.data(), a.data(), volume, taps[2], p);
-        for (int axis : {1, 0}) {
-            if (taps[axis].radius == 0) continue;
-            if (b.size() == 0) b = DeviceBuffer<float>(size);
-            if (axis == 1) run_pass<1>("filters.gaussian/y", a.data(), b.data(), volume, taps[1], p);
-            else run_pass<0>("filters.gaussian/z", a.data(), b.data(), volume, taps[0], p);
-            std::swap(a, b);
-        }
-        copy_to_host(result, a);
+        run_pass<2>("filters.gaussian/x", input.data<T>(), a.data<float>(), volume, taps[2], p);
     });
-    return result;
+    for (int axis : {1, 0}) {
+        if (taps[axis].radius == 0) continue;
+        if (!b) b.emplace(DType::F32, shape);
+        if (axis == 1) run_pass<1>("filters.gaussian/y", a.data<float>(), b->data<float>(), volume, taps[1], p);
+        else run_pass<0>("filters.gaussian/z", a.data<float>(), b->data<float>(), volume, taps[0], p);
+        std::swap(a, *b);
+    }
+    return a;
 }
 
-SKB_GPU_REGISTER_IMPL("filters.gaussian", gaussian);
+SKB_GPU_REGISTER_DEVICE_IMPL("filters.gaussian", gaussian);
 
 }  // namespace
 }  // namespace skb::gpu

@@ -2,7 +2,9 @@
 // 34x10 float32 tile in shared memory (the 1-pixel halo read through the border rule, converted by
 // img_as_float32 as it is loaded), all derivatives and the magnitude in registers. In 3-d a block walks
 // through a run of z planes keeping the three planes it needs in shared memory, loading one new plane per step.
-// Same arithmetic as opt (the separable [1,2,1] x [-1,0,1] form, float32).
+// Same arithmetic as opt (the separable [1,2,1] x [-1,0,1] form, float32). Device entry: takes and returns
+// device arrays (runtime/device_array.hpp), so it chains with the other device entries without transfers.
+#include "runtime/device_array.hpp"
 #include "runtime/kernel.hpp"
 #include "skb/border.hpp"
 #include "skb/convert.hpp"
@@ -102,7 +104,7 @@ template <class T> __global__ void sobel_3d_kernel(View<const T, 3> in, View<flo
     }
 }
 
-Array sobel(const Array& input, const Params& params, const RunOptions&) {
+DeviceArray sobel(const DeviceArray& input, const Params& params, const RunOptions&) {
     SKB_NVTX_RANGE("filters.sobel/" SKB_GPU_BACKEND_NAME);
     const Shape& shape = input.shape();
     const bool three_d = input.ndim() == 3;
@@ -114,25 +116,22 @@ Array sobel(const Array& input, const Params& params, const RunOptions&) {
         return static_cast<unsigned>((extent + per_block - 1) / per_block);
     };
     const Dim3 grid{blocks(volume[2], P::tile_x), blocks(volume[1], P::tile_y), blocks(volume[0], P::planes_per_block)};
-    Array result(DType::F32, shape);
+    DeviceArray result(DType::F32, shape);
     visit_dtype(input.dtype(), [&](auto tag) {
         using T = decltype(tag);
-        const DeviceBuffer<T> image = to_device<T>(input);
-        DeviceBuffer<float> gradient(static_cast<std::size_t>(result.size()));
-        const auto in = make_view<const T, 3>(image.data(), volume);
-        const auto out = make_view<float, 3>(gradient.data(), volume);
+        const auto in = make_view<const T, 3>(input.data<T>(), volume);
+        const auto out = make_view<float, 3>(result.data<float>(), volume);
         if (three_d)
             launch(sobel_3d_kernel<T>, {.name = "filters.sobel/3d", .grid = grid, .block = {P::tile_x, P::tile_y}}, in,
                    out, p);
         else
             launch(sobel_2d_kernel<T>, {.name = "filters.sobel/2d", .grid = grid, .block = {P::tile_x, P::tile_y}}, in,
                    out, p);
-        copy_to_host(result, gradient);
     });
     return result;
 }
 
-SKB_GPU_REGISTER_IMPL("filters.sobel", sobel);
+SKB_GPU_REGISTER_DEVICE_IMPL("filters.sobel", sobel);
 
 }  // namespace
 }  // namespace skb::gpu

@@ -1,20 +1,27 @@
-// CUDA filters.threshold_otsu: the image crosses once; two grid-stride passes over it on the device, then the
-// scan over the bins on the host (skb/otsu.hpp, as ref and opt).
+// CUDA filters.threshold_otsu: the image crosses once; two grid-stride passes over it and the scan over the bins
+// run on the device, and only the threshold comes back. A device entry (runtime/device_array.hpp): inside a
+// pipeline the image is already on the device.
 //   1. range: each thread's min and max (and, for floats, the first non-finite index), reduced over the warp by
 //      shuffles and over the block in shared memory, then one global atomicMin/atomicMax per block on
-//      order-preserving integer keys. Copied back: min, max and the non-finite index.
+//      order-preserving integer keys, left on the device.
 //   2. histogram: bins by NumPy's rule (skb/otsu.hpp's UniformBins, the same code as the host backends) for
 //      float and bool images, one bin per integer from min to max for uint8/uint16 (scikit-image's integer
-//      path). Each block counts into shared memory with shared atomics and merges its nonzero counters into the
-//      global histogram with global atomics; with more bins than shared memory holds, threads count in global
-//      memory directly. Copied back: the histogram.
-// Transfers: one H2D (the image), two D2H (the range, the histogram).
+//      path), built by each block from the range keys. Each block counts into shared memory with shared atomics
+//      and merges its nonzero counters into the global histogram with global atomics; with more bins than shared
+//      memory holds, threads count in global memory directly.
+//   3. scan: skb/otsu.hpp's best_bin in one thread (O(bins)); writes the threshold.
+// Transfers: one H2D (the image), one D2H (the threshold); a float image with a NaN or infinity costs one more
+// D2H (where it is) on its way to the error.
+#include <algorithm>
 #include <bit>
+#include <cmath>
+#include <memory>
 #include <limits>
 #include <span>
 #include <type_traits>
 #include <vector>
 
+#include "runtime/device_array.hpp"
 #include "runtime/kernel.hpp"
 #include "skb/nvtx.hpp"
 #include "skb/otsu.hpp"
@@ -45,7 +52,7 @@ template <class V> __host__ __device__ __forceinline__ Key<V> key_of(V v) {
     }
 }
 
-template <class V> V value_of(Key<V> key) {
+template <class V> __host__ __device__ V value_of(Key<V> key) {
     if constexpr (std::is_floating_point_v<V>) {
         constexpr Key<V> sign = Key<V>{1} << (8 * sizeof(V) - 1);
         return std::bit_cast<V>(key & sign ? key & ~sign : ~key);
@@ -117,78 +124,121 @@ __global__ void zero_kernel(Count* counts, std::int64_t n) {
     for (std::int64_t i = std::int64_t{blockIdx.x} * blockDim.x + threadIdx.x; i < n; i += stride) counts[i] = 0;
 }
 
-// One bin per integer from min (scikit-image's integer histogram).
-struct IntegerBins {
-    std::int64_t min;
-    __host__ __device__ std::int64_t index(std::int64_t v) const { return v - min; }
+// The bins of an image whose range the range pass found: NumPy's uniform bins for float and bool images, one
+// bin per integer from min for uint8/uint16 (scikit-image's integer histogram). Built on the device from the
+// range keys, so the host never needs the range.
+template <class V> struct BinsOf {
+    otsu::UniformBins<V> uniform;
+    __host__ __device__ BinsOf(V lo, V hi, std::int64_t nbins) : uniform(lo, hi, nbins) {}
+    __host__ __device__ std::int64_t index(V v) const { return uniform.index(v); }
+    __host__ __device__ std::int64_t count() const { return uniform.nbins; }
+};
+template <class V>
+    requires std::is_integral_v<V>
+struct BinsOf<V> {
+    std::int64_t min, max;
+    __host__ __device__ BinsOf(V lo, V hi, std::int64_t) : min(lo), max(hi) {}
+    __host__ __device__ std::int64_t index(V v) const { return static_cast<std::int64_t>(v) - min; }
+    __host__ __device__ std::int64_t count() const { return max - min + 1; }
 };
 
-// Counts of bins.index(value) into hist (nbins counters, zeroed); block-private counters in dynamic shared
-// memory when `in_shared` (uniform over the grid), else straight into hist.
-template <class T, class Bins>
-__global__ void histogram_kernel(const T* image, std::int64_t n, Bins bins, std::int64_t nbins, bool in_shared,
-                                 Count* hist) {
+// Whether the range pass leaves anything to bin: no NaN or infinity, and more than one distinct value.
+template <class V> __device__ bool binnable(const RangeKeys<V>& r) { return r.first_non_finite == kNone && r.min != r.max; }
+
+// Counts of bins.index(value) into hist (zeroed). Each block counts into shared memory when the bins fit there
+// (`shared_capacity` counters of dynamic shared memory; the same answer for every block), else straight into hist.
+template <class T>
+__global__ void histogram_kernel(const T* image, std::int64_t n, const RangeKeys<BinValue<T>>* range, std::int64_t nbins,
+                                 std::int64_t shared_capacity, Count* hist) {
     using V = BinValue<T>;
     SKB_DYNAMIC_SHARED(unsigned, local);
+    const RangeKeys<V> r = *range;
+    if (!binnable(r)) return;
+    const BinsOf<V> bins(value_of<V>(r.min), value_of<V>(r.max), nbins);
+    const std::int64_t bin_count = bins.count();
+    const bool in_shared = bin_count <= shared_capacity;
     const std::int64_t stride = std::int64_t{blockDim.x} * gridDim.x;
     const std::int64_t first = std::int64_t{blockIdx.x} * blockDim.x + threadIdx.x;
     if (in_shared) {
-        for (std::int64_t b = threadIdx.x; b < nbins; b += blockDim.x) local[b] = 0;
+        for (std::int64_t b = threadIdx.x; b < bin_count; b += blockDim.x) local[b] = 0;
         __syncthreads();
         for (std::int64_t i = first; i < n; i += stride) atomicAdd(&local[bins.index(static_cast<V>(image[i]))], 1u);
         __syncthreads();
-        for (std::int64_t b = threadIdx.x; b < nbins; b += blockDim.x)
+        for (std::int64_t b = threadIdx.x; b < bin_count; b += blockDim.x)
             if (local[b] != 0) atomicAdd(&hist[b], static_cast<Count>(local[b]));
     } else {
         for (std::int64_t i = first; i < n; i += stride) atomicAdd(&hist[bins.index(static_cast<V>(image[i]))], Count{1});
     }
 }
 
-template <class T, class Bins>
-std::vector<Count> histogram_on_device(const DeviceBuffer<T>& image, std::int64_t n, const Bins& bins,
-                                       std::int64_t nbins) {
-    using P = OtsuPolicy;
-    DeviceBuffer<Count> hist(static_cast<std::size_t>(nbins));
-    launch(zero_kernel, grid_stride_config("filters.threshold_otsu/zero", nbins, P::block, P::max_blocks), hist.data(),
-           nbins);
-    const bool in_shared = nbins <= P::shared_bins;
-    LaunchConfig config = grid_stride_config("filters.threshold_otsu/histogram", n, P::block, P::max_blocks);
-    config.dynamic_shared_bytes = in_shared ? static_cast<std::size_t>(nbins) * sizeof(unsigned) : 0;
-    launch(histogram_kernel<T, Bins>, config, image.data(), n, bins, nbins, in_shared, hist.data());
-    std::vector<Count> tally(static_cast<std::size_t>(nbins));
-    copy_to_host(std::span<Count>(tally), hist);
-    return tally;
-}
-
-template <class T> Array threshold_on_device(const Array& input, std::int64_t nbins) {
-    using V = BinValue<T>;
-    using P = OtsuPolicy;
-    const std::int64_t n = input.size();
-    const DeviceBuffer<T> image = to_device<T>(input);
-    DeviceBuffer<RangeKeys<V>> range_keys(1);
-    launch(init_range_kernel<V>, {.name = "filters.threshold_otsu/init"}, range_keys.data());
-    launch(range_kernel<T>, grid_stride_config("filters.threshold_otsu/range", n, P::block, P::max_blocks),
-           image.data(), n, range_keys.data());
-    RangeKeys<V> range;
-    copy_to_host(std::span<RangeKeys<V>>(&range, 1), range_keys);
-    if (range.first_non_finite != kNone) otsu::throw_non_finite(static_cast<std::int64_t>(range.first_non_finite));
-    const V lo = value_of<V>(range.min), hi = value_of<V>(range.max);
-    if constexpr (std::is_floating_point_v<V>) {
-        if (lo == hi) return Array::scalar<float>(static_cast<float>(lo));  // a constant image is its own threshold
-        const otsu::UniformBins<V> bins(lo, hi, nbins);
-        const std::vector<Count> tally = histogram_on_device(image, n, bins, nbins);
-        return Array::scalar<float>(static_cast<float>(otsu::float_threshold(std::span<const Count>(tally), bins)));
+// The scan over the bins (skb/otsu.hpp's best_bin, as ref and opt run it) in one GPU thread: O(bins) work that
+// keeps the histogram on the device, so the threshold is the only thing copied back. w2 and m2: scratch for the
+// bins. A float image with a NaN or infinity gets a NaN threshold (the host then asks where).
+template <class V, class Out>
+__global__ void scan_kernel(const RangeKeys<V>* range, const Count* hist, std::int64_t nbins, float* w2,
+                            std::conditional_t<std::is_integral_v<V>, double, V>* m2, Out* threshold) {
+    const RangeKeys<V> r = *range;
+    if (r.first_non_finite != kNone) {
+        *threshold = std::numeric_limits<Out>::quiet_NaN();
+        return;
+    }
+    const V lo = value_of<V>(r.min), hi = value_of<V>(r.max);
+    if (lo == hi) {  // a constant image is its own threshold
+        *threshold = static_cast<Out>(lo);
+        return;
+    }
+    const BinsOf<V> bins(lo, hi, nbins);
+    const auto count = [hist](std::int64_t i) { return static_cast<float>(hist[i]); };
+    if constexpr (std::is_integral_v<V>) {
+        const std::int64_t min = bins.min;
+        *threshold = min + otsu::best_bin<double>(bins.count(), count, [min](std::int64_t i) { return min + i; }, w2, m2);
     } else {
-        if (lo == hi) return Array::scalar<std::int64_t>(lo);
-        const std::vector<Count> tally = histogram_on_device(image, n, IntegerBins{lo}, std::int64_t{hi} - lo + 1);
-        return Array::scalar<std::int64_t>(otsu::integer_threshold(std::span<const Count>(tally), lo));
+        const auto centre = [bins](std::int64_t i) { return bins.uniform.centre(i); };
+        *threshold = static_cast<Out>(bins.uniform.centre(otsu::best_bin<V>(bins.count(), count, centre, w2, m2)));
     }
 }
 
-Array threshold_otsu(const Array& input, const Params& params, const RunOptions&) {
+template <class T> DeviceArray threshold_on_device(const DeviceArray& input, std::int64_t nbins) {
+    using V = BinValue<T>;
+    using Out = std::conditional_t<std::is_integral_v<V>, std::int64_t, float>;
+    using P = OtsuPolicy;
+    const std::int64_t n = input.size();
+    const T* image = input.data<T>();
+    // Integer images: one bin per value the type holds, at most (the range decides how many are used).
+    std::int64_t capacity = nbins;
+    if constexpr (std::is_integral_v<V>)
+        capacity = std::int64_t{std::numeric_limits<V>::max()} - std::numeric_limits<V>::min() + 1;
+    const auto range_keys = std::make_shared<DeviceBuffer<RangeKeys<V>>>(1);
+    DeviceBuffer<Count> hist(static_cast<std::size_t>(capacity));
+    DeviceBuffer<float> w2(static_cast<std::size_t>(capacity));
+    DeviceBuffer<std::conditional_t<std::is_integral_v<V>, double, V>> m2(static_cast<std::size_t>(capacity));
+    launch(init_range_kernel<V>, {.name = "filters.threshold_otsu/init"}, range_keys->data());
+    launch(range_kernel<T>, grid_stride_config("filters.threshold_otsu/range", n, P::block, P::max_blocks), image, n,
+           range_keys->data());
+    launch(zero_kernel, grid_stride_config("filters.threshold_otsu/zero", capacity, P::block, P::max_blocks),
+           hist.data(), capacity);
+    LaunchConfig config = grid_stride_config("filters.threshold_otsu/histogram", n, P::block, P::max_blocks);
+    const std::int64_t shared_capacity = std::min(capacity, P::shared_bins);
+    config.dynamic_shared_bytes = static_cast<std::size_t>(shared_capacity) * sizeof(unsigned);
+    launch(histogram_kernel<T>, config, image, n, range_keys->data(), nbins, shared_capacity, hist.data());
+    DeviceArray threshold(dtype_of<Out>, Shape{});
+    launch(scan_kernel<V, Out>, {.name = "filters.threshold_otsu/scan"}, range_keys->data(), hist.data(), nbins,
+           w2.data(), m2.data(), threshold.data<Out>());
+    if constexpr (std::is_floating_point_v<Out>) {
+        threshold.on_download([range_keys](const Array& t) {  // NaN: the image held a NaN or an infinity
+            if (!std::isnan(t.values<Out>()[0])) return;
+            RangeKeys<V> range;
+            copy_to_host(std::span<RangeKeys<V>>(&range, 1), *range_keys);
+            otsu::throw_non_finite(static_cast<std::int64_t>(range.first_non_finite));
+        });
+    }
+    return threshold;
+}
+
+DeviceArray threshold_otsu(const DeviceArray& input, const Params& params, const RunOptions&) {
     SKB_NVTX_RANGE("filters.threshold_otsu/" SKB_GPU_BACKEND_NAME);
     const std::int64_t nbins = params.integer("nbins");
-    return visit_dtype(input.dtype(), [&](auto tag) -> Array {
+    return visit_dtype(input.dtype(), [&](auto tag) -> DeviceArray {
         using T = decltype(tag);
         if constexpr (std::is_floating_point_v<T> || std::is_same_v<T, bool> || sizeof(T) <= 2)
             return threshold_on_device<T>(input, nbins);
@@ -198,7 +248,7 @@ Array threshold_otsu(const Array& input, const Params& params, const RunOptions&
     });
 }
 
-SKB_GPU_REGISTER_IMPL("filters.threshold_otsu", threshold_otsu);
+SKB_GPU_REGISTER_DEVICE_IMPL("filters.threshold_otsu", threshold_otsu);
 
 }  // namespace
 }  // namespace skb::gpu

@@ -16,32 +16,28 @@ namespace skb::otsu {
 
 // Index of the bin maximising w1*w2*(m1-m2)^2 between bins i and i+1 (the first one on ties), in scikit-image's
 // precisions: float32 counts and cumulative weights, class means in Acc (NumPy's promotion of float32 counts
-// with the bin centres' type: float32 for float32 images, float64 otherwise).
-template <class Acc, class Centre>
-std::size_t best_bin(const std::vector<float>& counts, const std::vector<Centre>& centres) {
-    const std::size_t n = counts.size();
-    std::vector<float> w1(n), w2(n);
-    std::vector<Acc> m1(n), m2(n);
-    const auto weighted = [&](std::size_t i) {
-        return product_unfused(static_cast<Acc>(counts[i]), static_cast<Acc>(centres[i]));
-    };
+// with the bin centres' type: float32 for float32 images, float64 otherwise). count(i) and centre(i) read bin i;
+// w2 and m2 are scratch for n values (the upper class's weight and mean, summed from the top bin down as
+// NumPy's reversed cumsum does); the lower class's are running sums. Host and device code (one GPU thread).
+template <class Acc, class CountAt, class CentreAt>
+SKB_HD std::int64_t best_bin(std::int64_t n, CountAt count, CentreAt centre, float* w2, Acc* m2) {
     float wsum = 0;
     Acc msum = 0;
-    for (std::size_t i = 0; i < n; ++i) {
-        w1[i] = wsum += counts[i];
-        m1[i] = (msum += weighted(i)) / static_cast<Acc>(w1[i]);
+    for (std::int64_t i = n; i-- > 0;) {
+        w2[i] = wsum += count(i);
+        m2[i] = (msum += product_unfused(static_cast<Acc>(count(i)), static_cast<Acc>(centre(i)))) /
+                static_cast<Acc>(w2[i]);
     }
     wsum = 0;
     msum = 0;
-    for (std::size_t i = n; i-- > 0;) {
-        w2[i] = wsum += counts[i];
-        m2[i] = (msum += weighted(i)) / static_cast<Acc>(w2[i]);
-    }
-    std::size_t best = 0;
+    std::int64_t best = 0;
     Acc best_variance = -1;
-    for (std::size_t i = 0; i + 1 < n; ++i) {
-        const Acc diff = m1[i] - m2[i + 1];
-        const Acc variance = static_cast<Acc>(w1[i] * w2[i + 1]) * (diff * diff);
+    for (std::int64_t i = 0; i + 1 < n; ++i) {
+        const float w1 = wsum += count(i);
+        const Acc m1 = (msum += product_unfused(static_cast<Acc>(count(i)), static_cast<Acc>(centre(i)))) /
+                       static_cast<Acc>(w1);
+        const Acc diff = m1 - m2[i + 1];
+        const Acc variance = static_cast<Acc>(w1 * w2[i + 1]) * (diff * diff);
         if (variance > best_variance) {
             best_variance = variance;
             best = i;
@@ -78,27 +74,29 @@ template <class F> struct UniformBins {
         return bin;
     }
 
-    std::vector<F> centres() const {
-        std::vector<F> c(nbins);
-        for (std::int64_t b = 0; b < nbins; ++b) c[b] = (edge(b) + edge(b + 1)) / F(2);
-        return c;
-    }
+    SKB_HD F centre(std::int64_t b) const { return (edge(b) + edge(b + 1)) / F(2); }
 };
 
 // The threshold of a float image from its counts over `bins` (a bin centre, in F).
 template <class F, class Count> F float_threshold(std::span<const Count> tally, const UniformBins<F>& bins) {
-    const std::vector<float> counts(tally.begin(), tally.end());
-    const std::vector<F> centres = bins.centres();
-    return centres[best_bin<F>(counts, centres)];
+    const auto n = static_cast<std::int64_t>(tally.size());
+    std::vector<float> w2(tally.size());
+    std::vector<F> m2(tally.size());
+    const std::int64_t best = best_bin<F>(
+        n, [&](std::int64_t i) { return static_cast<float>(tally[i]); }, [&](std::int64_t i) { return bins.centre(i); },
+        w2.data(), m2.data());
+    return bins.centre(best);
 }
 
 // The threshold of an integer image from its counts of the values min, min + 1, ... (one bin per integer; the
 // centres are int64, so the class means are float64).
 template <class Count> std::int64_t integer_threshold(std::span<const Count> tally, std::int64_t min) {
-    const std::vector<float> counts(tally.begin(), tally.end());
-    std::vector<std::int64_t> centres(tally.size());
-    for (std::size_t b = 0; b < centres.size(); ++b) centres[b] = min + static_cast<std::int64_t>(b);
-    return centres[best_bin<double>(counts, centres)];
+    const auto n = static_cast<std::int64_t>(tally.size());
+    std::vector<float> w2(tally.size());
+    std::vector<double> m2(tally.size());
+    return min + best_bin<double>(
+                     n, [&](std::int64_t i) { return static_cast<float>(tally[i]); }, [&](std::int64_t i) { return min + i; },
+                     w2.data(), m2.data());
 }
 
 // The one error for a NaN or infinity in a float image (flat index of the first).

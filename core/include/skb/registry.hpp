@@ -4,6 +4,8 @@
 #pragma once
 #include <functional>
 #include <map>
+#include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -18,6 +20,12 @@ struct RunOptions {
 };
 
 using OpImpl = std::function<Array(const Array& input, const Params& params, const RunOptions& options)>;
+
+class PreparedOp;
+// Runs a chain of steps of one backend in one go (GPU backends: the data stays on the device between steps);
+// nullopt when the backend cannot take this chain (then each step runs on its own).
+using PipelineImpl = std::function<std::optional<Array>(std::span<const PreparedOp> steps, const Array& input,
+                                                        const RunOptions& options)>;
 
 struct BackendInfo {
     std::string name;  // ref, opt, cuda, cuda-emu
@@ -40,6 +48,9 @@ public:
     // planted regressions). Throws if none is registered.
     OpImpl replace_impl(const std::string& op_id, const std::string& backend, OpImpl impl);
 
+    void set_pipeline_impl(const std::string& backend, PipelineImpl impl);
+    const PipelineImpl* find_pipeline_impl(std::string_view backend) const;
+
     const OpSpec* find_spec(std::string_view op_id) const;
     const OpImpl* find_impl(std::string_view op_id, std::string_view backend) const;
     const OpSpec& spec(std::string_view op_id) const;  // throws naming an unknown op
@@ -49,6 +60,7 @@ public:
 private:
     std::map<std::string, OpSpec, std::less<>> specs_;
     std::map<std::pair<std::string, std::string>, OpImpl, std::less<>> impls_;
+    std::map<std::string, PipelineImpl, std::less<>> pipelines_;
 };
 
 // An op bound to a backend, parameters parsed and checked against one input description: preparing is the
@@ -72,6 +84,10 @@ private:
     Params params_;
     ArrayMeta output_;
 };
+
+// Runs prepared steps of one backend, each step's input the previous step's output: through the backend's
+// pipeline entry when it takes the chain (one upload and one download on a GPU), else step by step.
+Array run_pipeline(std::span<const PreparedOp> steps, const Array& input, const RunOptions& options = {});
 
 inline Array run_op(std::string_view op_id, std::string_view backend, const Array& input, const ParamTexts& params,
                     const RunOptions& options = {}) {

@@ -1,0 +1,77 @@
+// A chain of GPU ops keeps its data on the device: gaussian -> sobel -> threshold_otsu through run_pipeline makes
+// exactly one H2D (the image) and one D2H (the threshold), and answers what the same steps give one by one (each
+// through the host) and what ref gives.
+#include <gtest/gtest.h>
+
+#include <vector>
+
+#include "skb/golden.hpp"
+#include "skb/registry.hpp"
+#include "skb/synthetic.hpp"
+#include "skb/transfer_stats.hpp"
+
+namespace {
+
+std::vector<skb::PreparedOp> gaussian_sobel_otsu(const std::string& backend, const skb::Array& input) {
+    std::vector<skb::PreparedOp> steps;
+    skb::ArrayMeta meta{input.dtype(), input.shape()};
+    const std::vector<std::pair<std::string, skb::ParamTexts>> chain = {
+        {"filters.gaussian", {{"sigma", "1.5"}}}, {"filters.sobel", {}}, {"filters.threshold_otsu", {}}};
+    for (const auto& [op, params] : chain) {
+        steps.emplace_back(op, backend, meta, params);
+        meta = steps.back().output();
+    }
+    return steps;
+}
+
+TEST(GpuPipeline, GaussianSobelOtsuStaysOnTheDevice) {
+    for (const skb::Shape& shape : {skb::Shape{96, 130}, skb::Shape{9, 40, 33}}) {
+        const skb::Array input = skb::synthetic_image(skb::SyntheticInput::Smooth, skb::DType::U8, shape, 5);
+        const auto steps = gaussian_sobel_otsu("cuda-emu", input);
+
+        skb::gpu::reset_transfer_stats();
+        const skb::Array chained = skb::run_pipeline(steps, input);
+        const skb::gpu::TransferStats traffic = skb::gpu::transfer_stats();
+        EXPECT_EQ(traffic.h2d_calls, 1) << skb::shape_string(shape);
+        EXPECT_EQ(traffic.d2h_calls, 1) << skb::shape_string(shape);
+        EXPECT_EQ(traffic.h2d_bytes, input.nbytes());
+        EXPECT_EQ(traffic.d2h_bytes, static_cast<std::int64_t>(chained.nbytes()));
+
+        // The same steps one at a time, each through the host: three round trips, the same threshold.
+        skb::gpu::reset_transfer_stats();
+        skb::Array stepwise = steps[0].run(input);
+        for (std::size_t i = 1; i < steps.size(); ++i) stepwise = steps[i].run(stepwise);
+        EXPECT_EQ(skb::gpu::transfer_stats().h2d_calls, 3);
+        ASSERT_EQ(chained.dtype(), stepwise.dtype());
+        EXPECT_EQ(chained.values<float>()[0], stepwise.values<float>()[0]);
+
+        const skb::Array ref = skb::run_pipeline(gaussian_sobel_otsu("ref", input), input);
+        const auto outcome = skb::golden::check_result("filters.threshold_otsu", "cuda-emu", chained, ref, chained.dtype());
+        EXPECT_EQ(outcome.status, skb::golden::Status::Pass) << skb::shape_string(shape) << ": " << outcome.detail;
+    }
+}
+
+TEST(GpuPipeline, AChainWithAnOpWithoutADeviceEntryRunsStepByStep) {
+    // rgb2gray has a host entry only: the chain still runs, through the host between its steps.
+    const skb::Array input = skb::synthetic_image(skb::SyntheticInput::Smooth, skb::DType::U8, {40, 50, 3}, 2);
+    std::vector<skb::PreparedOp> steps;
+    steps.emplace_back("color.rgb2gray", "cuda-emu", skb::ArrayMeta{input.dtype(), input.shape()}, skb::ParamTexts{});
+    steps.emplace_back("filters.sobel", "cuda-emu", steps.back().output(), skb::ParamTexts{});
+    skb::gpu::reset_transfer_stats();
+    const skb::Array out = skb::run_pipeline(steps, input);
+    EXPECT_EQ(skb::gpu::transfer_stats().h2d_calls, 2);
+    EXPECT_EQ(out.shape(), (skb::Shape{40, 50}));
+}
+
+TEST(GpuPipeline, NonFiniteInputStillNamesTheElement) {
+    skb::Array input = skb::synthetic_image(skb::SyntheticInput::Smooth, skb::DType::F32, {20, 30}, 3);
+    input.values<float>()[77] = std::numeric_limits<float>::quiet_NaN();
+    try {
+        skb::run_op("filters.threshold_otsu", "cuda-emu", input, {});
+        FAIL() << "a NaN input must be refused";
+    } catch (const skb::Error& e) {
+        EXPECT_NE(std::string(e.what()).find("flat index 77"), std::string::npos) << e.what();
+    }
+}
+
+}  // namespace
