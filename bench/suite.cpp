@@ -173,6 +173,37 @@ Audited audit_and_verify(const Case& c, const std::vector<PreparedOp>& steps, co
     return a;
 }
 
+// The pinned-memory side of a GPU case: the same calls with the input page-locked in place (cudaHostRegister),
+// timed by hand right after Google Benchmark's pageable loop (the same machine state), `iterations` of them.
+// Outputs come back into fresh pageable arrays either way (the op allocates them). Zeroes when the backend has no
+// host pinning.
+struct PinnedSide {
+    double ms_per_call = 0, transfer_ms_per_call = 0;
+    std::int64_t h2d_pinned_bytes_per_call = 0;
+};
+PinnedSide time_with_pinned_input(const std::string& backend, const std::vector<PreparedOp>& steps, const Array& input,
+                                  const RunOptions& options, std::int64_t iterations) {
+    const gpu::HostPinning* pinning = gpu::find_host_pinning(backend);
+    if (!pinning || iterations <= 0 || input.nbytes() == 0) return {};
+    auto* host = const_cast<void*>(input.raw());  // page-locking does not change the bytes
+    pinning->pin(host, input.nbytes());
+    struct Unpin {
+        const gpu::HostPinning* pinning;
+        void* p;
+        ~Unpin() { pinning->unpin(p); }
+    } unpin{pinning, host};
+    gpu::reset_transfer_stats();
+    const auto start = std::chrono::steady_clock::now();
+    for (std::int64_t i = 0; i < iterations; ++i) {
+        Array output = run_steps(steps, input, options);
+        benchmark::DoNotOptimize(output.raw());
+    }
+    const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+    const gpu::TransferStats t = gpu::transfer_stats();
+    const auto n = static_cast<double>(iterations);
+    return {ms / n, (t.h2d_ms + t.d2h_ms) / n, t.h2d_pinned_bytes / iterations};
+}
+
 double process_cpu_seconds() {
     timespec ts{};
     clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
@@ -237,6 +268,14 @@ void run_case(benchmark::State& state, const Case& c) {
         state.counters["kernel_ms"] = kernel_ms;
         state.counters["transfer_ms"] = transfer_ms;
         state.counters["transfer_fraction"] = per_call_ms > 0 ? transfer_ms / per_call_ms : 0;
+        state.counters["h2d_pinned_bytes"] = static_cast<double>(timed.h2d_pinned_bytes) / std::max(iterations, 1.0);
+        // The host-memory axis: pageable above, pinned input here (same iterations, right after).
+        const PinnedSide pinned = time_with_pinned_input(c.backend, steps, input, options, state.iterations());
+        if (pinned.ms_per_call > 0) {
+            state.counters["pinned_ms"] = pinned.ms_per_call;
+            state.counters["pinned_transfer_ms"] = pinned.transfer_ms_per_call;
+            state.counters["pinned_h2d_bytes"] = static_cast<double>(pinned.h2d_pinned_bytes_per_call);
+        }
     }
 }
 

@@ -1,11 +1,15 @@
 // Golden conformance: one test per (golden case x backend registered for its op). A failure prints the max
 // abs/rel error and the first bad index. SKB_GOLDEN_DIR (environment) overrides the golden directory.
+// On a machine with a CUDA device (backend `cuda` registered), device_vs_emulator also runs every golden input
+// through `cuda` and `cuda-emu` (the same kernel sources) and holds the device's answer to the emulator's, at
+// cuda's tolerance (exact for integral outputs); elsewhere it is one skipped test saying why.
 #include <gtest/gtest.h>
 
 #include <cstdlib>
 #include <set>
 
 #include "skb/golden.hpp"
+#include "skb/npy.hpp"
 #include "skb/registry.hpp"
 
 namespace {
@@ -37,6 +41,28 @@ private:
     std::string backend_;
 };
 
+class DeviceVsEmulatorTest : public testing::Test {
+public:
+    explicit DeviceVsEmulatorTest(skb::golden::Case c) : case_(std::move(c)) {}
+    void TestBody() override {
+        const skb::Array input = skb::npy::load(case_.input);
+        skb::Array device, emulated;
+        try {
+            device = skb::run_op(case_.op, "cuda", input, case_.params);
+        } catch (const skb::Error& device_error) {  // refused on the device: the emulator must refuse it too
+            EXPECT_THROW(skb::run_op(case_.op, "cuda-emu", input, case_.params), skb::Error)
+                << case_.id << ": cuda refused (" << device_error.what() << ") but cuda-emu did not";
+            return;
+        }
+        emulated = skb::run_op(case_.op, "cuda-emu", input, case_.params);
+        const auto outcome = skb::golden::check_result(case_.op, "cuda", device, emulated, emulated.dtype());
+        EXPECT_EQ(outcome.status, skb::golden::Status::Pass) << case_.id << ": cuda vs cuda-emu: " << outcome.detail;
+    }
+
+private:
+    skb::golden::Case case_;
+};
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -51,6 +77,25 @@ int main(int argc, char** argv) {
                                   nullptr, __FILE__, __LINE__,
                                   [c, backend]() -> testing::Test* { return new GoldenCaseTest(c, backend); });
         }
+    }
+    bool any_device_case = false;
+    for (const auto& c : manifest.cases) {
+        if (!registry.find_impl(c.op, "cuda") || !registry.find_impl(c.op, "cuda-emu")) continue;
+        any_device_case = true;
+        testing::RegisterTest("device_vs_emulator", test_name(c.id).c_str(), nullptr, nullptr, __FILE__, __LINE__,
+                              [c]() -> testing::Test* { return new DeviceVsEmulatorTest(c); });
+    }
+    if (!any_device_case) {
+        testing::RegisterTest("device_vs_emulator", "needs_a_cuda_device", nullptr, nullptr, __FILE__, __LINE__,
+                              []() -> testing::Test* {
+                                  struct T : testing::Test {
+                                      void TestBody() override {
+                                          GTEST_SKIP() << "backend cuda is not registered (no CUDA device, or built "
+                                                          "without nvcc): device outputs not compared";
+                                      }
+                                  };
+                                  return new T;
+                              });
     }
     // Every registered op must have golden cases, and every golden op must be registered with a ref backend.
     for (const auto& id : registry.op_ids()) {

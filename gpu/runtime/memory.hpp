@@ -29,6 +29,10 @@ void* pinned_allocate(std::size_t bytes);
 void pinned_free(void* p) noexcept;
 // Whether [p, p + bytes) lies in one live device allocation.
 bool is_device_memory(const void* p, std::size_t bytes = 1);
+// Page-locks memory the host already has, in place (cudaHostRegister / cudaHostUnregister); copies from it count
+// as pinned (TransferStats::h2d_pinned_bytes). Also reachable through skb::gpu::find_host_pinning(backend).
+void host_register(void* p, std::size_t bytes);
+void host_unregister(void* p) noexcept;
 
 // An ordered queue of device work (the emulator runs everything synchronously). Stream-less calls use the
 // default stream.

@@ -38,19 +38,25 @@ SKB_REGISTER_IMPL("test.scale", "opt", [](const Array& in, const skb::Params&, c
     return scale<float>(in, 0.01f);
 });
 
+// Registers `cases` with Google Benchmark and runs those matching `filter` (0.01 s each).
+std::vector<benchmark::BenchmarkReporter::Run> run_cases(const std::vector<skb::bench::Case>& cases,
+                                                         const std::string& filter) {
+    const char* argv[] = {"test", "--benchmark_min_time=0.01"};
+    int argc = 2;
+    benchmark::Initialize(&argc, const_cast<char**>(argv));
+    skb::bench::register_benchmarks(cases);
+    skb::bench::RunCollector collector;
+    benchmark::RunSpecifiedBenchmarks(&collector, filter);
+    return collector.take();
+}
+
 TEST(BenchVerification, WrongBackendFailsAndRightOneIsTimed) {
     auto cases = skb::bench::suite({true, 1});
     std::erase_if(cases, [](const skb::bench::Case& c) {
         return c.workload.name != "test.scale" || c.shape != skb::Shape{256, 256} || c.dtype != skb::DType::U8;
     });
     ASSERT_EQ(cases.size(), 2u) << "one ref and one opt case";
-    const char* argv[] = {"test", "--benchmark_min_time=0.01"};
-    int argc = 2;
-    benchmark::Initialize(&argc, const_cast<char**>(argv));
-    skb::bench::register_benchmarks(cases);
-    skb::bench::RunCollector collector;
-    benchmark::RunSpecifiedBenchmarks(&collector, "^test\\.scale/");
-    const auto runs = collector.take();
+    const auto runs = run_cases(cases, "^test\\.scale/");
     ASSERT_EQ(runs.size(), 2u);
     for (const auto& run : runs) {
         if (run.benchmark_name().find("/opt/") != std::string::npos) {
@@ -63,6 +69,26 @@ TEST(BenchVerification, WrongBackendFailsAndRightOneIsTimed) {
             EXPECT_GE(run.counters.at("f64_bytes").value, 256.0 * 256 * 8);
         }
     }
+}
+
+// A GPU case times both sides of the host-memory axis: the pageable loop (no pinned bytes copied) and the pinned
+// pass (the input page-locked in place: every H2D byte of a call comes from pinned memory).
+TEST(BenchVerification, GpuCaseTimesPageableAndPinnedInput) {
+    auto cases = skb::bench::suite({true, 1, true});
+    std::erase_if(cases, [](const skb::bench::Case& c) {
+        return c.workload.name != "color.rgb2gray" || c.backend != "cuda-emu" || c.shape != skb::Shape{256, 256, 3} ||
+               c.dtype != skb::DType::U8;
+    });
+    ASSERT_EQ(cases.size(), 1u);
+    const auto runs = run_cases(cases, "^color\\.rgb2gray/cuda-emu/");
+    ASSERT_EQ(runs.size(), 1u);
+    const auto& run = runs.front();
+    ASSERT_FALSE(run.error_occurred) << run.error_message;
+    const double input_bytes = 256.0 * 256 * 3;
+    EXPECT_EQ(run.counters.at("h2d_bytes").value, input_bytes);
+    EXPECT_EQ(run.counters.at("h2d_pinned_bytes").value, 0.0);  // the pageable loop
+    EXPECT_EQ(run.counters.at("pinned_h2d_bytes").value, input_bytes);
+    EXPECT_GT(run.counters.at("pinned_ms").value, 0.0);
 }
 
 }  // namespace

@@ -20,7 +20,7 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-enum class Region { Device, Pinned };
+enum class Region { Device, Pinned, Registered };  // Registered: host memory page-locked in place
 
 class Heap {
 public:
@@ -43,6 +43,19 @@ public:
             live_.erase(it);
         }
         ::operator delete(p, std::align_val_t{256});
+    }
+
+    // cudaHostRegister's bookkeeping: the range is the caller's memory (never poisoned, never freed here).
+    void add_registered(void* p, std::size_t bytes) {
+        const std::lock_guard lock(mutex_);
+        if (!live_.emplace(reinterpret_cast<std::uintptr_t>(p), Allocation{bytes, Region::Registered}).second)
+            throw Error("host_register: memory at " + std::to_string(reinterpret_cast<std::uintptr_t>(p)) +
+                        " is already registered or allocated by the emulator");
+    }
+    void remove_registered(void* p) noexcept {
+        const std::lock_guard lock(mutex_);
+        const auto it = live_.find(reinterpret_cast<std::uintptr_t>(p));
+        if (it != live_.end() && it->second.region == Region::Registered) live_.erase(it);
     }
 
     // Whether [p, p + bytes) lies inside one live allocation of `region`.
@@ -91,6 +104,16 @@ void pinned_free(void* p) noexcept { heap().free(p, Region::Pinned); }
 
 bool is_device_memory(const void* p, std::size_t bytes) { return heap().contains(p, bytes, Region::Device); }
 
+void host_register(void* p, std::size_t bytes) { heap().add_registered(p, bytes); }
+void host_unregister(void* p) noexcept { heap().remove_registered(p); }
+
+namespace {
+bool is_pinned_host(const void* p, std::size_t bytes) {
+    return heap().contains(p, bytes, Region::Pinned) || heap().contains(p, bytes, Region::Registered);
+}
+const bool host_pinning_installed = (set_host_pinning(SKB_GPU_BACKEND_NAME, {host_register, host_unregister}), true);
+}  // namespace
+
 Stream::Stream() = default;
 Stream::~Stream() = default;
 void Stream::synchronize() const {}
@@ -117,8 +140,9 @@ void copy_bytes(void* dst, const void* src, std::size_t bytes, CopyKind kind, co
     const auto start = Clock::now();
     if (bytes > 0) std::memcpy(dst, src, bytes);
     const double ms = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
-    if (h2d) record_h2d(static_cast<std::int64_t>(bytes), ms);
-    else record_d2h(static_cast<std::int64_t>(bytes), ms);
+    const bool pinned = bytes > 0 && is_pinned_host(host, bytes);
+    if (h2d) record_h2d(static_cast<std::int64_t>(bytes), ms, pinned);
+    else record_d2h(static_cast<std::int64_t>(bytes), ms, pinned);
 }
 
 namespace detail {

@@ -70,6 +70,23 @@ void pinned_free(void* p) noexcept {
 
 bool is_device_memory(const void* p, std::size_t) { return p && is_memory_type(p, true); }
 
+void host_register(void* p, std::size_t bytes) { check(cudaHostRegister(p, bytes, cudaHostRegisterDefault), "cudaHostRegister"); }
+void host_unregister(void* p) noexcept {
+    if (p) (void)cudaHostUnregister(p);
+}
+
+namespace {
+bool is_pinned_host(const void* p) {
+    cudaPointerAttributes attributes{};
+    if (cudaPointerGetAttributes(&attributes, p) != cudaSuccess) {
+        (void)cudaGetLastError();
+        return false;
+    }
+    return attributes.type == cudaMemoryTypeHost;
+}
+const bool host_pinning_installed = (set_host_pinning(SKB_GPU_BACKEND_NAME, {host_register, host_unregister}), true);
+}  // namespace
+
 Stream::Stream() {
     cudaStream_t s = nullptr;
     check(cudaStreamCreateWithFlags(&s, cudaStreamNonBlocking), "cudaStreamCreateWithFlags");
@@ -114,8 +131,9 @@ void copy_bytes(void* dst, const void* src, std::size_t bytes, CopyKind kind, co
     stop.record(stream);
     stop.synchronize();
     const double ms = Event::elapsed_ms(start, stop);
-    if (h2d) record_h2d(static_cast<std::int64_t>(bytes), ms);
-    else record_d2h(static_cast<std::int64_t>(bytes), ms);
+    const bool pinned = bytes > 0 && is_pinned_host(h2d ? src : dst);
+    if (h2d) record_h2d(static_cast<std::int64_t>(bytes), ms, pinned);
+    else record_d2h(static_cast<std::int64_t>(bytes), ms, pinned);
 }
 
 namespace detail {
