@@ -430,6 +430,7 @@ int run_bench(const BenchArgs& args) {
     }
     if (args.out.empty()) throw Error("--out is required (the results JSON)");
     if (!args.lockstep.empty() && args.with_peers) throw Error("--lockstep does not take --with-peers");
+    Lockstep lockstep(args.lockstep);
     {  // Fail before measuring, not after the first group: the results' folder is created, the file must be writable.
         const std::filesystem::path out(args.out), folder = out.has_parent_path() ? out.parent_path() : ".";
         std::error_code ec;
@@ -450,7 +451,6 @@ int run_bench(const BenchArgs& args) {
     }
     std::fprintf(stderr, "skbench bench: %zu cases in %zu groups, %d repetitions each%s; measuring memory bandwidth\n",
                  cases.size(), group_order.size(), args.repetitions, args.with_peers ? ", with peers" : "");
-    Lockstep lockstep(args.lockstep);
     bench::MachineContext measured = machine;
     {
         const Turn turn(lockstep);  // the bandwidth probe uses every core: never while the other side measures

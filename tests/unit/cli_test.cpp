@@ -79,6 +79,7 @@ TEST_F(Cli, RefusesBadInputWithOneLineAndNoOutput) {
     expect_refusal("run morphology.erosion --param footprint=ball:1" + img, "ball:1");
     expect_refusal("run filters.gaussian --threads -2" + img, "-2");
     expect_refusal("run filters.gaussian --bogus" + img, "--bogus");
+    expect_refusal("bench --filter '^filters\\.sobel/ref/256x256/f32/threads:1$' --lockstep x:40,41", "'x:40,41'");
 }
 
 TEST_F(Cli, WritesArraysAndPrintsScalars) {
