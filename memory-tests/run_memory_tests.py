@@ -19,6 +19,7 @@ process shape (backend runtime, printed or written result), so the comparison fl
 Writes a table (and --json) and exits 1 when any check fails, 2 on bad usage.
 Needs: heaptrack and heaptrack_print (Debian package heaptrack), numpy (the project venv)."""
 import argparse
+import concurrent.futures
 import json
 import os
 import re
@@ -98,37 +99,43 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         _, base_leak = heaptrack([args.skbench, "list"], os.path.join(tmp, "list"))
         inputs = inputs_by_op(args.golden, tmp)
-        for op, backends in sorted(backends_by_op(args.skbench).items()):
-            if args.op and op not in args.op:
-                continue
-            for backend in backends:
-                audit_path = os.path.join(tmp, "audit.json")
-                run = [args.skbench, "run", op, "--backend", backend, "--out", os.path.join(tmp, "out.npy"),
-                       "--threads", "1"]
-                input_path, tiny_path = inputs[op]
-                # Three calls against the tiny baseline's one: a leak per call shows as growth, not as process shape.
-                peak, leaked = heaptrack(run + ["--in", input_path, "--audit", audit_path, "--repeat", "3"],
-                                         os.path.join(tmp, "run"))
-                _, tiny_leak = heaptrack(run + ["--in", tiny_path], os.path.join(tmp, "tiny"))
-                leak_limit = max(base_leak, tiny_leak)
-                audit = json.load(open(audit_path))
-                limit = audit["process_peak_bytes"] + audit["input_bytes"] + audit["output_bytes"] + RUNTIME_MARGIN
-                row = {"op": op, "backend": backend, "heaptrack_peak": peak, "heaptrack_leaked": leaked,
-                       "tiny_input_leaked": tiny_leak,
-                       "audit_peak": audit["process_peak_bytes"], "limit": limit, "f64_bytes": audit["op_f64_bytes"]}
-                rows.append(row)
-                what = f"{op}/{backend}"
-                if peak < audit["process_peak_bytes"] * 0.995:  # heaptrack prints 3-4 significant digits
-                    failures.append(f"{what}: heaptrack peak {peak:.0f} below the audit's {audit['process_peak_bytes']}")
-                if peak > limit:
-                    failures.append(f"{what}: heaptrack peak {peak:.0f} above audit peak + I/O + runtime = {limit}")
-                if backend != "ref" and audit["op_f64_bytes"] > 0:
-                    failures.append(f"{what}: allocated {audit['op_f64_bytes']} float64 bytes")
-                if leaked > leak_limit:
-                    failures.append(f"{what}: leaked {leaked:.0f} bytes, more than the same process on a tiny "
-                                    f"input ({tiny_leak:.0f}) or skbench list ({base_leak:.0f})")
-                print(f"{what:40s} heaptrack peak {peak / 1e6:8.2f} MB  audit peak {audit['process_peak_bytes'] / 1e6:8.2f} MB"
-                      f"  leaked {leaked:6.0f} B  f64 {audit['op_f64_bytes']:>9}", flush=True)
+        jobs = [(op, backend) for op, backends in sorted(backends_by_op(args.skbench).items())
+                if not args.op or op in args.op for backend in backends]
+
+        def measure(job):
+            op, backend = job
+            prefix = os.path.join(tmp, f"{op}.{backend}")
+            audit_path = prefix + ".audit.json"
+            run = [args.skbench, "run", op, "--backend", backend, "--out", prefix + ".out.npy", "--threads", "1"]
+            input_path, tiny_path = inputs[op]
+            # Three calls against the tiny baseline's one: a leak per call shows as growth, not as process shape.
+            peak, leaked = heaptrack(run + ["--in", input_path, "--audit", audit_path, "--repeat", "3"], prefix + ".run")
+            _, tiny_leak = heaptrack(run + ["--in", tiny_path], prefix + ".tiny")
+            with open(audit_path) as f:
+                return peak, leaked, tiny_leak, json.load(f)
+
+        # Each run is one single-threaded process: as many at a time as there are CPUs.
+        with concurrent.futures.ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+            results = list(pool.map(measure, jobs))
+        for (op, backend), (peak, leaked, tiny_leak, audit) in zip(jobs, results):
+            leak_limit = max(base_leak, tiny_leak)
+            limit = audit["process_peak_bytes"] + audit["input_bytes"] + audit["output_bytes"] + RUNTIME_MARGIN
+            row = {"op": op, "backend": backend, "heaptrack_peak": peak, "heaptrack_leaked": leaked,
+                   "tiny_input_leaked": tiny_leak,
+                   "audit_peak": audit["process_peak_bytes"], "limit": limit, "f64_bytes": audit["op_f64_bytes"]}
+            rows.append(row)
+            what = f"{op}/{backend}"
+            if peak < audit["process_peak_bytes"] * 0.995:  # heaptrack prints 3-4 significant digits
+                failures.append(f"{what}: heaptrack peak {peak:.0f} below the audit's {audit['process_peak_bytes']}")
+            if peak > limit:
+                failures.append(f"{what}: heaptrack peak {peak:.0f} above audit peak + I/O + runtime = {limit}")
+            if backend != "ref" and audit["op_f64_bytes"] > 0:
+                failures.append(f"{what}: allocated {audit['op_f64_bytes']} float64 bytes")
+            if leaked > leak_limit:
+                failures.append(f"{what}: leaked {leaked:.0f} bytes, more than the same process on a tiny "
+                                f"input ({tiny_leak:.0f}) or skbench list ({base_leak:.0f})")
+            print(f"{what:40s} heaptrack peak {peak / 1e6:8.2f} MB  audit peak {audit['process_peak_bytes'] / 1e6:8.2f} MB"
+                  f"  leaked {leaked:6.0f} B  f64 {audit['op_f64_bytes']:>9}", flush=True)
     if args.json:
         with open(args.json, "w") as f:
             json.dump({"runtime_leak_bytes": base_leak, "runs": rows}, f, indent=1)
