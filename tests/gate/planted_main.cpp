@@ -1,5 +1,5 @@
-// skbench_planted: skbench with planted regressions, for the gate self-test (a test-only binary: cli/main.cpp is
-// compiled into it with its main renamed skbench_main). SKB_PLANT names the one to plant, after every op has
+// skbench_planted: skbench with planted regressions, for the gate self-test (a test-only binary calling skbench's
+// command line, skbench_main of cli/app.cpp). SKB_PLANT names the one to plant, after every op has
 // registered and before skbench's main runs (none: the binary behaves exactly like skbench). Each wraps the real
 // implementation, so outputs stay correct and only the gated metrics change:
 //   f64_temporary  opt filters.gaussian also allocates a float64 temporary the size of its input
@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "app.hpp"
 #include "runtime/memory.hpp"
 #include "skb/registry.hpp"
 
@@ -65,8 +66,6 @@ skb::OpImpl with_extra_round_trip(skb::OpImpl real) {
 }
 
 }  // namespace
-
-int skbench_main(int argc, char** argv);
 
 int main(int argc, char** argv) {
     if (const char* which = std::getenv("SKB_PLANT"); which && *which) {

@@ -66,9 +66,14 @@ std::string describe(const Case& c) {
 
 TEST(GpuLabel, LargeNoiseMatchesRefExactly) {
     using skb::DType;
+#if defined(SKB_TSAN_STD_THREADS)
+    const std::int64_t rows = 120, cols = 200;  // ThreadSanitizer runs ~10x slower; still dozens of tiles to merge
+#else
+    const std::int64_t rows = 300, cols = 500;
+#endif
     const std::vector<Case> cases = {
-        {DType::Bool, {300, 500}, {}},
-        {DType::U8, {300, 500}, {{"connectivity", "1"}, {"background", "2"}}, 0.7, 3},
+        {DType::Bool, {rows, cols}, {}},
+        {DType::U8, {rows, cols}, {{"connectivity", "1"}, {"background", "2"}}, 0.7, 3},
         {DType::F32, {97, 131}, {{"background", "1"}}, 0.8, 3, 1.5},  // values that truncate
         {DType::Bool, {40, 50, 60}, {{"connectivity", "1"}}, 0.5},
         {DType::U16, {33, 45, 70}, {{"connectivity", "2"}}, 0.6, 3},
