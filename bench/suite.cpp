@@ -65,7 +65,7 @@ std::vector<std::string> backends_for(const Workload& w, bool with_emulator) {
     std::vector<std::string> result;
     for (const auto& b : known_backends()) {
         // The emulator's timings mean nothing; conformance checks it, and the gate reads its transfer counters.
-        if (b.name == "cuda-emu" && !with_emulator) continue;
+        if (!b.timings_meaningful && !with_emulator) continue;
         bool all = true;
         for (const auto& s : w.steps) all = all && Registry::instance().find_impl(s.op, b.name);
         if (all) result.push_back(b.name);
@@ -97,19 +97,28 @@ private:
     std::deque<std::pair<std::string, Value>> entries_;
 };
 
+// What the first step reads: the case's image and the required extra inputs of its op (the call with
+// scikit-image's defaults leaves the optional ones out).
+InputMetas case_input_metas(const Case& c) {
+    return default_input_metas(Registry::instance().spec(c.workload.steps.front().op), ArrayMeta{c.dtype, c.shape});
+}
+
 std::vector<PreparedOp> prepare_steps(const Case& c, const std::string& backend) {
     std::vector<PreparedOp> steps;
-    ArrayMeta meta{c.dtype, c.shape};
+    InputMetas metas = case_input_metas(c);
     for (const auto& s : c.workload.steps) {
-        steps.emplace_back(s.op, backend, meta, s.params);
-        meta = steps.back().output();
+        steps.emplace_back(s.op, backend, metas, s.params);
+        metas = InputMetas(steps.back().output());
     }
     return steps;
 }
 
-Array run_steps(const std::vector<PreparedOp>& steps, const Array& input, const RunOptions& options) {
-    return run_pipeline(steps, input, options);
+// One op reads all its inputs; a chain (whose steps read their image alone) goes through run_pipeline.
+Array run_steps(const std::vector<PreparedOp>& steps, const InputArrays& inputs, const RunOptions& options) {
+    if (steps.size() == 1) return steps.front().run(inputs.view(), options);
+    return run_pipeline(steps, inputs.image, options);
 }
+
 
 // Peak resident memory during a call, from the kernel's high-water mark (reset through /proc/self/clear_refs).
 // -1 where the kernel does not allow it.
@@ -142,12 +151,10 @@ struct Audited {
     gpu::TransferStats transfers;  // one call's host<->device traffic (GPU backends)
 };
 
-bool is_gpu_backend(const std::string& backend) { return backend == "cuda" || backend == "cuda-emu"; }
-
 double reference_bandwidth = 0;
 
 // One untimed, audited run of the case, checked against the ref backend's answer on the same input.
-Audited audit_and_verify(const Case& c, const std::vector<PreparedOp>& steps, const Array& input) {
+Audited audit_and_verify(const Case& c, const std::vector<PreparedOp>& steps, const InputArrays& input) {
     static RecentCache<Array> reference_outputs;
     Audited a;
     const std::int64_t live_before = audit::snapshot().current_bytes;
@@ -159,12 +166,12 @@ Audited audit_and_verify(const Case& c, const std::vector<PreparedOp>& steps, co
     a.transfers = gpu::transfer_stats();
     a.rss_delta_bytes = rss.delta_bytes();
     // Peak bytes live because of this call, counting the input (allocated before the window opened).
-    a.peak_bytes = static_cast<double>(snap.peak_bytes - live_before + static_cast<std::int64_t>(input.nbytes()));
+    a.peak_bytes = static_cast<double>(snap.peak_bytes - live_before + static_cast<std::int64_t>(input.view().nbytes()));
     a.f64_bytes = static_cast<double>(snap.allocated_bytes(DType::F64));
     a.allocations = static_cast<double>(snap.allocations);
-    if (c.backend != "ref") {  // ref itself is held to scikit-image by the golden conformance suite
+    if (!backend_info(c.backend).is_reference) {  // ref itself is held to scikit-image by the conformance suite
         const Array& expected = reference_outputs.get(c.group(), [&] {
-            return run_steps(prepare_steps(c, "ref"), input, RunOptions{1});
+            return run_steps(prepare_steps(c, reference_backend().name), input, RunOptions{1});
         });
         const auto outcome = golden::check_result(c.workload.steps.back().op, c.backend, output, expected,
                                                   steps.back().output().dtype);
@@ -181,12 +188,12 @@ struct PinnedSide {
     double ms_per_call = 0, transfer_ms_per_call = 0;
     std::int64_t h2d_pinned_bytes_per_call = 0;
 };
-PinnedSide time_with_pinned_input(const std::string& backend, const std::vector<PreparedOp>& steps, const Array& input,
-                                  const RunOptions& options, std::int64_t iterations) {
+PinnedSide time_with_pinned_input(const std::string& backend, const std::vector<PreparedOp>& steps,
+                                  const InputArrays& input, const RunOptions& options, std::int64_t iterations) {
     const gpu::HostPinning* pinning = gpu::find_host_pinning(backend);
-    if (!pinning || iterations <= 0 || input.nbytes() == 0) return {};
-    auto* host = const_cast<void*>(input.raw());  // page-locking does not change the bytes
-    pinning->pin(host, input.nbytes());
+    if (!pinning || iterations <= 0 || input.image.nbytes() == 0) return {};
+    auto* host = const_cast<void*>(input.image.raw());  // page-locking does not change the bytes (the image only)
+    pinning->pin(host, input.image.nbytes());
     struct Unpin {
         const gpu::HostPinning* pinning;
         void* p;
@@ -213,7 +220,7 @@ double process_cpu_seconds() {
 void run_case(benchmark::State& state, const Case& c) {
     // Setup (never timed): input, prepared ops, and the audited verification run, once per case.
     static std::map<std::string, Audited> audited;
-    const Array& input = case_input(c);
+    const InputArrays& input = case_inputs(c);
     const auto steps = prepare_steps(c, c.backend);
     auto it = audited.find(c.name());
     if (it == audited.end()) it = audited.emplace(c.name(), audit_and_verify(c, steps, input)).first;
@@ -237,7 +244,7 @@ void run_case(benchmark::State& state, const Case& c) {
 
     double bytes = 0, flops = 0;
     for (const auto& s : steps) {
-        const ArrayMeta in_meta = &s == &steps.front() ? ArrayMeta{c.dtype, c.shape} : (&s - 1)->output();
+        const ArrayMeta in_meta = &s == &steps.front() ? s.inputs().image : (&s - 1)->output();
         const double elements = static_cast<double>(element_count(in_meta.shape));
         bytes += s.spec().bytes_per_element(in_meta, s.params(), s.backend().precision) * elements;
         flops += s.spec().flops_per_element(in_meta, s.params()) * elements;
@@ -254,7 +261,7 @@ void run_case(benchmark::State& state, const Case& c) {
     state.counters["f64_bytes"] = a.f64_bytes;
     state.counters["allocations"] = a.allocations;
     if (a.rss_delta_bytes >= 0) state.counters["rss_peak_delta_bytes"] = a.rss_delta_bytes;
-    if (is_gpu_backend(c.backend)) {
+    if (backend_info(c.backend).on_device) {
         // Per call: the traffic (deterministic, from the audited run) and where the time went (the timed loop:
         // CUDA events on a GPU; the emulator's clock otherwise). Real time itself is end to end.
         state.counters["h2d_bytes"] = static_cast<double>(a.transfers.h2d_bytes);
@@ -294,11 +301,15 @@ std::string first_line_of(const char* command) {
 
 DType output_dtype(const Case& c) { return prepare_steps(c, c.backend).back().output().dtype; }
 
-const Array& case_input(const Case& c) {
-    static RecentCache<Array> inputs;
-    const std::string key = std::string(synthetic_input_name(c.workload.input)) + "/" + shape_string(c.shape) + "/" +
-                            std::string(dtype_name(c.dtype));
-    return inputs.get(key, [&] { return synthetic_image(c.workload.input, c.dtype, c.shape); });
+const InputArrays& case_inputs(const Case& c) {
+    static RecentCache<InputArrays> inputs;
+    const InputMetas metas = case_input_metas(c);
+    std::string key = std::string(synthetic_input_name(c.workload.input)) + "/" + shape_string(c.shape) + "/" +
+                      std::string(dtype_name(c.dtype));
+    for (const auto& [name, meta] : metas.extras) key += "/" + name + ":" + std::string(dtype_name(meta.dtype));
+    return inputs.get(key, [&] {
+        return synthetic_inputs(Registry::instance().spec(c.workload.steps.front().op), c.workload.input, metas);
+    });
 }
 
 std::string Case::shape_text() const {

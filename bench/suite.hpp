@@ -52,8 +52,9 @@ std::vector<Case> suite(const SuiteOptions& options);
 // The dtype the case's last step returns (its ops prepared on the case's input, not run).
 DType output_dtype(const Case& c);
 
-// The case's synthetic input (the two most recently used inputs stay cached).
-const Array& case_input(const Case& c);
+// The case's synthetic inputs: the image and, for an op with required extra inputs, one synthetic array per such
+// input (the spec's bench_input kind, its first accepted dtype). The two most recently used stay cached.
+const InputArrays& case_inputs(const Case& c);
 
 // Registers `cases` with Google Benchmark (wall-clock timing, process CPU time). Each case builds its input and
 // verifies its output against the ref backend before its timed loop; a wrong output fails the case.

@@ -26,22 +26,86 @@ constexpr int kExitMismatch = 1;
 constexpr int kExitBadInput = 2;
 constexpr int kExitInternal = 3;
 
+// A table cell for (op, backend): "yes", the reason a built backend cannot run here ("no device"), or "-".
+std::string availability(const std::string& op, const std::string& backend) {
+    const auto& registry = skb::Registry::instance();
+    if (registry.find_impl(op, backend)) return "yes";
+    if (const std::string* why = registry.unavailable_reason(backend)) return *why;
+    return "-";
+}
+
+const char* param_kind_name(skb::ParamKind kind) {
+    switch (kind) {
+        case skb::ParamKind::Float: return "float";
+        case skb::ParamKind::FloatList: return "float_list";
+        case skb::ParamKind::Int: return "int";
+        case skb::ParamKind::Bool: return "bool";
+        case skb::ParamKind::Choice: return "choice";
+        case skb::ParamKind::Footprint: return "footprint";
+    }
+    return "?";
+}
+
+std::vector<std::string> dtype_names(const std::vector<skb::DType>& dtypes) {
+    std::vector<std::string> names;
+    for (skb::DType t : dtypes) names.emplace_back(skb::dtype_name(t));
+    return names;
+}
+
+// The registry for programs (memory tests, the Python descriptors' cross-check, later the Python package).
+int list_ops_json() {
+    const auto& registry = skb::Registry::instance();
+    nlohmann::json backends = nlohmann::json::array();
+    for (const auto& b : skb::known_backends())
+        backends.push_back({{"name", b.name}, {"precision", b.precision == skb::Precision::F64 ? "float64" : "float32"},
+                            {"is_reference", b.is_reference}, {"cpu_parallel", b.cpu_parallel},
+                            {"on_device", b.on_device}, {"timings_meaningful", b.timings_meaningful},
+                            {"needs_device", b.needs_device}, {"description", b.description}});
+    nlohmann::json ops = nlohmann::json::array();
+    for (const auto& id : registry.op_ids()) {
+        const skb::OpSpec& spec = registry.spec(id);
+        nlohmann::json op = {{"id", id}, {"summary", spec.summary}, {"test_only", spec.test_only},
+                             {"input_dtypes", dtype_names(spec.input_dtypes)}, {"spatial_ndims", spec.spatial_ndims},
+                             {"channels", spec.channels}, {"output_names", spec.output_names},
+                             {"backends", nlohmann::json::object()}, {"extra_inputs", nlohmann::json::array()},
+                             {"params", nlohmann::json::array()}};
+        for (const auto& b : skb::known_backends()) op["backends"][b.name] = availability(id, b.name);
+        for (const auto& e : spec.extra_inputs)
+            op["extra_inputs"].push_back({{"name", e.name}, {"dtypes", dtype_names(e.dtypes)},
+                                          {"optional", e.optional}, {"help", e.help}});
+        for (const auto& p : spec.params)
+            op["params"].push_back({{"name", p.name}, {"kind", param_kind_name(p.kind)},
+                                    {"default", p.default_value.empty() ? nlohmann::json() : nlohmann::json(p.default_value)},
+                                    {"choices", p.choices}, {"help", p.help}});
+        ops.push_back(std::move(op));
+    }
+    std::printf("%s\n", nlohmann::json{{"backends", backends}, {"ops", ops}}.dump(1).c_str());
+    return 0;
+}
+
 int list_ops(bool show_params) {
     const auto& registry = skb::Registry::instance();
     std::printf("%-28s", "op");
     for (const auto& b : skb::known_backends()) std::printf(" %-9s", b.name.c_str());
     std::printf(" summary\n");
     for (const auto& id : registry.op_ids()) {
+        const skb::OpSpec& spec = registry.spec(id);
         std::printf("%-28s", id.c_str());
-        for (const auto& b : skb::known_backends())
-            std::printf(" %-9s", registry.find_impl(id, b.name) ? "yes" : "-");
-        std::printf(" %s\n", registry.spec(id).summary.c_str());
+        for (const auto& b : skb::known_backends()) std::printf(" %-9s", availability(id, b.name).c_str());
+        std::printf(" %s%s\n", spec.test_only ? "(test-only) " : "", spec.summary.c_str());
         if (!show_params) continue;
-        for (const auto& p : registry.spec(id).params)
+        for (const auto& e : spec.extra_inputs)
+            std::printf("      input %s%s  %s\n", e.name.c_str(), e.optional ? " (optional)" : "", e.help.c_str());
+        if (!spec.output_names.empty()) {
+            std::string names;
+            for (const auto& n : spec.output_names) names += (names.empty() ? "" : ", ") + n;
+            std::printf("      outputs, stacked along a new first axis: %s\n", names.c_str());
+        }
+        for (const auto& p : spec.params)
             std::printf("      %s=%s  %s\n", p.name.c_str(), p.default_value.empty() ? "None" : p.default_value.c_str(),
                         p.help.c_str());
     }
-    std::printf("(- : not implemented)\n");
+    std::printf("(- : not implemented; no device: built, but this machine has no CUDA device)\n");
     return 0;
 }
 
@@ -55,10 +119,35 @@ void print_scalar(const skb::Array& a) {
 }
 
 struct RunArgs {
-    std::string op, backend = "ref", in, out, audit;
-    std::vector<std::string> params;
+    std::string op, backend = "ref", out, audit;
+    std::vector<std::string> inputs, params;
     int threads = 0, repeat = 1;
 };
+
+// The arrays named by --in: `path` or `image=path` is the image, `name=path` an extra input by scikit-image's
+// parameter name (watershed's markers=m.npy).
+skb::InputArrays load_inputs(const std::vector<std::string>& texts) {
+    static const std::regex named(R"(([A-Za-z_][A-Za-z0-9_]*)=(.+))");
+    skb::InputArrays loaded;
+    bool have_image = false;
+    for (const auto& text : texts) {
+        std::smatch m;
+        const bool is_named = std::regex_match(text, m, named);
+        const std::string name = is_named ? m[1].str() : "image";
+        const std::string path = is_named ? m[2].str() : text;
+        if (name == "image") {
+            if (have_image) throw skb::Error("--in " + text + ": the image is given twice");
+            loaded.image = skb::npy::load(path);
+            have_image = true;
+            continue;
+        }
+        for (const auto& [other, array] : loaded.extras)
+            if (other == name) throw skb::Error("--in " + text + ": input '" + name + "' is given twice");
+        loaded.extras.emplace_back(name, skb::npy::load(path));
+    }
+    if (!have_image) throw skb::Error("--in: no image given (--in image.npy, then extra inputs as name=path)");
+    return loaded;
+}
 
 // --param name=value texts; a name given twice is an error.
 skb::ParamTexts param_texts(const std::vector<std::string>& texts) {
@@ -72,8 +161,9 @@ skb::ParamTexts param_texts(const std::vector<std::string>& texts) {
 
 int run_one(const RunArgs& args) {
     const skb::ParamTexts params = param_texts(args.params);
-    const skb::Array input = skb::npy::load(args.in);
-    const skb::PreparedOp op(args.op, args.backend, skb::ArrayMeta{input.dtype(), input.shape()}, params);
+    const skb::InputArrays loaded = load_inputs(args.inputs);
+    const skb::OpInputs input = loaded.view();
+    const skb::PreparedOp op(args.op, args.backend, skb::InputMetas(input), params);
     const skb::RunOptions options{args.threads};
     skb::Array result;
     std::vector<double> seconds;
@@ -106,16 +196,15 @@ int run_one(const RunArgs& args) {
 }
 
 struct CompareArgs {
-    std::string op, backend = "ref", actual, expected, input;
-    std::vector<std::string> params;
+    std::string op, backend = "ref", actual, expected;
+    std::vector<std::string> inputs, params;
 };
 
 // Holds one result file to scikit-image's output under the tolerance table; the input and parameters tell
 // which dtype the backend must have produced.
 int compare_files(const CompareArgs& args) {
-    const skb::Array input = skb::npy::load(args.input);
-    const skb::PreparedOp op(args.op, args.backend, skb::ArrayMeta{input.dtype(), input.shape()},
-                             param_texts(args.params));
+    const skb::InputArrays loaded = load_inputs(args.inputs);
+    const skb::PreparedOp op(args.op, args.backend, skb::InputMetas(loaded.view()), param_texts(args.params));
     const auto outcome = skb::golden::check_result(args.op, args.backend, skb::npy::load(args.actual),
                                                    skb::npy::load(args.expected), op.output().dtype);
     const bool pass = outcome.status == skb::golden::Status::Pass;
@@ -190,7 +279,7 @@ int verify(const VerifyArgs& args) {
         std::printf("%-28s", id.c_str());
         for (const auto& b : backends) {
             const auto it = table[id].find(b);
-            std::string cell = !registry.find_impl(id, b) ? "-"
+            std::string cell = !registry.find_impl(id, b) ? availability(id, b)
                                : it == table[id].end()    ? "no cases"
                                                           : std::to_string(it->second.passed) + "/" +
                                                              std::to_string(it->second.total) +
@@ -199,7 +288,8 @@ int verify(const VerifyArgs& args) {
         }
         std::printf("\n");
     }
-    std::printf("\n%d checks, %d passed, %d failed (- : backend not implemented)\n", checked, checked - failures,
+    std::printf("\n%d checks, %d passed, %d failed (- : backend not implemented; no device: built, no CUDA device here)\n",
+                checked, checked - failures,
                 failures);
     return failures ? kExitMismatch : 0;
 }
@@ -213,16 +303,24 @@ int skbench_main(int argc, char** argv) {
     app.set_version_flag("--version", std::string("skbench ") + SKB_VERSION);
     app.require_subcommand(1);
 
-    bool show_params = false;
+    bool show_params = false, list_json = false;
     auto* list = app.add_subcommand("list", "list ops and the backends that implement them");
-    list->add_flag("--params", show_params, "also list each op's parameters and defaults");
+    list->add_flag("--params", show_params, "also list each op's inputs, outputs, parameters and defaults");
+    list->add_flag("--json", list_json,
+                   "everything as JSON: ops (backends, dtypes, extra inputs, outputs, parameters) and backend traits");
 
     RunArgs run_args;
     auto* run = app.add_subcommand("run", "run one op on a .npy file and write the result as .npy");
     run->add_option("op", run_args.op, "op id, e.g. filters.gaussian (skbench list)")->required();
     run->add_option("--backend", run_args.backend, "ref, opt, cuda or cuda-emu")->capture_default_str();
-    run->add_option("--in", run_args.in, "input .npy")->required();
-    run->add_option("--out", run_args.out, "output .npy (scalar results: a 0-d array, also printed)")->required();
+    run->add_option("--in", run_args.inputs,
+                    "input .npy: the image, then any extra input as name=path with scikit-image's parameter name "
+                    "(--in image.npy --in markers=markers.npy)")
+        ->required();
+    run->add_option("--out", run_args.out,
+                    "output .npy (scalar results: a 0-d array, also printed; several outputs: stacked along a new "
+                    "first axis, in the order skbench list --params names them)")
+        ->required();
     run->add_option("--param", run_args.params,
                     "name=value with scikit-image's names: sigma=0.6,3.2 mode=wrap preserve_range=true "
                     "footprint=disk:2 (repeatable)");
@@ -245,7 +343,7 @@ int skbench_main(int argc, char** argv) {
     compare->add_option("expected", compare_args.expected, "scikit-image's result .npy")->required();
     compare->add_option("--op", compare_args.op, "the op that produced them (selects the tolerance)")->required();
     compare->add_option("--backend", compare_args.backend, "the backend that produced `actual`")->capture_default_str();
-    compare->add_option("--in", compare_args.input, "the input both were computed from")->required();
+    compare->add_option("--in", compare_args.inputs, "the inputs both were computed from (as for run)")->required();
     compare->add_option("--param", compare_args.params, "the parameters they were computed with (name=value)");
 
     std::string table_results, table_filter;
@@ -277,7 +375,7 @@ int skbench_main(int argc, char** argv) {
         return kExitBadInput;
     }
     try {
-        if (*list) return list_ops(show_params);
+        if (*list) return list_json ? list_ops_json() : list_ops(show_params);
         if (*run) return run_one(run_args);
         if (*verify_cmd) return verify(verify_args);
         if (*compare) return compare_files(compare_args);
@@ -289,6 +387,9 @@ int skbench_main(int argc, char** argv) {
     } catch (const skb::Error& e) {
         std::fprintf(stderr, "skbench: error: %s\n", e.what());
         return kExitBadInput;
+    } catch (const skb::InternalError& e) {
+        std::fprintf(stderr, "skbench: internal error (a bug in skbench, please report it): %s\n", e.what());
+        return kExitInternal;
     } catch (const std::exception& e) {
         std::fprintf(stderr, "skbench: internal error: %s\n", e.what());
         return kExitInternal;

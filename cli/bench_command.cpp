@@ -514,7 +514,7 @@ int run_bench(const BenchArgs& args) {
                 if (!peer_runs.empty()) {  // a fresh name per group: the runner caches what it loaded by path
                     if (!input_path.empty()) std::filesystem::remove(input_path);
                     input_path = scratch / ("input-" + std::to_string(g) + ".npy");
-                    npy::save(input_path, bench::case_input(first));
+                    npy::save(input_path, bench::case_inputs(first).image);
                 }
             } catch (const std::exception& e) {
                 std::fprintf(stderr, "skbench bench: peers stopped (%s); continuing without them\n", e.what());

@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "skb/error.hpp"
+#include "skb/registry.hpp"
 #include "stats.hpp"
 
 namespace skb::gate {
@@ -30,7 +31,23 @@ double per_op(const nlohmann::json& doc, const char* section, const std::string&
 
 double min_of(const std::vector<double>& v) { return *std::min_element(v.begin(), v.end()); }
 
-bool accelerator_or_opt(const std::string& backend) { return backend != "ref"; }
+// Backend traits of a results file's case; peers (skimage, scipy, opencv) are none of ours.
+bool ours_but_not_reference(const std::string& backend) {
+    const BackendInfo* b = find_backend(backend);
+    return b && !b->is_reference;
+}
+bool is_reference(const std::string& backend) {
+    const BackendInfo* b = find_backend(backend);
+    return b && b->is_reference;
+}
+bool is_parallel_cpu(const std::string& backend) {  // opt: the backend the same-run ratios are about
+    const BackendInfo* b = find_backend(backend);
+    return b && b->cpu_parallel && !b->on_device;
+}
+bool timings_meaningful(const std::string& backend) {
+    const BackendInfo* b = find_backend(backend);
+    return !b || b->timings_meaningful;
+}
 
 // Ordering used to combine a case's checks: the worst wins.
 int severity(Verdict v) {
@@ -57,7 +74,7 @@ public:
             const auto it = k.metrics.find(m);
             return it == k.metrics.end() ? nullptr : &it->second;
         };
-        if (accelerator_or_opt(c.backend)) {
+        if (ours_but_not_reference(c.backend)) {
             if (const double* f64 = metric(c, "f64_bytes"))
                 add(c.name, "f64_bytes", *f64 > 0 ? Verdict::Regression : Verdict::Pass,
                     *f64 > 0 ? format("%.0f float64 bytes allocated (must be 0 outside ref)", *f64) : "0 float64 bytes");
@@ -134,8 +151,8 @@ public:
             const CaseRecord* ref = nullptr;
             std::map<int, const CaseRecord*> opt;
             for (const auto* c : cases) {
-                if (c->backend == "ref" && c->threads == 1) ref = c;
-                if (c->backend == "opt") opt[c->threads] = c;
+                if (is_reference(c->backend) && c->threads == 1) ref = c;
+                if (is_parallel_cpu(c->backend)) opt[c->threads] = c;
             }
             if (opt.empty() || cases.front()->pixels < t_.ratio_min_pixels) continue;
             const std::string& op = cases.front()->op;
@@ -283,7 +300,7 @@ GateReport run_gate(const RunRecord& baseline, const RunRecord& current, const G
         check.deterministic(c, b);
         if (!b) report.notes.push_back(c.name + ": not in the baseline");
         // The emulator's times are a CPU simulation's, not a GPU's: only its counters are gated.
-        if (b && !options.deterministic_only && c.backend != "cuda-emu") check.wall_time(c, *b);
+        if (b && !options.deterministic_only && timings_meaningful(c.backend)) check.wall_time(c, *b);
     }
     for (const auto& b : baseline.cases)
         if (!current.find(b.name)) report.notes.push_back(b.name + ": in the baseline but not in this run");

@@ -52,20 +52,13 @@ def heaptrack(cmd, out_prefix):
     return value("peak heap memory consumption"), value("total memory leaked")
 
 
-def backends_by_op(skbench):
-    lines = subprocess.run([skbench, "list"], stdout=subprocess.PIPE, text=True, check=True).stdout.splitlines()
-    header = lines[0].split()
-    names = header[1:header.index("summary")]
-    table = {}
-    for line in lines[1:]:
-        cols = line.split()
-        if len(cols) < len(names) + 1 or "." not in cols[0]:
-            continue
-        table[cols[0]] = [n for n, flag in zip(names, cols[1:]) if flag == "yes"]
-    return table
+def registry_listing(skbench):
+    """`skbench list --json`: every op (backends, channel axis, extra inputs) and every backend's traits."""
+    return json.loads(subprocess.run([skbench, "list", "--json"], stdout=subprocess.PIPE, text=True,
+                                     check=True).stdout)
 
 
-def inputs_by_op(golden, workdir):
+def inputs_by_op(golden, workdir, channels):
     manifest = json.load(open(os.path.join(golden, "manifest.json")))
     best = {}
     for c in manifest["cases"]:
@@ -76,15 +69,21 @@ def inputs_by_op(golden, workdir):
             best[c["op"]] = (size, c)
     paths = {}
     for op, (_, c) in best.items():
-        a = np.load(os.path.join(golden, c["input"]))
-        spatial = a.ndim - (1 if op == "color.rgb2gray" else 0)  # rgb: the trailing channel axis stays
-        target = {1: 65536, 2: 256}.get(spatial, 64)
-        reps = [-(-target // max(1, a.shape[d])) if d < spatial else 1 for d in range(a.ndim)]
-        path = os.path.join(workdir, op + ".npy")
-        np.save(path, np.tile(a, reps))
-        tiny = os.path.join(workdir, op + ".tiny.npy")  # the leak baseline's input: same op, a 4-pixel crop
-        np.save(tiny, a[tuple(slice(0, 4) if d < spatial else slice(None) for d in range(a.ndim))])
-        paths[op] = (path, tiny)
+        # The image, then any extra inputs (--in name=path), each tiled and cropped the same way.
+        full, tiny = [], []
+        for name, file in [("image", c["input"])] + sorted(c.get("extra_inputs", {}).items()):
+            a = np.load(os.path.join(golden, file))
+            spatial = a.ndim - (1 if channels.get(op) and name == "image" else 0)  # a channel axis stays
+            target = {1: 65536, 2: 256}.get(spatial, 64)
+            reps = [-(-target // max(1, a.shape[d])) if d < spatial else 1 for d in range(a.ndim)]
+            path = os.path.join(workdir, f"{op}.{name}.npy")
+            np.save(path, np.tile(a, reps))
+            tiny_path = os.path.join(workdir, f"{op}.{name}.tiny.npy")  # the leak baseline: a 4-pixel crop
+            np.save(tiny_path, a[tuple(slice(0, 4) if d < spatial else slice(None) for d in range(a.ndim))])
+            prefix = "" if name == "image" else name + "="
+            full += ["--in", prefix + path]
+            tiny += ["--in", prefix + tiny_path]
+        paths[op] = (full, tiny)
     return paths
 
 
@@ -98,19 +97,21 @@ def main():
     failures, rows = [], []
     with tempfile.TemporaryDirectory() as tmp:
         _, base_leak = heaptrack([args.skbench, "list"], os.path.join(tmp, "list"))
-        inputs = inputs_by_op(args.golden, tmp)
-        jobs = [(op, backend) for op, backends in sorted(backends_by_op(args.skbench).items())
-                if not args.op or op in args.op for backend in backends]
+        listing = registry_listing(args.skbench)
+        reference = {b["name"]: b["is_reference"] for b in listing["backends"]}
+        inputs = inputs_by_op(args.golden, tmp, {op["id"]: op["channels"] for op in listing["ops"]})
+        jobs = [(op["id"], backend) for op in listing["ops"] if not args.op or op["id"] in args.op
+                for backend, state in op["backends"].items() if state == "yes"]
 
         def measure(job):
             op, backend = job
             prefix = os.path.join(tmp, f"{op}.{backend}")
             audit_path = prefix + ".audit.json"
             run = [args.skbench, "run", op, "--backend", backend, "--out", prefix + ".out.npy", "--threads", "1"]
-            input_path, tiny_path = inputs[op]
+            input_args, tiny_args = inputs[op]
             # Three calls against the tiny baseline's one: a leak per call shows as growth, not as process shape.
-            peak, leaked = heaptrack(run + ["--in", input_path, "--audit", audit_path, "--repeat", "3"], prefix + ".run")
-            _, tiny_leak = heaptrack(run + ["--in", tiny_path], prefix + ".tiny")
+            peak, leaked = heaptrack(run + input_args + ["--audit", audit_path, "--repeat", "3"], prefix + ".run")
+            _, tiny_leak = heaptrack(run + tiny_args, prefix + ".tiny")
             with open(audit_path) as f:
                 return peak, leaked, tiny_leak, json.load(f)
 
@@ -129,7 +130,7 @@ def main():
                 failures.append(f"{what}: heaptrack peak {peak:.0f} below the audit's {audit['process_peak_bytes']}")
             if peak > limit:
                 failures.append(f"{what}: heaptrack peak {peak:.0f} above audit peak + I/O + runtime = {limit}")
-            if backend != "ref" and audit["op_f64_bytes"] > 0:
+            if not reference[backend] and audit["op_f64_bytes"] > 0:
                 failures.append(f"{what}: allocated {audit['op_f64_bytes']} float64 bytes")
             if leaked > leak_limit:
                 failures.append(f"{what}: leaked {leaked:.0f} bytes, more than the same process on a tiny "

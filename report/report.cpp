@@ -13,6 +13,7 @@
 #include "gate/gate.hpp"
 #include "gate/history.hpp"
 #include "skb/error.hpp"
+#include "skb/registry.hpp"
 #include "svg.hpp"
 
 namespace skb::report {
@@ -42,7 +43,15 @@ std::string fmt(std::optional<double> v, const char* spec) { return v ? fmt(*v, 
 
 double min_ms(const CaseRecord& c) { return *std::min_element(c.real_time_ms.begin(), c.real_time_ms.end()); }
 
-bool is_timed_backend(const std::string& backend) { return backend != "cuda-emu"; }  // emulator timings mean nothing
+// Emulator timings mean nothing; peers (skimage, scipy, opencv) are not in the registry and are timed.
+bool is_timed_backend(const std::string& backend) {
+    const BackendInfo* b = find_backend(backend);
+    return !b || b->timings_meaningful;
+}
+bool is_our_accelerated_backend(const std::string& backend) {
+    const BackendInfo* b = find_backend(backend);
+    return b && !b->is_reference && b->timings_meaningful;
+}
 
 // The cases of one run, indexed for the questions a report asks.
 struct RunIndex {
@@ -118,7 +127,7 @@ std::vector<std::string> our_backends(const std::vector<Measured>& measured) {
     std::set<std::string> out;
     for (const auto& m : measured)
         for (const auto& c : m.run.cases)
-            if (is_timed_backend(c.backend) && c.backend != "ref") out.insert(c.backend);
+            if (is_our_accelerated_backend(c.backend)) out.insert(c.backend);
     return {out.begin(), out.end()};
 }
 
@@ -189,7 +198,7 @@ std::string results_table(const ReportData& data, const std::vector<RunIndex>& i
                   << escape(data.measured[i].label) << "</td><td class=\"num\">" << c->threads
                   << "</td><td class=\"num\">" << fmt(min_ms(*c), "%.3f")
                   << (is_timed_backend(backend) ? "" : " (emulated)") << "</td><td class=\"num\">"
-                  << fmt(indexes[i].speedup_over(group, *c, "ref"), "%.2fx") << "</td><td class=\"num\">"
+                  << fmt(indexes[i].speedup_over(group, *c, reference_backend().name), "%.2fx") << "</td><td class=\"num\">"
                   << fmt(indexes[i].speedup_over(group, *c, "skimage"), "%.2fx") << "</td><td class=\"num\">"
                   << fmt(bw ? std::optional(100 * *bw) : std::nullopt, "%.1f%%") << "</td><td class=\"num\">"
                   << fmt(peak ? std::optional(*peak / 1e6) : std::nullopt, "%.2f") << "</td><td class=\"num\">"
@@ -233,7 +242,7 @@ std::string bar_charts(const ReportData& data, const std::vector<RunIndex>& inde
     s << "<section id=\"speedup\"><h2>Speedup per op</h2><p class=\"note\">Best thread count of each backend, largest "
          "size of each op and dtype; log scale; the red line is 1x.</p>\n"
       << chart("speedup over ref (float64 reference)", "x", true, 1.0,
-               [](const RunIndex& ix, const std::string& g, const CaseRecord& c) { return ix.speedup_over(g, c, "ref"); })
+               [](const RunIndex& ix, const std::string& g, const CaseRecord& c) { return ix.speedup_over(g, c, reference_backend().name); })
       << chart("speedup over scikit-image", "x", true, 1.0,
                [](const RunIndex& ix, const std::string& g, const CaseRecord& c) { return ix.speedup_over(g, c, "skimage"); })
       << "</section>\n<section id=\"bandwidth\"><h2>Fraction of memory bandwidth</h2><p class=\"note\">Bytes an op must "

@@ -45,7 +45,8 @@ class DeviceVsEmulatorTest : public testing::Test {
 public:
     explicit DeviceVsEmulatorTest(skb::golden::Case c) : case_(std::move(c)) {}
     void TestBody() override {
-        const skb::Array input = skb::npy::load(case_.input);
+        const skb::InputArrays loaded = skb::golden::load_inputs(case_);
+        const skb::OpInputs input = loaded.view();
         skb::Array device, emulated;
         try {
             device = skb::run_op(case_.op, "cuda", input, case_.params);

@@ -25,6 +25,9 @@ Manifest load_manifest(const std::filesystem::path& dir) {
             c.op = j.at("op").get<std::string>();
             for (const auto& [name, value] : j.at("params").items()) c.params[name] = value.get<std::string>();
             c.input = dir / j.at("input").get<std::string>();
+            if (j.contains("extra_inputs"))
+                for (const auto& [name, file] : j.at("extra_inputs").items())
+                    c.extra_inputs[name] = dir / file.get<std::string>();
             c.expect_error = j.value("expect_error", false);
             if (c.expect_error) c.error = j.value("error", "");
             else c.output = dir / j.at("output").get<std::string>();
@@ -93,14 +96,21 @@ std::string Comparison::describe(const Shape& shape) const {
     return s.str();
 }
 
+InputArrays load_inputs(const Case& c) {
+    InputArrays loaded{npy::load(c.input), {}};
+    for (const auto& [name, path] : c.extra_inputs) loaded.extras.emplace_back(name, npy::load(path));
+    return loaded;
+}
+
 Outcome check_case(const Case& c, const std::string& backend) {
-    const Array input = npy::load(c.input);
+    const InputArrays loaded = load_inputs(c);
+    const OpInputs inputs = loaded.view();
     Array actual;
     DType want = DType::F64;  // what the op's spec says this backend produces for this input
     try {
-        const PreparedOp op(c.op, backend, ArrayMeta{input.dtype(), input.shape()}, c.params);
+        const PreparedOp op(c.op, backend, InputMetas(inputs), c.params);
         want = op.output().dtype;
-        actual = op.run(input);
+        actual = op.run(inputs);
     } catch (const Error& e) {
         if (c.expect_error) return {Status::Pass, std::string("refused as scikit-image does: ") + e.what()};
         return {Status::Fail, e.what()};

@@ -107,7 +107,7 @@ Params Params::parse(std::string_view op_id, const std::vector<ParamSpec>& specs
 
 const ParamValue& Params::value(const std::string& name) const {
     const auto it = values_.find(name);
-    if (it == values_.end()) throw Error("internal: parameter '" + name + "' was not declared");
+    if (it == values_.end()) throw InternalError("parameter '" + name + "' was not declared");
     return it->second;
 }
 

@@ -1,8 +1,7 @@
 #include "skb/registry.hpp"
 
-#include <utility>
-
 #include <algorithm>
+#include <utility>
 
 #include "skb/error.hpp"
 
@@ -15,17 +14,36 @@ DType float_output_dtype(DType input, Precision precision) {
 
 const std::vector<BackendInfo>& known_backends() {
     static const std::vector<BackendInfo> backends = {
-        {"ref", Precision::F64, false, "naive float64 reference"},
-        {"opt", Precision::F32, true, "float32, oneTBB-parallel, vectorized CPU"},
-        {"cuda", Precision::F32, false, "CUDA kernels on a GPU"},
-        {"cuda-emu", Precision::F32, false, "the CUDA kernels on the CPU emulator"},
+        {.name = "ref", .precision = Precision::F64, .is_reference = true, .cpu_parallel = false,
+         .on_device = false, .timings_meaningful = true, .needs_device = false,
+         .description = "naive float64 reference"},
+        {.name = "opt", .precision = Precision::F32, .is_reference = false, .cpu_parallel = true,
+         .on_device = false, .timings_meaningful = true, .needs_device = false,
+         .description = "float32, oneTBB-parallel, vectorized CPU"},
+        {.name = "cuda", .precision = Precision::F32, .is_reference = false, .cpu_parallel = false,
+         .on_device = true, .timings_meaningful = true, .needs_device = true,
+         .description = "CUDA kernels on a GPU"},
+        {.name = "cuda-emu", .precision = Precision::F32, .is_reference = false, .cpu_parallel = false,
+         .on_device = true, .timings_meaningful = false, .needs_device = false,
+         .description = "the CUDA kernels on the CPU emulator"},
     };
     return backends;
 }
 
-const BackendInfo& backend_info(std::string_view name) {
+const BackendInfo& reference_backend() {
     for (const auto& b : known_backends())
-        if (b.name == name) return b;
+        if (b.is_reference) return b;
+    throw InternalError("no reference backend among the known backends");
+}
+
+const BackendInfo* find_backend(std::string_view name) {
+    for (const auto& b : known_backends())
+        if (b.name == name) return &b;
+    return nullptr;
+}
+
+const BackendInfo& backend_info(std::string_view name) {
+    if (const BackendInfo* b = find_backend(name)) return *b;
     throw Error("unknown backend '" + std::string(name) + "' (expected ref, opt, cuda or cuda-emu)");
 }
 
@@ -43,6 +61,16 @@ void Registry::add_impl(const std::string& op_id, const std::string& backend, Op
     backend_info(backend);
     if (!impls_.emplace(std::pair{op_id, backend}, std::move(impl)).second)
         throw Error("implementation " + op_id + "/" + backend + " registered twice");
+}
+
+void Registry::set_unavailable(const std::string& backend, std::string why) {
+    backend_info(backend);
+    unavailable_[backend] = std::move(why);
+}
+
+const std::string* Registry::unavailable_reason(std::string_view backend) const {
+    const auto it = unavailable_.find(backend);
+    return it == unavailable_.end() ? nullptr : &it->second;
 }
 
 OpImpl Registry::replace_impl(const std::string& op_id, const std::string& backend, OpImpl impl) {
@@ -90,13 +118,16 @@ std::vector<std::string> Registry::backends_of(std::string_view op_id) const {
 
 namespace {
 
-void check_input(const OpSpec& spec, const ArrayMeta& input) {
-    if (std::find(spec.input_dtypes.begin(), spec.input_dtypes.end(), input.dtype) == spec.input_dtypes.end()) {
-        std::string accepted;
-        for (DType t : spec.input_dtypes) accepted += (accepted.empty() ? "" : ", ") + std::string(dtype_name(t));
+std::string dtype_list(const std::vector<DType>& dtypes) {
+    std::string text;
+    for (DType t : dtypes) text += (text.empty() ? "" : ", ") + std::string(dtype_name(t));
+    return text;
+}
+
+void check_image(const OpSpec& spec, const ArrayMeta& input) {
+    if (std::find(spec.input_dtypes.begin(), spec.input_dtypes.end(), input.dtype) == spec.input_dtypes.end())
         throw Error(spec.id + ": input dtype " + std::string(dtype_name(input.dtype)) + " is not supported (accepted: " +
-                    accepted + ")");
-    }
+                    dtype_list(spec.input_dtypes) + ")");
     const int ndim = static_cast<int>(input.shape.size());
     const int spatial = spec.channels > 0 ? ndim - 1 : ndim;
     if (spec.channels > 0 && (ndim == 0 || input.shape.back() != spec.channels))
@@ -112,36 +143,91 @@ void check_input(const OpSpec& spec, const ArrayMeta& input) {
         throw Error(spec.id + ": input shape " + shape_string(input.shape) + " is empty");
 }
 
+// Every given extra input is one the spec declares, with an accepted dtype and the image's shape; every required
+// one is given.
+void check_extra_inputs(const OpSpec& spec, const InputMetas& inputs) {
+    for (const auto& [name, meta] : inputs.extras) {
+        const auto declared = std::find_if(spec.extra_inputs.begin(), spec.extra_inputs.end(),
+                                           [&](const ExtraInputSpec& e) { return e.name == name; });
+        if (declared == spec.extra_inputs.end()) {
+            std::string names;
+            for (const auto& e : spec.extra_inputs) names += (names.empty() ? "" : ", ") + e.name;
+            throw Error(spec.id + ": unknown input '" + name + "' (" +
+                        (names.empty() ? "it takes the image alone" : "its extra inputs: " + names) + ")");
+        }
+        if (std::find(declared->dtypes.begin(), declared->dtypes.end(), meta.dtype) == declared->dtypes.end())
+            throw Error(spec.id + ": input " + name + " has dtype " + std::string(dtype_name(meta.dtype)) +
+                        " (accepted: " + dtype_list(declared->dtypes) + ")");
+        if (meta.shape != inputs.image.shape)
+            throw Error(spec.id + ": input " + name + " has shape " + shape_string(meta.shape) +
+                        ", expected the image's " + shape_string(inputs.image.shape));
+    }
+    for (const auto& e : spec.extra_inputs)
+        if (!e.optional && !inputs.extras.contains(e.name))
+            throw Error(spec.id + ": input '" + e.name + "' is required (" + e.help + ")");
+}
+
 }  // namespace
 
-PreparedOp::PreparedOp(std::string_view op_id, std::string_view backend, const ArrayMeta& input,
+InputMetas::InputMetas(const OpInputs& inputs) : image{inputs.image().dtype(), inputs.image().shape()} {
+    for (const auto& [name, array] : inputs.extras())
+        if (!extras.emplace(name, ArrayMeta{array->dtype(), array->shape()}).second)
+            throw Error("input '" + name + "' given twice");
+}
+
+InputMetas default_input_metas(const OpSpec& spec, const ArrayMeta& image) {
+    InputMetas metas(image);
+    for (const auto& e : spec.extra_inputs)
+        if (!e.optional) metas.extras.emplace(e.name, ArrayMeta{e.dtypes.front(), image.shape});
+    return metas;
+}
+
+PreparedOp::PreparedOp(std::string_view op_id, std::string_view backend, const InputMetas& inputs,
                        const ParamTexts& params)
     : spec_(&Registry::instance().spec(op_id)),
       backend_(&backend_info(backend)),
       impl_(Registry::instance().find_impl(op_id, backend)),
-      input_(input) {
-    if (!impl_)
-        throw Error("op " + spec_->id + " has no '" + std::string(backend) + "' backend (not implemented)");
-    check_input(*spec_, input_);
+      inputs_(inputs) {
+    if (!impl_) {
+        const std::string* why = Registry::instance().unavailable_reason(backend);
+        throw Error("op " + spec_->id + " has no '" + std::string(backend) + "' backend (" +
+                    (why ? *why : std::string("not implemented")) + ")");
+    }
+    check_image(*spec_, inputs_.image);
+    check_extra_inputs(*spec_, inputs_);
     params_ = Params::parse(spec_->id, spec_->params, params);
-    output_ = spec_->output(input_, params_, backend_->precision);
+    output_ = spec_->output(inputs_.image, params_, backend_->precision);
+    const std::size_t outputs = spec_->output_names.size();
+    if (outputs > 0 && (output_.shape.empty() || output_.shape[0] != static_cast<std::int64_t>(outputs)))
+        throw InternalError(spec_->id + ": its output rule gave shape " + shape_string(output_.shape) + " for " +
+                            std::to_string(outputs) + " stacked outputs");
 }
 
-Array PreparedOp::run(const Array& input, const RunOptions& options) const {
-    if (input.dtype() != input_.dtype || input.shape() != input_.shape)
-        throw Error(spec_->id + ": prepared for " + std::string(dtype_name(input_.dtype)) + " " +
-                    shape_string(input_.shape) + ", given " + std::string(dtype_name(input.dtype())) + " " +
-                    shape_string(input.shape()));
-    Array result = (*impl_)(input, params_, options);
+Array PreparedOp::run(const OpInputs& inputs, const RunOptions& options) const {
+    const InputMetas given(inputs);
+    const auto same = [](const ArrayMeta& a, const ArrayMeta& b) { return a.dtype == b.dtype && a.shape == b.shape; };
+    const bool extras_match = std::equal(given.extras.begin(), given.extras.end(), inputs_.extras.begin(),
+                                         inputs_.extras.end(), [&](const auto& a, const auto& b) {
+                                             return a.first == b.first && same(a.second, b.second);
+                                         });
+    if (!same(given.image, inputs_.image) || !extras_match)
+        throw Error(spec_->id + ": prepared for " + std::string(dtype_name(inputs_.image.dtype)) + " " +
+                    shape_string(inputs_.image.shape) + " and " + std::to_string(inputs_.extras.size()) +
+                    " extra inputs, given " + std::string(dtype_name(given.image.dtype)) + " " +
+                    shape_string(given.image.shape) + " and " + std::to_string(given.extras.size()));
+    Array result = (*impl_)(inputs, params_, options);
     if (result.dtype() != output_.dtype || result.shape() != output_.shape)
-        throw Error("internal: " + spec_->id + "/" + backend_->name + " produced " +
-                    std::string(dtype_name(result.dtype())) + " " + shape_string(result.shape()) + ", its spec says " +
-                    std::string(dtype_name(output_.dtype)) + " " + shape_string(output_.shape));
+        throw InternalError(spec_->id + "/" + backend_->name + " produced " + std::string(dtype_name(result.dtype())) +
+                            " " + shape_string(result.shape()) + ", its spec says " +
+                            std::string(dtype_name(output_.dtype)) + " " + shape_string(output_.shape));
     return result;
 }
 
 Array run_pipeline(std::span<const PreparedOp> steps, const Array& input, const RunOptions& options) {
     if (steps.empty()) throw Error("run_pipeline: no steps");
+    for (const PreparedOp& step : steps)
+        if (!step.inputs().extras.empty())
+            throw Error("run_pipeline: step " + step.spec().id + " reads extra inputs; a pipeline step reads its image alone");
     if (steps.size() > 1)
         if (const PipelineImpl* whole = Registry::instance().find_pipeline_impl(steps.front().backend().name))
             if (std::optional<Array> output = (*whole)(steps, input, options)) return std::move(*output);

@@ -95,4 +95,16 @@ Array synthetic_image(SyntheticInput kind, DType dtype, const Shape& shape, std:
     return out;
 }
 
+InputArrays synthetic_inputs(const OpSpec& spec, SyntheticInput kind, const InputMetas& metas, std::uint64_t seed) {
+    InputArrays made{synthetic_image(kind, metas.image.dtype, metas.image.shape, seed), {}};
+    std::uint64_t extra_seed = seed;
+    for (const auto& e : spec.extra_inputs) {  // in the spec's order, so the seeds do not depend on the map's
+        const auto meta = metas.extras.find(e.name);
+        if (meta != metas.extras.end())
+            made.extras.emplace_back(e.name, synthetic_image(e.bench_input, meta->second.dtype, meta->second.shape,
+                                                             extra_seed += 1000));
+    }
+    return made;
+}
+
 }  // namespace skb

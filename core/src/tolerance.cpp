@@ -3,12 +3,14 @@
 
 #include <cmath>
 
+#include "skb/registry.hpp"
+
 namespace skb {
 namespace {
 
 struct Entry {
     std::string_view op;       // exact op id, a "category." prefix, or "*"
-    std::string_view backend;  // exact backend name
+    Precision precision;       // the backend's arithmetic (BackendInfo::precision)
     Tolerance f64_output;      // when the golden output is float64
     Tolerance f32_output;      // when the golden output is float32
 };
@@ -17,17 +19,14 @@ struct Entry {
 // - ref computes in float64 like scikit-image; only summation order differs (a few float64 ulps). For float32
 //   inputs scikit-image rounds to float32 after every separable pass while ref rounds once at the end, so
 //   float32 outputs differ by a few float32 ulps (2e-6 relative).
-// - opt/cuda compute in float32 against float64 goldens: float32 rounding of ~20-100 term sums (1e-4 relative).
+// - float32 backends (opt, cuda, cuda-emu) against float64 goldens: float32 rounding of ~20-100 term sums (1e-4
+//   relative).
 // - Grayscale morphology only selects input values (min/max): exact in every backend.
 constexpr Entry kTable[] = {
-    {"*", "ref", {1e-12, 1e-9}, {1e-6, 2e-6}},
-    {"*", "opt", {1e-5, 1e-4}, {1e-5, 1e-4}},
-    {"*", "cuda", {1e-5, 1e-4}, {1e-5, 1e-4}},
-    {"*", "cuda-emu", {1e-5, 1e-4}, {1e-5, 1e-4}},
-    {"morphology.", "ref", {}, {}},
-    {"morphology.", "opt", {}, {}},
-    {"morphology.", "cuda", {}, {}},
-    {"morphology.", "cuda-emu", {}, {}},
+    {"*", Precision::F64, {1e-12, 1e-9}, {1e-6, 2e-6}},
+    {"*", Precision::F32, {1e-5, 1e-4}, {1e-5, 1e-4}},
+    {"morphology.", Precision::F64, {}, {}},
+    {"morphology.", Precision::F32, {}, {}},
 };
 
 int specificity(std::string_view pattern, std::string_view op_id) {
@@ -47,10 +46,11 @@ bool Tolerance::accepts(double actual, double expected) const {
 
 Tolerance tolerance(std::string_view op_id, std::string_view backend, DType output_dtype) {
     if (!is_float(output_dtype)) return {};  // labels, masks, integer images, integer thresholds: exact
+    const Precision precision = backend_info(backend).precision;
     const Entry* best = nullptr;
     int best_score = 0;
     for (const Entry& e : kTable) {
-        const int score = e.backend == backend ? specificity(e.op, op_id) : 0;
+        const int score = e.precision == precision ? specificity(e.op, op_id) : 0;
         if (score > best_score) {
             best = &e;
             best_score = score;

@@ -17,6 +17,7 @@
 
 #include "runtime/abi.hpp"
 #include "runtime/memory.hpp"
+#include "runtime/register.hpp"
 #include "skb/array.hpp"
 #include "skb/error.hpp"
 #include "skb/registry.hpp"
@@ -99,12 +100,11 @@ namespace detail {
 
 struct DeviceImplRegistrar {
     DeviceImplRegistrar(const char* op_id, DeviceOpImpl impl) {
-        if (!device_available()) return;
+        const auto host_entry = [impl](const Array& input, const Params& params, const RunOptions& options) {
+            return impl(DeviceArray::upload(input), params, options).download();
+        };
+        if (!register_gpu_impl(op_id, as_op_impl(host_entry))) return;
         device_impls().emplace(op_id, impl);
-        Registry::instance().add_impl(op_id, SKB_GPU_BACKEND_NAME,
-                                      [impl](const Array& input, const Params& params, const RunOptions& options) {
-                                          return impl(DeviceArray::upload(input), params, options).download();
-                                      });
         Registry::instance().set_pipeline_impl(SKB_GPU_BACKEND_NAME, run_on_device);
     }
 };

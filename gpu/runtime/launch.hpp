@@ -41,21 +41,23 @@ inline std::string dim3_text(Dim3 d) {
     return std::to_string(d.x) + "x" + std::to_string(d.y) + "x" + std::to_string(d.z);
 }
 
-// Throws skb::Error naming the kernel when CUDA would refuse the configuration.
+// Throws naming the kernel when CUDA would refuse the configuration: skb::InternalError for what the launching code
+// chose (block shape, shared memory: a bug), skb::Error for a grid too large, which an input too big for the
+// device's grid limits causes.
 inline void check_launch_config(const LaunchConfig& config) {
     const std::string what = std::string("launch of kernel '") + config.name + "': ";
     if (config.grid.count() == 0 || config.block.count() == 0)
-        throw Error(what + "empty grid " + dim3_text(config.grid) + " or block " + dim3_text(config.block));
+        throw InternalError(what + "empty grid " + dim3_text(config.grid) + " or block " + dim3_text(config.block));
     if (config.block.count() > kMaxThreadsPerBlock)
-        throw Error(what + "block " + dim3_text(config.block) + " has " + std::to_string(config.block.count()) +
-                    " threads, more than " + std::to_string(kMaxThreadsPerBlock));
+        throw InternalError(what + "block " + dim3_text(config.block) + " has " + std::to_string(config.block.count()) +
+                            " threads, more than " + std::to_string(kMaxThreadsPerBlock));
     if (config.block.x > 1024 || config.block.y > 1024 || config.block.z > 64)
-        throw Error(what + "block " + dim3_text(config.block) + " exceeds 1024x1024x64");
+        throw InternalError(what + "block " + dim3_text(config.block) + " exceeds 1024x1024x64");
     if (config.grid.x > 2147483647u || config.grid.y > 65535 || config.grid.z > 65535)
         throw Error(what + "grid " + dim3_text(config.grid) + " exceeds 2147483647x65535x65535");
     if (config.dynamic_shared_bytes > kSharedMemoryLimit)
-        throw Error(what + std::to_string(config.dynamic_shared_bytes) +
-                    " bytes of dynamic shared memory, more than the 48 KiB default");
+        throw InternalError(what + std::to_string(config.dynamic_shared_bytes) +
+                            " bytes of dynamic shared memory, more than the 48 KiB default");
 }
 
 namespace detail {

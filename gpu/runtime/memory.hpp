@@ -121,14 +121,14 @@ template <class T> using PinnedHostBuffer = Buffer<T, PinnedSpace>;
 
 template <class T> void copy_to_device(DeviceBuffer<T>& dst, std::span<const T> src, const Stream* stream = nullptr) {
     if (src.size() > dst.size())
-        throw Error("copy_to_device: " + std::to_string(src.size()) + " elements into a device buffer of " +
+        throw InternalError("copy_to_device: " + std::to_string(src.size()) + " elements into a device buffer of " +
                     std::to_string(dst.size()));
     copy_bytes(dst.data(), src.data(), src.size_bytes(), CopyKind::HostToDevice, stream);
 }
 
 template <class T> void copy_to_host(std::span<T> dst, const DeviceBuffer<T>& src, const Stream* stream = nullptr) {
     if (dst.size() > src.size())
-        throw Error("copy_to_host: " + std::to_string(dst.size()) + " elements from a device buffer of " +
+        throw InternalError("copy_to_host: " + std::to_string(dst.size()) + " elements from a device buffer of " +
                     std::to_string(src.size()));
     copy_bytes(dst.data(), src.data(), dst.size_bytes(), CopyKind::DeviceToHost, stream);
 }

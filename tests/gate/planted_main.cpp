@@ -6,6 +6,8 @@
 //   more_work      opt filters.sobel also reruns itself on the first quarter of the rows (25% more work)
 //   peak_doubles   opt color.rgb2gray also holds a scratch the size of its input and output during the call
 //   extra_round_trip  cuda-emu color.rgb2gray also sends its input to the device and back once more
+//   wrong_shape    ref filters.sobel returns one row fewer than its spec says: an internal error (exit 3), for
+//                  the CLI test of that exit code rather than the gate
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -30,38 +32,53 @@ void plant(const char* op, const char* backend, skb::OpImpl (*wrap)(skb::OpImpl 
 }
 
 skb::OpImpl with_f64_temporary(skb::OpImpl real) {
-    return [real](const skb::Array& input, const skb::Params& params, const skb::RunOptions& options) {
-        skb::Array temporary = skb::Array::zeros(skb::DType::F64, input.shape());
-        return real(input, params, options);
+    return [real](const skb::OpInputs& inputs, const skb::Params& params, const skb::RunOptions& options) {
+        skb::Array temporary = skb::Array::zeros(skb::DType::F64, inputs.image().shape());
+        return real(inputs, params, options);
     };
 }
 
 skb::OpImpl with_more_work(skb::OpImpl real) {
-    return [real](const skb::Array& input, const skb::Params& params, const skb::RunOptions& options) {
+    return [real](const skb::OpInputs& inputs, const skb::Params& params, const skb::RunOptions& options) {
+        const skb::Array& input = inputs.image();
         skb::Shape quarter = input.shape();
         quarter[0] = std::max<std::int64_t>(1, quarter[0] / 4);
         skb::Array part(input.dtype(), quarter);
         std::memcpy(part.raw(), input.raw(), part.nbytes());
-        const skb::Array discarded = real(part, params, options);
-        return real(input, params, options);
+        const skb::Array discarded = real(skb::OpInputs(part), params, options);
+        return real(inputs, params, options);
     };
 }
 
 skb::OpImpl with_peak_doubled(skb::OpImpl real) {
-    return [real](const skb::Array& input, const skb::Params& params, const skb::RunOptions& options) {
-        skb::Array result = real(input, params, options);
-        skb::Array scratch = skb::Array::zeros(skb::DType::U8, {static_cast<std::int64_t>(input.nbytes() + result.nbytes())});
+    return [real](const skb::OpInputs& inputs, const skb::Params& params, const skb::RunOptions& options) {
+        skb::Array result = real(inputs, params, options);
+        skb::Array scratch = skb::Array::zeros(
+            skb::DType::U8, {static_cast<std::int64_t>(inputs.image().nbytes() + result.nbytes())});
         return result;
     };
 }
 
 skb::OpImpl with_extra_round_trip(skb::OpImpl real) {
-    return [real](const skb::Array& input, const skb::Params& params, const skb::RunOptions& options) {
+    return [real](const skb::OpInputs& inputs, const skb::Params& params, const skb::RunOptions& options) {
+        const skb::Array& input = inputs.image();
         const auto bytes = std::span(static_cast<const std::uint8_t*>(input.raw()), input.nbytes());
         const skb::gpu::DeviceBuffer<std::uint8_t> again = skb::gpu::to_device<std::uint8_t>(bytes);
         std::vector<std::uint8_t> back(input.nbytes());
         skb::gpu::copy_to_host(std::span(back), again);
-        return real(input, params, options);
+        return real(inputs, params, options);
+    };
+}
+
+// A broken invariant: the result is one row short of what the op's spec says (must exit 3, not 2).
+skb::OpImpl with_wrong_shape(skb::OpImpl real) {
+    return [real](const skb::OpInputs& inputs, const skb::Params& params, const skb::RunOptions& options) {
+        const skb::Array full = real(inputs, params, options);
+        skb::Shape shorter = full.shape();
+        shorter[0] -= 1;
+        skb::Array result(full.dtype(), shorter);
+        std::memcpy(result.raw(), full.raw(), result.nbytes());
+        return result;
     };
 }
 
@@ -74,8 +91,9 @@ int main(int argc, char** argv) {
         else if (name == "more_work") plant("filters.sobel", "opt", with_more_work);
         else if (name == "peak_doubles") plant("color.rgb2gray", "opt", with_peak_doubled);
         else if (name == "extra_round_trip") plant("color.rgb2gray", "cuda-emu", with_extra_round_trip);
+        else if (name == "wrong_shape") plant("filters.sobel", "ref", with_wrong_shape);
         else {
-            std::fprintf(stderr, "skbench_planted: unknown SKB_PLANT '%s' (f64_temporary, more_work, peak_doubles, extra_round_trip)\n",
+            std::fprintf(stderr, "skbench_planted: unknown SKB_PLANT '%s' (f64_temporary, more_work, peak_doubles, extra_round_trip, wrong_shape)\n",
                          which);
             return 2;
         }

@@ -8,6 +8,8 @@
 #include <filesystem>
 #include <fstream>
 
+#include <nlohmann/json.hpp>
+
 #include "skb/npy.hpp"
 
 namespace {
@@ -113,6 +115,89 @@ TEST_F(Cli, HelpListAndExitCodes) {
     r = run("verify --golden " + path("nowhere"));
     EXPECT_EQ(r.exit_code, 2);
     EXPECT_NE(r.err.find("nowhere"), std::string::npos);
+}
+
+// testing.sum_diff, the test-only op with two inputs (and an optional third) and two outputs, as a user runs it.
+TEST_F(Cli, TakesExtraInputsByNameAndStacksOutputs) {
+    skb::Array other(skb::DType::F32, {12, 9});
+    for (std::int64_t i = 0; i < other.size(); ++i) other.data<float>()[i] = 0.25f * static_cast<float>(i % 4);
+    skb::npy::save(path("other.npy"), other);
+    skb::npy::save(path("other_t.npy"), skb::Array::zeros(skb::DType::F32, {9, 12}));
+    skb::npy::save(path("mask.npy"), skb::Array::zeros(skb::DType::Bool, {12, 9}));
+    const std::string op = "run testing.sum_diff --in " + path("image.npy");
+    for (const std::string backend : {"ref", "opt", "cuda-emu"}) {
+        const Result r = run(op + " --in other=" + path("other.npy") + " --out " + path("s.npy") + " --backend " + backend);
+        ASSERT_EQ(r.exit_code, 0) << backend << ": " << r.err;
+        const skb::Array s = skb::npy::load(path("s.npy"));
+        ASSERT_EQ(s.shape(), (skb::Shape{2, 12, 9})) << backend;  // sum, then difference
+        const skb::Array image = skb::npy::load(path("image.npy"));
+        for (std::int64_t i = 0; i < image.size(); ++i) {
+            const double a = image.data<std::uint8_t>()[i] / 255.0, b = other.data<float>()[i];
+            const double sum = s.dtype() == skb::DType::F64 ? s.data<double>()[i] : s.data<float>()[i];
+            const double diff = s.dtype() == skb::DType::F64 ? s.data<double>()[image.size() + i]
+                                                              : s.data<float>()[image.size() + i];
+            EXPECT_NEAR(sum, a + b, 1e-6) << backend << " at " << i;
+            EXPECT_NEAR(diff, a - b, 1e-6) << backend << " at " << i;
+        }
+    }
+    const Result masked = run(op + " --in other=" + path("other.npy") + " --in mask=" + path("mask.npy") + " --out " +
+                              path("m.npy"));
+    ASSERT_EQ(masked.exit_code, 0) << masked.err;
+    const skb::Array m = skb::npy::load(path("m.npy"));
+    for (const double v : m.values<double>()) EXPECT_EQ(v, 0.0);  // an all-False mask zeroes both outputs
+
+    expect_refusal(op, "input 'other' is required");
+    expect_refusal(op + " --in other=" + path("other_t.npy"), "other has shape 9x12, expected the image's 12x9");
+    expect_refusal(op + " --in others=" + path("other.npy"), "unknown input 'others'");
+    expect_refusal(op + " --in other=" + path("mask.npy"), "other has dtype bool");
+    expect_refusal(op + " --in other=" + path("other.npy") + " --in other=" + path("other.npy"), "given twice");
+    expect_refusal(op + " --in " + path("other.npy"), "the image is given twice");
+    expect_refusal("run filters.sobel --in " + path("image.npy") + " --in other=" + path("other.npy"),
+                   "unknown input 'other' (it takes the image alone)");
+}
+
+// A broken invariant (a backend returning another shape than its spec says) is a bug: exit 3, one line that says
+// so, no output file; bad input stays exit 2.
+TEST_F(Cli, InternalErrorExitsThree) {
+    const std::string cmd = "SKB_PLANT=wrong_shape " + std::string(SKB_PLANTED_PATH) + " run filters.sobel --in " +
+                            path("image.npy") + " --out " + path("out.npy") + " 2>" + path("stderr");
+    const int status = std::system(cmd.c_str());
+    ASSERT_TRUE(WIFEXITED(status));
+    EXPECT_EQ(WEXITSTATUS(status), 3);
+    const std::string err = slurp(path("stderr"));
+    EXPECT_EQ(std::count(err.begin(), err.end(), '\n'), 1) << err;
+    EXPECT_NE(err.find("internal error"), std::string::npos) << err;
+    EXPECT_NE(err.find("produced float64 11x9"), std::string::npos) << "names what it produced: " << err;
+    EXPECT_FALSE(fs::exists(path("out.npy")));
+}
+
+// list --json: every op's backends are "yes", "-" (not implemented) or "no device" (built, no CUDA device here),
+// and the backend traits are there for programs to use instead of backend names.
+TEST_F(Cli, ListsAsJsonWithBackendTraits) {
+    const Result r = run("list --json");
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const auto doc = nlohmann::json::parse(r.out);
+    int references = 0;
+    for (const auto& b : doc.at("backends")) references += b.at("is_reference").get<bool>();
+    EXPECT_EQ(references, 1);
+    bool found_test_op = false;
+    for (const auto& op : doc.at("ops")) {
+        for (const auto& [backend, state] : op.at("backends").items()) {
+            const std::string s = state.get<std::string>();
+            EXPECT_TRUE(s == "yes" || s == "-" || s == "no device") << op.at("id") << "/" << backend << ": " << s;
+            // nvcc built the cuda backend, and this machine has no GPU: it must say so, not "not implemented".
+            if (backend == "cuda" && SKB_BUILT_CUDA && op.at("backends").at("cuda-emu") == "yes") {
+                EXPECT_TRUE(s == "yes" || s == "no device") << op.at("id") << ": " << s;
+            }
+        }
+        if (op.at("id") == "testing.sum_diff") {
+            found_test_op = true;
+            EXPECT_TRUE(op.at("test_only").get<bool>());
+            EXPECT_EQ(op.at("output_names"), (nlohmann::json{"sum", "difference"}));
+            EXPECT_EQ(op.at("extra_inputs").size(), 2u);
+        }
+    }
+    EXPECT_TRUE(found_test_op);
 }
 
 TEST_F(Cli, VerifyPassesOnTheGoldens) {

@@ -21,8 +21,10 @@ TEST(OptThreads, BitIdenticalAcrossThreadCountsAndCloseToRef) {
             skb::Shape shape = spatial;
             if (spec.channels > 0) shape.push_back(spec.channels);
             for (skb::DType dtype : spec.bench.dtypes) {
-                const skb::Array input = skb::synthetic_image(spec.bench.input, dtype, shape, 7);
-                const skb::PreparedOp opt(id, "opt", {dtype, shape}, spec.bench.params);
+                const skb::InputMetas metas = skb::default_input_metas(spec, skb::ArrayMeta{dtype, shape});
+                const skb::InputArrays arrays = skb::synthetic_inputs(spec, spec.bench.input, metas, 7);
+                const skb::OpInputs input = arrays.view();
+                const skb::PreparedOp opt(id, "opt", metas, spec.bench.params);
                 const skb::Array one = opt.run(input, {1});
                 const skb::Array three = opt.run(input, {3});
                 const std::string what = id + " " + skb::shape_string(shape) + " " + std::string(skb::dtype_name(dtype));

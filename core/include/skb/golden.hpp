@@ -3,11 +3,13 @@
 #pragma once
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <string>
 #include <vector>
 
 #include "skb/array.hpp"
 #include "skb/params.hpp"
+#include "skb/registry.hpp"
 #include "skb/tolerance.hpp"
 
 namespace skb::golden {
@@ -17,7 +19,8 @@ struct Case {
     std::string op;
     ParamTexts params;
     std::filesystem::path input;
-    std::filesystem::path output;  // empty when expect_error
+    std::map<std::string, std::filesystem::path> extra_inputs;  // by scikit-image's parameter name
+    std::filesystem::path output;  // empty when expect_error; several outputs: stacked along a new first axis
     bool expect_error = false;
     std::string error;             // scikit-image's exception, when expect_error
     std::string note;
@@ -56,6 +59,9 @@ struct Outcome {
 // depends on the data path: a constant uint8 image returns a uint8 pixel, others an int64 bin centre).
 Outcome check_result(const std::string& op, const std::string& backend, const Array& actual, const Array& expected,
                      DType want);
+
+// The case's image and extra inputs, loaded.
+InputArrays load_inputs(const Case& c);
 
 // Runs `backend` on the case's input and checks it with check_result; for error cases the backend must refuse
 // the input with an skb::Error.

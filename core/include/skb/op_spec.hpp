@@ -3,7 +3,6 @@
 #pragma once
 #include <functional>
 #include <string>
-#include <string>
 #include <vector>
 
 #include "skb/array.hpp"
@@ -37,11 +36,26 @@ struct BenchWorkload {
     ParamTexts params;  // empty: scikit-image's defaults
 };
 
+// An input beyond the image, named as scikit-image names the parameter (watershed's `markers`, `mask`). Every extra
+// input so far has the image's shape; a rule other than that gets its own field when an op needs one.
+struct ExtraInputSpec {
+    std::string name;
+    std::vector<DType> dtypes;  // accepted dtypes
+    bool optional = false;      // scikit-image's default is None: the op runs without it
+    std::string help;
+    SyntheticInput bench_input = SyntheticInput::Smooth;  // what benchmarks feed it (in its first accepted dtype)
+};
+
 struct OpSpec {
     std::string id;       // "filters.gaussian"
     std::string summary;  // one line
     std::vector<ParamSpec> params;
     std::vector<DType> input_dtypes;
+    std::vector<ExtraInputSpec> extra_inputs;  // in scikit-image's parameter order
+    // Several outputs (scikit-image returns a tuple or list): stacked along a new leading axis in this order, so a
+    // result is still one array, of shape (output_names.size(), ...). Empty: one output.
+    std::vector<std::string> output_names;
+    bool test_only = false;  // exists to exercise the spine (tests), not a scikit-image op: hidden from users' lists
     std::vector<int> spatial_ndims{2, 3};  // accepted image dimensionalities (channel axis not counted)
     int channels = 0;                      // > 0: a trailing channel axis of exactly this size is required
     // Checks the parameters against the input (per-axis list lengths, footprint rank, ...) and returns the

@@ -8,6 +8,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -19,7 +20,69 @@ struct RunOptions {
     int threads = 0;  // 0: every hardware thread; backends that are not parallel ignore it
 };
 
-using OpImpl = std::function<Array(const Array& input, const Params& params, const RunOptions& options)>;
+// The arrays one call of an op reads: the image, and the extra inputs its spec declares, by name (an optional one
+// that was not given is absent). It refers to arrays the caller owns.
+class OpInputs {
+public:
+    explicit OpInputs(const Array& image) : image_(&image) {}
+    OpInputs& with(std::string name, const Array& array) {
+        extras_.emplace_back(std::move(name), &array);
+        return *this;
+    }
+
+    const Array& image() const { return *image_; }
+    const Array* extra(std::string_view name) const {  // nullptr: not given
+        for (const auto& [n, a] : extras_)
+            if (n == name) return a;
+        return nullptr;
+    }
+    const std::vector<std::pair<std::string, const Array*>>& extras() const { return extras_; }
+    std::size_t nbytes() const {  // every input's bytes
+        std::size_t bytes = image_->nbytes();
+        for (const auto& [name, array] : extras_) bytes += array->nbytes();
+        return bytes;
+    }
+
+private:
+    const Array* image_;
+    std::vector<std::pair<std::string, const Array*>> extras_;
+};
+
+// Owned inputs, for callers that load or make them: keeps the arrays alive that view() refers to.
+struct InputArrays {
+    Array image;
+    std::vector<std::pair<std::string, Array>> extras;
+
+    OpInputs view() const {
+        OpInputs inputs(image);
+        for (const auto& [name, array] : extras) inputs.with(name, array);
+        return inputs;
+    }
+};
+
+// Descriptions of an op's inputs, for preparing it: the image's, and each given extra input's by name.
+struct InputMetas {
+    InputMetas(ArrayMeta image_meta) : image(std::move(image_meta)) {}  // NOLINT(google-explicit-constructor)
+    explicit InputMetas(const OpInputs& inputs);
+    ArrayMeta image;
+    std::map<std::string, ArrayMeta, std::less<>> extras;
+};
+
+// The inputs of the call with scikit-image's defaults: the image and the spec's required extra inputs, each in its
+// first accepted dtype and the image's shape (benchmarks and tests that feed every op synthetic data).
+InputMetas default_input_metas(const OpSpec& spec, const ArrayMeta& image);
+
+using OpImpl = std::function<Array(const OpInputs& inputs, const Params& params, const RunOptions& options)>;
+
+// An op implementation from a function of the image alone (most ops) or of all its inputs.
+template <class Fn> OpImpl as_op_impl(Fn fn) {
+    if constexpr (std::is_invocable_r_v<Array, Fn&, const OpInputs&, const Params&, const RunOptions&>)
+        return OpImpl(std::move(fn));
+    else
+        return [fn = std::move(fn)](const OpInputs& inputs, const Params& params, const RunOptions& options) {
+            return fn(inputs.image(), params, options);
+        };
+}
 
 class PreparedOp;
 // Runs a chain of steps of one backend in one go (GPU backends: the data stays on the device between steps);
@@ -27,16 +90,23 @@ class PreparedOp;
 using PipelineImpl = std::function<std::optional<Array>(std::span<const PreparedOp> steps, const Array& input,
                                                         const RunOptions& options)>;
 
+// What a backend is, so that callers ask about traits rather than compare backend names.
 struct BackendInfo {
     std::string name;  // ref, opt, cuda, cuda-emu
     Precision precision;
-    bool cpu_parallel;  // honours RunOptions::threads (benchmarks sweep 1..nproc)
+    bool is_reference;      // the executable definition the others are checked against (ref)
+    bool cpu_parallel;      // honours RunOptions::threads (benchmarks sweep 1..nproc)
+    bool on_device;         // runs the CUDA kernels: host<->device transfers are part of a call
+    bool timings_meaningful;  // false for the emulator: its counters count, its times do not
+    bool needs_device;      // registers only where a CUDA device is present
     std::string description;
 };
 
 // The backends skbench knows, in display order (whether an op has one is the registry's business).
 const std::vector<BackendInfo>& known_backends();
 const BackendInfo& backend_info(std::string_view name);  // throws naming an unknown backend
+const BackendInfo* find_backend(std::string_view name);   // nullptr: not one of ours (results also hold peers)
+const BackendInfo& reference_backend();
 
 class Registry {
 public:
@@ -44,6 +114,9 @@ public:
 
     void add_spec(OpSpec spec);
     void add_impl(const std::string& op_id, const std::string& backend, OpImpl impl);
+    // A backend that was built but cannot run here (cuda without a device) says so in list and verify.
+    void set_unavailable(const std::string& backend, std::string why);
+    const std::string* unavailable_reason(std::string_view backend) const;  // nullptr: available (or not built)
     // Swaps a registered implementation for another and returns the old one (test doubles: the gate self-test's
     // planted regressions). Throws if none is registered.
     OpImpl replace_impl(const std::string& op_id, const std::string& backend, OpImpl impl);
@@ -61,37 +134,45 @@ private:
     std::map<std::string, OpSpec, std::less<>> specs_;
     std::map<std::pair<std::string, std::string>, OpImpl, std::less<>> impls_;
     std::map<std::string, PipelineImpl, std::less<>> pipelines_;
+    std::map<std::string, std::string, std::less<>> unavailable_;
 };
 
-// An op bound to a backend, parameters parsed and checked against one input description: preparing is the
+// An op bound to a backend, parameters parsed and checked against its inputs' descriptions: preparing is the
 // untimed part, run() the timed one.
 class PreparedOp {
 public:
-    PreparedOp(std::string_view op_id, std::string_view backend, const ArrayMeta& input, const ParamTexts& params);
+    PreparedOp(std::string_view op_id, std::string_view backend, const InputMetas& inputs, const ParamTexts& params);
 
-    Array run(const Array& input, const RunOptions& options = {}) const;
+    Array run(const OpInputs& inputs, const RunOptions& options = {}) const;
+    Array run(const Array& image, const RunOptions& options = {}) const { return run(OpInputs(image), options); }
 
     const OpSpec& spec() const { return *spec_; }
     const BackendInfo& backend() const { return *backend_; }
     const Params& params() const { return params_; }
+    const InputMetas& inputs() const { return inputs_; }
     const ArrayMeta& output() const { return output_; }
 
 private:
     const OpSpec* spec_;
     const BackendInfo* backend_;
     const OpImpl* impl_;
-    ArrayMeta input_;
+    InputMetas inputs_;
     Params params_;
     ArrayMeta output_;
 };
 
 // Runs prepared steps of one backend, each step's input the previous step's output: through the backend's
-// pipeline entry when it takes the chain (one upload and one download on a GPU), else step by step.
+// pipeline entry when it takes the chain (one upload and one download on a GPU), else step by step. Steps read
+// their image alone (an op with a required extra input cannot be a step).
 Array run_pipeline(std::span<const PreparedOp> steps, const Array& input, const RunOptions& options = {});
 
-inline Array run_op(std::string_view op_id, std::string_view backend, const Array& input, const ParamTexts& params,
+inline Array run_op(std::string_view op_id, std::string_view backend, const OpInputs& inputs,
+                    const ParamTexts& params, const RunOptions& options = {}) {
+    return PreparedOp(op_id, backend, InputMetas(inputs), params).run(inputs, options);
+}
+inline Array run_op(std::string_view op_id, std::string_view backend, const Array& image, const ParamTexts& params,
                     const RunOptions& options = {}) {
-    return PreparedOp(op_id, backend, ArrayMeta{input.dtype(), input.shape()}, params).run(input, options);
+    return run_op(op_id, backend, OpInputs(image), params, options);
 }
 
 namespace detail {
@@ -99,8 +180,8 @@ struct SpecRegistrar {
     explicit SpecRegistrar(OpSpec spec) { Registry::instance().add_spec(std::move(spec)); }
 };
 struct ImplRegistrar {
-    ImplRegistrar(const char* op_id, const char* backend, OpImpl impl) {
-        Registry::instance().add_impl(op_id, backend, std::move(impl));
+    template <class Fn> ImplRegistrar(const char* op_id, const char* backend, Fn fn) {
+        Registry::instance().add_impl(op_id, backend, as_op_impl(std::move(fn)));
     }
 };
 }  // namespace detail
@@ -112,6 +193,7 @@ struct ImplRegistrar {
 // In an op's spec file: SKB_REGISTER_OP_SPEC(make_spec());
 #define SKB_REGISTER_OP_SPEC(spec_expr) \
     static const ::skb::detail::SpecRegistrar SKB_CONCAT(skb_spec_registrar_, __COUNTER__)(spec_expr)
-// In a backend file: SKB_REGISTER_IMPL("filters.gaussian", "ref", gaussian);
+// In a backend file: SKB_REGISTER_IMPL("filters.gaussian", "ref", gaussian); `gaussian` takes the image alone
+// (const Array&, const Params&, const RunOptions&) or every input (const OpInputs&, ...).
 #define SKB_REGISTER_IMPL(op_id, backend, fn) \
     static const ::skb::detail::ImplRegistrar SKB_CONCAT(skb_impl_registrar_, __COUNTER__)(op_id, backend, fn)

@@ -1,4 +1,4 @@
-// The one tolerance table (op x backend x output dtype). Integral outputs are always compared exactly.
+// The one tolerance table (op x backend precision x output dtype). Integral outputs are always compared exactly.
 #pragma once
 #include <string_view>
 

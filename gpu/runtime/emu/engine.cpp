@@ -583,7 +583,8 @@ void run_grid(const LaunchConfig& config, void (*invoke)(const void*), const voi
         (void)engine.release();
     }
     record_kernel(std::chrono::duration<double, std::milli>(Clock::now() - start).count());
-    if (!error.empty()) throw Error(std::string("kernel '") + config.name + "': " + error);
+    // A kernel that faults (a divergent barrier, a hang, an exception in a thread) is a bug in skbench, not bad input.
+    if (!error.empty()) throw InternalError(std::string("kernel '") + config.name + "': " + error);
 }
 
 void syncthreads(Site site) { current_block("__syncthreads").syncthreads(site, t_ctx.linear); }

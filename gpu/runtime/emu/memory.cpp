@@ -133,10 +133,10 @@ void copy_bytes(void* dst, const void* src, std::size_t bytes, CopyKind kind, co
     const void* device = h2d ? dst : src;
     const void* host = h2d ? src : dst;
     if (bytes > 0 && !is_device_memory(device, bytes))
-        throw Error(std::string(what) + ": " + std::to_string(bytes) + " bytes at " + address_text(device) +
+        throw InternalError(std::string(what) + ": " + std::to_string(bytes) + " bytes at " + address_text(device) +
                     " are not device memory");
     if (bytes > 0 && is_device_memory(host, 1))
-        throw Error(std::string(what) + ": the host side " + address_text(host) + " is device memory");
+        throw InternalError(std::string(what) + ": the host side " + address_text(host) + " is device memory");
     const auto start = Clock::now();
     if (bytes > 0) std::memcpy(dst, src, bytes);
     const double ms = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
@@ -149,7 +149,7 @@ namespace detail {
 
 void check_pointer_argument(const char* kernel, std::size_t index, const void* p) {
     if (p && !is_device_memory(p, 1))
-        throw Error(std::string("launch of kernel '") + kernel + "': kernel argument " + std::to_string(index) +
+        throw InternalError(std::string("launch of kernel '") + kernel + "': kernel argument " + std::to_string(index) +
                     " is a host pointer (" + address_text(p) + "), not device memory: copy it to a DeviceBuffer first");
 }
 

@@ -123,7 +123,7 @@ void copy_bytes(void* dst, const void* src, std::size_t bytes, CopyKind kind, co
     SKB_NVTX_RANGE(h2d ? "H2D" : "D2H");
     const std::string what = h2d ? "copy_to_device" : "copy_to_host";
     if (bytes > 0 && (!is_memory_type(h2d ? dst : src, true) || !is_memory_type(h2d ? src : dst, false)))
-        throw Error(what + ": the pointers do not match the direction (host to device is dst device, src host)");
+        throw InternalError(what + ": the pointers do not match the direction (host to device is dst device, src host)");
     Event start, stop;
     start.record(stream);
     check(cudaMemcpyAsync(dst, src, bytes, h2d ? cudaMemcpyHostToDevice : cudaMemcpyDeviceToHost, stream_of(stream)),
@@ -140,7 +140,7 @@ namespace detail {
 
 void check_pointer_argument(const char* kernel, std::size_t index, const void* p) {
     if (p && !is_device_memory(p))
-        throw Error(std::string("launch of kernel '") + kernel + "': kernel argument " + std::to_string(index) +
+        throw InternalError(std::string("launch of kernel '") + kernel + "': kernel argument " + std::to_string(index) +
                     " is a host pointer, not device memory: copy it to a DeviceBuffer first");
 }
 
