@@ -17,8 +17,11 @@ Requests (serve mode), one JSON object per line:
 A step's params are skbench's text syntax (CLI), scikit-image's names; missing ones take scikit-image's defaults.
 Each peer is given its natural input dtype (OpenCV keeps uint8 as uint8, scikit-image converts to float64):
 that is how each is used, and the entry records the output dtype.
+Each op's peers (and its scikit-image call) are in its op descriptor, golden/ops/<category>/<op>.py; the tools
+are scikit-image and the descriptors' peer slots (scipy, opencv, itk: a tool without an equivalent is not listed).
 """
 import argparse
+import inspect
 import json
 import os
 import sys
@@ -29,185 +32,46 @@ import numpy as np
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "..", "golden"))
-from generate import OPS, _footprint, _kwargs  # noqa: E402  (one mapping to scikit-image calls)
+import ops  # noqa: E402  (golden/ops: per op, the scikit-image call and the peers)
+from ops import peers  # noqa: E402
+from ops.params import call_kwargs, param_value  # noqa: E402
 
 import scipy  # noqa: E402
-import scipy.ndimage as ndi  # noqa: E402
 import skimage  # noqa: E402
-from skimage.util import img_as_float  # noqa: E402
 
-try:
-    import cv2
-except ImportError:  # OpenCV is optional: its columns stay empty
-    cv2 = None
+TOOLS = ("skimage",) + ops.PEER_TOOLS
 
 
-def value(text):
-    """skbench's parameter text to a Python value (what golden/generate.py's _kwargs expects)."""
-    if text in ("true", "false"):
-        return text == "true"
-    if "," in text:
-        return tuple(value(t) for t in text.split(","))
-    for cast in (int, float):
-        try:
-            return cast(text)
-        except ValueError:
-            pass
-    return text
+def descriptor(op):
+    desc = ops.by_op().get(op)
+    if desc is None:
+        raise ValueError(f"no op descriptor for {op!r} ({ops.descriptor_path(op)})")
+    return desc
 
 
-def params_of(step):
-    return {k: value(v) for k, v in step.get("params", {}).items()}
-
-
-# ---------------------------------------------------------------- per-tool implementations of one step
-# Each returns a function image -> result, or None when the tool has no equivalent for these parameters.
-
-def skimage_step(op, p, ndim, dtype):
-    func = OPS[op]
-    kwargs = _kwargs(p)
-    return lambda x: func(x, **kwargs)
-
-
-def _fp(p, ndim):
-    return _footprint(p["footprint"]) if "footprint" in p else ndi.generate_binary_structure(ndim, 1)
-
-
-def scipy_step(op, p, ndim, dtype):
-    if op == "filters.gaussian":
-        sigma = p.get("sigma", 1.0)
-        kw = dict(mode=p.get("mode", "nearest"), cval=p.get("cval", 0.0), truncate=p.get("truncate", 4.0))
-        return lambda x: ndi.gaussian_filter(img_as_float(x), sigma, **kw)
-    if op == "filters.sobel":
-        mode = p.get("mode", "reflect")
-        if "axis" in p:
-            return lambda x: ndi.sobel(img_as_float(x), p["axis"], mode=mode)
-
-        def magnitude(x):
-            x = img_as_float(x)
-            return np.sqrt(sum(ndi.sobel(x, a, mode=mode) ** 2 for a in range(x.ndim))) / np.sqrt(x.ndim)
-        return magnitude
-    if op == "measure.label" and dtype in ("bool", "uint8"):
-        structure = ndi.generate_binary_structure(ndim, p.get("connectivity", ndim))
-        return lambda x: ndi.label(x, structure=structure)[0]
-    gray = {"morphology.erosion": ndi.grey_erosion, "morphology.dilation": ndi.grey_dilation,
-            "morphology.opening": ndi.grey_opening, "morphology.closing": ndi.grey_closing}
-    if op in gray and p.get("mode", "reflect") in ("reflect", "mirror", "nearest", "wrap", "constant"):
-        fp, fn = _fp(p, ndim), gray[op]
-        return lambda x: fn(x, footprint=fp, mode=p.get("mode", "reflect"))
-    binary = {"morphology.binary_erosion": ndi.binary_erosion, "morphology.binary_dilation": ndi.binary_dilation,
-              "morphology.binary_opening": ndi.binary_opening, "morphology.binary_closing": ndi.binary_closing}
-    if op in binary:
-        fp, fn = _fp(p, ndim), binary[op]
-        return lambda x: fn(x, structure=fp)
-    return None
-
-
-CV_BORDER = {} if cv2 is None else {
-    "reflect": cv2.BORDER_REFLECT, "mirror": cv2.BORDER_REFLECT_101, "nearest": cv2.BORDER_REPLICATE,
-    "constant": cv2.BORDER_CONSTANT}
-
-
-def _box_extents(p, ndim):
-    """The extents of a full-box footprint (square, cube, rectangle), else None."""
-    spec = p.get("footprint")
-    if not isinstance(spec, str):
-        return None
-    kind, _, arg = spec.partition(":")
-    if kind in ("square", "cube"):
-        return (int(arg),) * ndim if (kind == "square") == (ndim == 2) else None
-    if kind == "rectangle":
-        ext = tuple(int(s) for s in arg.split("x"))
-        return ext if len(ext) == ndim else None
-    return None
-
-
-def _along_axis0(fn_2d, kernel_column):
-    """Applies a 2-D OpenCV filter to (Z, Y*X) so that it acts along axis 0 of a volume."""
-    def apply(v):
-        flat = np.ascontiguousarray(v.reshape(v.shape[0], -1))
-        return fn_2d(flat, kernel_column).reshape(v.shape)
-    return apply
-
-
-def opencv_step(op, p, ndim, dtype):
-    binary_input_op = op == "measure.label" or op.startswith("morphology.binary_")
-    if cv2 is None or (dtype == "bool" and not binary_input_op):
-        return None
-    mode = p.get("mode")
-    if op == "color.rgb2gray" and ndim == 2:
-        return lambda x: cv2.cvtColor(x, cv2.COLOR_RGB2GRAY)
-    if op == "filters.gaussian":
-        border = CV_BORDER.get(mode or "nearest")
-        if border is None or p.get("cval", 0) != 0:
+def step_function(tool, step, ndim, dtype):
+    """One step as a function image -> result for this tool, or None when the tool has no equivalent."""
+    desc = descriptor(step["op"])
+    p = {k: param_value(v) for k, v in step.get("params", {}).items()}
+    if tool == "skimage":
+        if _required_inputs(desc.call) > 1:  # a request carries one input array
             return None
-        sig = p.get("sigma", 1.0)
-        sig = list(sig) if isinstance(sig, tuple) else [sig] * ndim
-        t = p.get("truncate", 4.0)
-        k = [2 * int(t * s + 0.5) + 1 for s in sig]
-        if ndim == 2:
-            return lambda x: cv2.GaussianBlur(x, (k[1], k[0]), sigmaX=sig[1], sigmaY=sig[0], borderType=border)
-        # The peer's 3-D form (issue 4): GaussianBlur per slice, then a 1-d pass along axis 0 with sepFilter2D.
-        g = cv2.getGaussianKernel(k[0], sig[0])
-        axis0 = _along_axis0(lambda m, kc: cv2.sepFilter2D(m, -1, np.ones((1, 1)), kc, borderType=border), g)
-
-        def volume(v):
-            out = np.empty_like(v)
-            for z in range(v.shape[0]):
-                out[z] = cv2.GaussianBlur(v[z], (k[2], k[1]), sigmaX=sig[2], sigmaY=sig[1], borderType=border)
-            return axis0(out)
-        return volume
-    if op == "filters.sobel" and ndim == 2:
-        border = CV_BORDER.get(mode or "reflect")
-        if border is None or "axis" in p:
-            return None
-        return lambda x: cv2.magnitude(cv2.Sobel(x, cv2.CV_32F, 1, 0, ksize=3, borderType=border),
-                                       cv2.Sobel(x, cv2.CV_32F, 0, 1, ksize=3, borderType=border))
-    if op == "filters.threshold_otsu" and dtype == "uint8":
-        # Otsu's threshold is global, so a volume is thresholded as one tall 2-D image.
-        return lambda x: cv2.threshold(x.reshape(-1, x.shape[-1]), 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)[0]
-    if op == "measure.label" and ndim == 2 and dtype in ("bool", "uint8"):
-        conn = 4 if p.get("connectivity", 2) == 1 else 8
-        return lambda x: cv2.connectedComponents(x.view(np.uint8), connectivity=conn)[1]
-    morph = {"erosion": cv2.MORPH_ERODE, "dilation": cv2.MORPH_DILATE, "opening": cv2.MORPH_OPEN,
-             "closing": cv2.MORPH_CLOSE} if cv2 is not None else {}
-    name = op.split(".")[1].replace("binary_", "")
-    if op.startswith("morphology.") and name in morph:
-        binary = op.startswith("morphology.binary_")
-        border = cv2.BORDER_CONSTANT if binary or mode in ("max", "min", "ignore") else CV_BORDER.get(mode or "reflect")
-        if border is None:
-            return None
-        kind = morph[name]
-        if ndim == 2:
-            kernel = _fp(p, 2).astype(np.uint8)
-            if binary:
-                return lambda x: cv2.morphologyEx(x.view(np.uint8), kind, kernel, borderType=border)
-            return lambda x: cv2.morphologyEx(x, kind, kernel, borderType=border)
-        box = _box_extents(p, 3)
-        if box is None or kind not in (cv2.MORPH_ERODE, cv2.MORPH_DILATE):
-            return None
-        # A box footprint in 3-D: per slice with the 2-D box, then along axis 0 (the peer form of issue 4).
-        plane = np.ones(box[1:], np.uint8)
-        axis0 = _along_axis0(lambda m, kc: cv2.morphologyEx(m, kind, kc, borderType=border), np.ones((box[0], 1), np.uint8))
-
-        def volume(v):
-            v = v.view(np.uint8) if binary else v
-            out = np.empty_like(v)
-            for z in range(v.shape[0]):
-                out[z] = cv2.morphologyEx(v[z], kind, plane, borderType=border)
-            return axis0(out)
-        return volume
-    return None
+        kwargs = call_kwargs(p)
+        return lambda x: desc.call(x, **kwargs)
+    peer = desc.peers[tool]
+    return peer(p, ndim, dtype) if peer is not None else None
 
 
-TOOLS = {"skimage": skimage_step, "scipy": scipy_step, "opencv": opencv_step}
+def _required_inputs(call):
+    return sum(1 for q in inspect.signature(call).parameters.values()
+               if q.default is inspect.Parameter.empty and q.kind in (q.POSITIONAL_ONLY, q.POSITIONAL_OR_KEYWORD))
 
 
 def build(tool, steps, ndim, dtype):
     """The whole pipeline as one function, or None if the tool lacks any step."""
     fns = []
     for step in steps:
-        fn = TOOLS[tool](step["op"], params_of(step), ndim, dtype)
+        fn = step_function(tool, step, ndim, dtype)
         if fn is None:
             return None
         fns.append(fn)
@@ -254,11 +118,12 @@ def load(path):
 
 def time_request(req):
     x = load(req["input"])
-    ndim = x.ndim - (1 if req["steps"][0]["op"] == "color.rgb2gray" else 0)
+    ndim = x.ndim - (descriptor(req["steps"][0]["op"]).channel_axis is not None)  # a channel axis is not spatial
     fn = build(req["tool"], req["steps"], ndim, str(x.dtype))
     if fn is None:
         return {"error": f"{req['tool']} has no equivalent"}
     threads = int(req.get("threads", 1))
+    cv2 = peers.opencv()
     if cv2 is not None:
         cv2.setNumThreads(threads)
     with warnings.catch_warnings():
@@ -292,6 +157,7 @@ def entry(req, iterations, real_s, cpu_s, peak, out_dtype, x):
 def versions():
     v = {"python": sys.version.split()[0], "numpy": np.__version__, "scipy": scipy.__version__,
          "skimage": skimage.__version__}
+    cv2 = peers.opencv()
     if cv2 is not None:
         v["opencv"] = cv2.__version__
     return v
