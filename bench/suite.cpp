@@ -325,11 +325,8 @@ int Case::ndim() const {
     return static_cast<int>(shape.size()) - (workload.input == SyntheticInput::Rgb ? 1 : 0);
 }
 
-std::string Case::group() const { return workload.name + "/" + shape_text() + "/" + std::string(dtype_tag(dtype)); }
-
-std::string Case::name() const {
-    return workload.name + "/" + backend + "/" + shape_text() + "/" + std::string(dtype_tag(dtype)) + "/threads:" +
-           std::to_string(threads);
+CaseKey Case::key() const {
+    return {workload.name, backend, shape_text(), std::string(dtype_tag(dtype)), threads};
 }
 
 std::vector<Case> suite(const SuiteOptions& options) {

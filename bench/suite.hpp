@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "skb/array.hpp"
+#include "skb/case_key.hpp"
 #include "skb/op_spec.hpp"
 #include "skb/registry.hpp"
 
@@ -34,8 +35,9 @@ struct Case {
     int threads = 1;
 
     std::string shape_text() const;  // spatial extents, "4096x4096"
-    std::string group() const;       // workload/shape/dtype: cases sharing one input and one answer
-    std::string name() const;        // workload/backend/shape/dtype/threads:N
+    CaseKey key() const;             // its name and group (skb/case_key.hpp)
+    std::string group() const { return key().group(); }
+    std::string name() const { return key().name(); }
     std::int64_t pixels() const;     // spatial elements
     int ndim() const;                // spatial axes (rgb's channel axis is not one)
 };

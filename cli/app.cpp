@@ -14,6 +14,7 @@
 #include "bench_command.hpp"
 #include "gate_command.hpp"
 #include "report_command.hpp"
+#include "results_table.hpp"
 #include "skb/audit.hpp"
 #include "skb/files.hpp"
 #include "skb/golden.hpp"

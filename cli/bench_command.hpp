@@ -25,7 +25,4 @@ struct BenchArgs {
 CLI::App* add_bench_command(CLI::App& app, BenchArgs& args);
 int run_bench(const BenchArgs& args);
 
-// The side-by-side table of a results document (its min aggregates): text, or Markdown for the README.
-void print_results_table(const nlohmann::json& doc, bool markdown, const std::string& filter);
-
 }  // namespace skb::cli

@@ -186,7 +186,7 @@ public:
         std::map<std::string, std::vector<const CaseRecord*>> series;
         for (const auto& c : cur_.cases)
             if (c.pixels >= t_.scaling_min_pixels)
-                series[c.workload + "/" + c.backend + "/" + c.dtype + "/" + std::to_string(c.threads)].push_back(&c);
+                series[c.key().series()].push_back(&c);
         for (auto& [key, cases] : series) {
             if (cases.size() < 2) continue;
             std::sort(cases.begin(), cases.end(), [](auto* a, auto* b) { return a->pixels < b->pixels; });

@@ -37,8 +37,6 @@ std::string text_of(const nlohmann::json& j, const char* key) {
 
 }  // namespace
 
-std::string CaseRecord::group() const { return workload + "/" + shape + "/" + dtype; }
-
 const CaseRecord* RunRecord::find(const std::string& name) const {
     const auto it = std::lower_bound(cases.begin(), cases.end(), name,
                                      [](const CaseRecord& c, const std::string& n) { return c.name < n; });
@@ -74,6 +72,11 @@ RunRecord results_from_json(const nlohmann::json& doc, const std::string& what) 
         CaseRecord& c = (tool == "skbench" ? by_name : peers_by_name)[name];
         if (c.name.empty()) {
             c.name = name;
+            try {
+                CaseKey::parse(name);  // every later key() of this record parses
+            } catch (const Error& e) {
+                throw Error(what + ": " + e.what());
+            }
             c.tool = tool;
             c.op = e.value("op", "");
             c.workload = e.value("workload", "");

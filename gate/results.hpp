@@ -6,10 +6,12 @@
 #include <string>
 #include <vector>
 
+#include "skb/case_key.hpp"
+
 namespace skb::gate {
 
 struct CaseRecord {
-    std::string name;  // workload/backend/shape/dtype/threads:N
+    std::string name;  // workload/backend/shape/dtype/threads:N (CaseKey::name)
     std::string tool = "skbench";  // or the peer that ran it (skimage, scipy, opencv; then backend == tool)
     std::string op, workload, backend, shape, dtype, output_dtype;
     int threads = 1;
@@ -18,7 +20,8 @@ struct CaseRecord {
     std::vector<double> real_time_ms;       // one per repetition, in run order
     std::map<std::string, double> fastest;  // every numeric counter of the fastest repetition (results files only)
 
-    std::string group() const;  // workload/shape/dtype: the cases that share one input
+    CaseKey key() const { return CaseKey::parse(name); }
+    std::string group() const { return key().group(); }  // workload/shape/dtype: the cases that share one input
 };
 
 struct RunRecord {

@@ -113,13 +113,12 @@ void assign_labels(std::vector<Measured>& measured) {
     }
 }
 
-std::string op_of_group(const std::string& group) { return group.substr(0, group.find('/')); }
-
-std::vector<std::string> all_groups(const std::vector<RunIndex>& indexes) {
-    std::set<std::string> out;
+// Every group of every run, with the key of one of its cases (workload, shape and dtype are the group's).
+std::map<std::string, CaseKey> all_groups(const std::vector<RunIndex>& indexes) {
+    std::map<std::string, CaseKey> out;
     for (const auto& ix : indexes)
-        for (const auto& [g, _] : ix.by_group) out.insert(g);
-    return {out.begin(), out.end()};
+        for (const auto& [g, backends] : ix.by_group) out.emplace(g, backends.begin()->second.begin()->second->key());
+    return out;
 }
 
 // Backends of ours that have timings worth showing, in a stable order.
@@ -177,10 +176,8 @@ std::string results_table(const ReportData& data, const std::vector<RunIndex>& i
     s << "<table class=\"results\"><thead><tr><th>op</th><th>shape</th><th>dtype</th><th>backend</th><th>machine</th>"
          "<th>threads</th><th>time (ms, min)</th><th>vs ref</th><th>vs scikit-image</th><th>% bandwidth</th>"
          "<th>peak MB</th><th>float64 MB</th><th>transfer overhead</th></tr></thead><tbody>\n";
-    for (const auto& group : all_groups(indexes)) {
-        const std::string op = op_of_group(group);
-        const std::string rest = group.substr(op.size() + 1);
-        const std::string shape = rest.substr(0, rest.find('/')), dtype = rest.substr(rest.find('/') + 1);
+    for (const auto& [group, key] : all_groups(indexes)) {
+        const std::string &op = key.workload, &shape = key.shape, &dtype = key.dtype;
         std::set<std::string> backends;
         for (const auto& ix : indexes)
             if (const auto g = ix.by_group.find(group); g != ix.by_group.end())

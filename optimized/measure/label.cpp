@@ -2,16 +2,18 @@
 // have the same key and are not background; runs are numbered in C order, so the first run of a component holds
 // its first pixel, and union-find over runs that keeps the smaller index as root gives scikit-image's numbering
 // without a sort. The output is written once, at the end; the image is read once.
-//  1. stripes along axis 0 run in parallel: each row's runs are found 64 pixels at a time from bit masks (SIMD
-//     compares of 1-byte pixels), then joined with the overlapping runs of the row's earlier neighbour rows inside
-//     the stripe (a merge of two sorted run lists: x-ranges overlap, widened by one where the connectivity
-//     allows a diagonal step), in a per-stripe table of run indices;
-//  2. the stripes' tables are concatenated and the rows at stripe boundaries joined (sequential, a row or plane
-//     per boundary);
-//  3. each run finds its root (parallel, read-only on the table); roots are numbered in run order from per-stripe
-//     counts and a prefix sum;
-//  4. every row of the output is written from its runs (parallel): zeros, then each run's label.
-// Shapes where scikit-image scans another order (skb/label_order.hpp) are renumbered in one more pass.
+// RunLabeler's methods are the phases, called in order by label_runs:
+//  1. scan_stripes: stripes along axis 0 run in parallel: each row's runs are found 64 pixels at a time from bit
+//     masks (SIMD compares of 1-byte pixels), then joined with the overlapping runs of the row's earlier neighbour
+//     rows inside the stripe (a merge of two sorted run lists: x-ranges overlap, widened by one where the
+//     connectivity allows a diagonal step), in a per-stripe table of run indices;
+//  2. concatenate, join_seams: the stripes' tables are concatenated and the rows at stripe boundaries joined
+//     (sequential, a row or plane per boundary);
+//  3. find_roots, number_roots: each run finds its root (parallel, read-only on the table); roots are numbered in
+//     run order from per-stripe counts and a prefix sum;
+//  4. write_rows: every row of the output is written from its runs (parallel): zeros, then each run's label.
+// Shapes where scikit-image scans another order (skb/label_order.hpp) are renumbered in one more pass
+// (renumber_in_scan_order).
 #include <algorithm>
 #include <bit>
 #include <cstring>
@@ -36,6 +38,29 @@ namespace {
 template <class T>
 using KeyOf = std::conditional_t<std::is_floating_point_v<T>, std::int64_t,
                                  std::conditional_t<std::is_same_v<T, bool>, std::uint8_t, T>>;
+
+template <class T> inline KeyOf<T> key_of(T v) {
+    if constexpr (std::is_floating_point_v<T>) return static_cast<std::int64_t>(v);  // truncates
+    else return v;
+}
+
+// The background as a key, and whether any pixel can be background at all (an integer image whose dtype cannot
+// hold `background` has none). Bool images: True pixels are the components (False when background=1).
+template <class T> struct BackgroundKey {
+    KeyOf<T> key{};
+    bool possible = true;
+
+    explicit BackgroundKey(std::int64_t background) {
+        if constexpr (std::is_same_v<T, bool>) {
+            key = background == 1;
+        } else if constexpr (std::is_integral_v<T>) {
+            possible = background >= std::numeric_limits<T>::min() && background <= std::numeric_limits<T>::max();
+            if (possible) key = static_cast<T>(background);
+        } else {
+            key = background;
+        }
+    }
+};
 
 // A row's earlier neighbour row: its offset over the leading axes (first nonzero entry -1), the flat row delta,
 // and whether a run may join a run of that row one pixel beyond its ends (a diagonal step along the last axis).
@@ -263,45 +288,92 @@ private:
     std::int64_t width_ = 0, x_ = 0;
 };
 
-template <class Label, class Index, class T>
-Array label_runs(const T* in, const Shape& shape, int connectivity, std::int64_t background, bool bool_input,
-                 const RunOptions& options) {
+// One call's labelling: the image's geometry and the tables that each phase of the file comment leaves for the
+// next. label_runs calls the phases in order.
+template <class Label, class Index, class T> struct RunLabeler {
     using Key = KeyOf<T>;
-    constexpr bool binary = std::is_same_v<T, bool>;
-    const int ndim = static_cast<int>(shape.size());
-    const std::int64_t n = element_count(shape);
-    Array result(dtype_of<Label>, shape);
-    if (n == 0) return result;
-    Label* out = result.data<Label>();
-    const std::int64_t W = ndim > 0 ? shape[ndim - 1] : 1, rows = n / W;
-    const std::int64_t rows_per_slab = ndim >= 2 ? rows / shape[0] : 1;
-    const auto neighbours = earlier_rows(shape, connectivity);
+    using RunStripe = Stripe<Index, Key>;
+    static constexpr bool binary = std::is_same_v<T, bool>;
 
-    // The background as a key, and whether any pixel can be background at all (an integer image whose dtype
-    // cannot hold `background` has none). Bool images: True pixels are the components (False when background=1).
-    Key bg{};
-    bool has_bg = true;
-    if constexpr (binary) {
-        bg = background == 1;
-    } else if constexpr (std::is_integral_v<T>) {
-        has_bg = background >= std::numeric_limits<T>::min() && background <= std::numeric_limits<T>::max();
-        if (has_bg) bg = static_cast<T>(background);
-    } else {
-        bg = background;
+    const T* in;
+    const Shape& shape;
+    const RunOptions& options;
+    int ndim;
+    std::int64_t W;              // row length (the last axis)
+    std::int64_t rows_per_slab;  // rows per index along axis 0
+    std::vector<NeighbourRow> neighbours;
+    BackgroundKey<T> bg;
+    std::int64_t axis0, stripe_count;  // stripes split axis 0
+    std::vector<RunStripe> stripes;
+    std::unique_ptr<Index[]> parent;         // the concatenated table (phase 2 on); roots' numbers (phase 3 on)
+    std::unique_ptr<Index[]> root;           // each run's root, by concatenated index (phase 3 on)
+    std::vector<std::int64_t> roots_before;  // roots in the stripes before stripe s (phase 3 on)
+    std::int64_t total = 0;                  // runs in all stripes (phase 2 on)
+
+    RunLabeler(const T* in, const Shape& shape, int connectivity, std::int64_t background, const RunOptions& options)
+        : in(in), shape(shape), options(options), ndim(static_cast<int>(shape.size())),
+          W(ndim > 0 ? shape[ndim - 1] : 1), rows_per_slab(ndim >= 2 ? element_count(shape) / W / shape[0] : 1),
+          neighbours(earlier_rows(shape, connectivity)), bg(background), axis0(ndim >= 2 ? shape[0] : 1),
+          stripe_count(std::min<std::int64_t>(axis0, 4 * thread_count(options))), stripes(stripe_count) {}
+
+    std::int64_t stripe_begin(std::int64_t s) const { return axis0 * s / stripe_count; }  // in axis-0 coordinates
+    std::int64_t component_count() const { return roots_before[stripe_count]; }
+
+    // Phase 1 (parallel over stripes): see scan_stripe.
+    void scan_stripes() {
+        SKB_NVTX_RANGE("measure.label/opt/stripes");
+        parallel_blocks(options, stripe_count, 1, [&](std::int64_t b, std::int64_t e) {
+            for (std::int64_t s = b; s < e; ++s) scan_stripe(s);
+        });
     }
-    auto key_of = [](T v) -> Key {
-        if constexpr (std::is_floating_point_v<T>) return static_cast<std::int64_t>(v);  // truncates
-        else return v;
-    };
 
-    const int threads = thread_count(options);
-    const std::int64_t axis0 = ndim >= 2 ? shape[0] : 1;
-    const std::int64_t stripe_count = std::min<std::int64_t>(axis0, 4 * threads);
-    auto stripe_begin = [&](std::int64_t s) { return axis0 * s / stripe_count; };  // in axis-0 coordinates
-    std::vector<Stripe<Index, Key>> stripes(stripe_count);
+    // Stripe s's runs, row by row, each row's joined at once with those of its earlier neighbour rows inside the
+    // stripe (while they are fresh in cache), in the stripe's own table; rows in earlier stripes wait for phase 2.
+    void scan_stripe(std::int64_t s) {
+        RunStripe& st = stripes[s];
+        st.first_row = stripe_begin(s) * rows_per_slab;
+        const std::int64_t last_row = stripe_begin(s + 1) * rows_per_slab;
+        st.row_start.reserve(static_cast<std::size_t>(last_row - st.first_row + 1));
+        auto self = [&st](std::int64_t) { return &st; };
+        std::vector<std::int64_t> coord(ndim);
+        for (std::int64_t row = st.first_row; row < last_row; ++row) {
+            st.row_start.push_back(static_cast<Index>(st.x0.size()));
+            find_runs(st, row);
+            st.row_start.push_back(static_cast<Index>(st.x0.size()));  // provisional end, for join_row
+            join_row(row, stripe_begin(s), axis0, st.parent.data(), false, coord.data(), self);
+            st.row_start.pop_back();
+        }
+        st.row_start.push_back(static_cast<Index>(st.x0.size()));
+    }
 
-    // Appends the runs of row `row` to `st`: the positions of run starts and stops, from bit masks over 64 pixels.
-    auto find_runs = [&](Stripe<Index, Key>& st, std::int64_t row) {
+    // The masks of pixels [x, x + len) of row `px`, len <= 64, as byte_masks gives them: 1-byte integers by SIMD
+    // compares, wider pixels one by one, `previous` carrying the last key from chunk to chunk.
+    void chunk_masks(const T* px, std::int64_t x, std::int64_t len, [[maybe_unused]] Key& previous,
+                     std::uint64_t& fg, std::uint64_t& eq) const {
+        if constexpr (sizeof(T) == 1 && std::is_integral_v<T>) {
+            const auto* p = reinterpret_cast<const std::uint8_t*>(px);
+            const auto b = static_cast<std::uint8_t>(bg.key);
+            if (len == 64 && (binary || x > 0)) {
+                byte_masks<!binary>(p + x, b, bg.possible, fg, eq);
+            } else {  // the row's first chunk (needing a pixel before it) or a partial one: from a copy
+                alignas(64) std::uint8_t buf[65 + 63] = {};
+                buf[0] = x > 0 ? p[x - 1] : b;
+                std::memcpy(buf + 1, p + x, static_cast<std::size_t>(len));
+                byte_masks<!binary>(buf + 1, b, bg.possible, fg, eq);
+            }
+        } else {
+            for (std::int64_t k = 0; k < len; ++k) {
+                const Key v = key_of(px[x + k]);
+                fg |= std::uint64_t{!bg.possible || v != bg.key} << k;
+                eq |= std::uint64_t{v == previous} << k;
+                previous = v;
+            }
+        }
+    }
+
+    // Appends the runs of row `row` to `st`, each its own parent: run starts and stops are the edges of the
+    // chunks' masks, spread to positions 64 pixels at a time.
+    void find_runs(RunStripe& st, std::int64_t row) const {
         const T* px = in + row * W;
         const auto first = static_cast<Index>(st.x0.size());
         Index* xs = st.x0.tail(static_cast<std::size_t>(W) + 8);
@@ -313,25 +385,7 @@ Array label_runs(const T* in, const Shape& shape, int connectivity, std::int64_t
             const std::int64_t len = std::min<std::int64_t>(64, W - x);
             const std::uint64_t valid = len == 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << len) - 1;
             std::uint64_t fg = 0, eq = 0;
-            if constexpr (sizeof(T) == 1 && std::is_integral_v<T>) {
-                const auto* p = reinterpret_cast<const std::uint8_t*>(px);
-                const auto b = static_cast<std::uint8_t>(bg);
-                if (len == 64 && (binary || x > 0)) {
-                    byte_masks<!binary>(p + x, b, has_bg, fg, eq);
-                } else {  // the row's first chunk (needing a pixel before it) or a partial one: from a copy
-                    alignas(64) std::uint8_t buf[65 + 63] = {};
-                    buf[0] = x > 0 ? p[x - 1] : b;
-                    std::memcpy(buf + 1, p + x, static_cast<std::size_t>(len));
-                    byte_masks<!binary>(buf + 1, b, has_bg, fg, eq);
-                }
-            } else {
-                for (std::int64_t k = 0; k < len; ++k) {
-                    const Key v = key_of(px[x + k]);
-                    fg |= std::uint64_t{!has_bg || v != bg} << k;
-                    eq |= std::uint64_t{v == previous} << k;
-                    previous = v;
-                }
-            }
+            chunk_masks(px, x, len, previous, fg, eq);
             if (x == 0) eq &= ~std::uint64_t{1};
             fg &= valid;
             const std::uint64_t fg_before = (fg << 1) | carry;
@@ -355,17 +409,18 @@ Array label_runs(const T* in, const Shape& shape, int connectivity, std::int64_t
             for (std::int64_t i = 0; i < started; ++i) keys[i] = key_of(px[xs[i]]);
             st.keys.commit(static_cast<std::size_t>(started));
         }
-        Index* parent = st.parent.tail(static_cast<std::size_t>(started));
-        for (std::int64_t i = 0; i < started; ++i) parent[i] = static_cast<Index>(first + i);
+        Index* parents = st.parent.tail(static_cast<std::size_t>(started));
+        for (std::int64_t i = 0; i < started; ++i) parents[i] = static_cast<Index>(first + i);
         st.parent.commit(static_cast<std::size_t>(started));
-    };
+    }
 
-    // Row `row`'s runs [a0, a1) in `sa`, joined with those of its earlier neighbour rows whose axis-0 coordinate
-    // lies in [lo, hi). `stripe_of(r)` gives the stripe holding row r; `global` selects concatenated indices.
-    std::unique_ptr<Index[]> parent;  // the concatenated table (phase 2 on)
-    auto join_row = [&](std::int64_t row, std::int64_t lo, std::int64_t hi, Index* table, bool global,
-                        std::int64_t* coord, auto&& stripe_of) {
-        Stripe<Index, Key>& sa = *stripe_of(row);
+    // Row `row`'s runs joined in `table` with those of its earlier neighbour rows whose axis-0 coordinate lies in
+    // [lo, hi). `stripe_of(r)` gives the stripe holding row r; `global` selects concatenated indices (phase 2)
+    // over stripe ones (phase 1); `coord` is scratch for the row's leading coordinates.
+    template <class StripeOf>
+    void join_row(std::int64_t row, std::int64_t lo, std::int64_t hi, Index* table, bool global, std::int64_t* coord,
+                  StripeOf&& stripe_of) const {
+        RunStripe& sa = *stripe_of(row);
         const std::int64_t ra = row - sa.first_row;
         const Index a0 = sa.row_start[ra], a1 = sa.row_start[ra + 1];
         if (a0 == a1) return;
@@ -382,7 +437,7 @@ Array label_runs(const T* in, const Shape& shape, int connectivity, std::int64_t
             }
             if (!inside) continue;
             const std::int64_t other = row + nb.delta;
-            Stripe<Index, Key>& sb = *stripe_of(other);
+            RunStripe& sb = *stripe_of(other);
             const std::int64_t rb = other - sb.first_row;
             const Index b0 = sb.row_start[rb], b1 = sb.row_start[rb + 1];
             if (b0 == b1) continue;
@@ -394,88 +449,87 @@ Array label_runs(const T* in, const Shape& shape, int connectivity, std::int64_t
                                               static_cast<Index>((global ? sb.offset : 0) + b0)};
             join_runs<binary>(table, ra_runs, rb_runs, static_cast<Index>(nb.widen));
         }
-    };
+    }
 
-    {
-        SKB_NVTX_RANGE("measure.label/opt/stripes");
-        parallel_blocks(options, stripe_count, 1, [&](std::int64_t b, std::int64_t e) {
-            for (std::int64_t s = b; s < e; ++s) {
-                Stripe<Index, Key>& st = stripes[s];
-                st.first_row = stripe_begin(s) * rows_per_slab;
-                const std::int64_t last_row = stripe_begin(s + 1) * rows_per_slab;
-                st.row_start.reserve(static_cast<std::size_t>(last_row - st.first_row + 1));
-                auto self = [&st](std::int64_t) { return &st; };
-                std::vector<std::int64_t> coord(ndim);
-                for (std::int64_t row = st.first_row; row < last_row; ++row) {
-                    st.row_start.push_back(static_cast<Index>(st.x0.size()));
-                    find_runs(st, row);
-                    st.row_start.push_back(static_cast<Index>(st.x0.size()));  // provisional end, for join_row
-                    join_row(row, stripe_begin(s), axis0, st.parent.data(), false, coord.data(), self);
-                    st.row_start.pop_back();
-                }
-                st.row_start.push_back(static_cast<Index>(st.x0.size()));
-            }
-        });
+    // Phase 2, first half: the stripes' union-find tables become one, `parent`, each stripe's indices offset by
+    // the runs of the stripes before it (the run lists stay in their stripes, found through `offset`).
+    void concatenate() {
+        for (auto& st : stripes) {
+            st.offset = static_cast<Index>(total);
+            total += static_cast<std::int64_t>(st.x0.size());
+        }
+        parent.reset(new Index[static_cast<std::size_t>(total)]);
+        for (auto& st : stripes) {
+            std::transform(st.parent.data(), st.parent.data() + st.x0.size(), parent.get() + st.offset,
+                           [o = st.offset](Index p) { return static_cast<Index>(p + o); });
+            st.parent.release();
+        }
     }
-    std::int64_t total = 0;
-    for (auto& st : stripes) {
-        st.offset = static_cast<Index>(total);
-        total += static_cast<std::int64_t>(st.x0.size());
+
+    // The stripe holding row `row`: a guess from the even split of axis 0, then stepped to the right one.
+    RunStripe* stripe_holding(std::int64_t row) {
+        const std::int64_t c0 = row / rows_per_slab;
+        std::int64_t s = std::min<std::int64_t>(stripe_count - 1, c0 * stripe_count / axis0);
+        while (stripe_begin(s) > c0) --s;
+        while (stripe_begin(s + 1) <= c0) ++s;
+        return &stripes[s];
     }
-    parent.reset(new Index[static_cast<std::size_t>(total)]);
-    for (auto& st : stripes) {
-        std::transform(st.parent.data(), st.parent.data() + st.x0.size(), parent.get() + st.offset,
-                       [o = st.offset](Index p) { return static_cast<Index>(p + o); });
-        st.parent.release();
-    }
-    {
+
+    // Phase 2, second half (sequential, a row or plane per seam): the first axis-0 index of each stripe but the
+    // first joined with its neighbours before the seam, which phase 1 left out.
+    void join_seams() {
         SKB_NVTX_RANGE("measure.label/opt/boundaries");
-        auto stripe_of = [&](std::int64_t row) {
-            const std::int64_t c0 = row / rows_per_slab;
-            std::int64_t s = std::min<std::int64_t>(stripe_count - 1, c0 * stripe_count / axis0);
-            while (stripe_begin(s) > c0) --s;
-            while (stripe_begin(s + 1) <= c0) ++s;
-            return &stripes[s];
-        };
+        auto stripe_of = [this](std::int64_t row) { return stripe_holding(row); };
         std::vector<std::int64_t> coord(ndim);
         for (std::int64_t s = 1; s < stripe_count; ++s)
             for (std::int64_t row = stripe_begin(s) * rows_per_slab; row < (stripe_begin(s) + 1) * rows_per_slab; ++row)
                 join_row(row, 0, stripe_begin(s), parent.get(), true, coord.data(), stripe_of);
     }
 
-    // Roots, then their numbers (in `parent`, roots' entries only), then the rows.
-    std::unique_ptr<Index[]> root(new Index[static_cast<std::size_t>(total)]);
-    std::vector<std::int64_t> roots_before(stripe_count + 1, 0);
-    parallel_blocks(options, stripe_count, 1, [&](std::int64_t b, std::int64_t e) {
-        for (std::int64_t s = b; s < e; ++s) {
-            const Index first = stripes[s].offset, end = static_cast<Index>(first + stripes[s].x0.size());
-            std::int64_t count = 0;
-            for (Index g = first; g < end; ++g) {
-                Index r = parent[g];
-                if (r == g) ++count;
-                else if (r >= first) r = root[r];  // resolved already: this stripe, earlier
-                else
-                    while (parent[r] != r) r = parent[r];  // read-only walk in an earlier stripe
-                root[g] = r;
+    // Phase 3, first half (parallel over stripes, read-only on `parent`): each run's root, and the roots before
+    // each stripe (per-stripe counts, then a prefix sum). A parent earlier in the same stripe has its root already
+    // (parents precede their children); one in an earlier stripe is walked to its root.
+    void find_roots() {
+        root.reset(new Index[static_cast<std::size_t>(total)]);
+        roots_before.assign(static_cast<std::size_t>(stripe_count + 1), 0);
+        parallel_blocks(options, stripe_count, 1, [&](std::int64_t b, std::int64_t e) {
+            for (std::int64_t s = b; s < e; ++s) {
+                const Index first = stripes[s].offset, end = static_cast<Index>(first + stripes[s].x0.size());
+                std::int64_t count = 0;
+                for (Index g = first; g < end; ++g) {
+                    Index r = parent[g];
+                    if (r == g) ++count;
+                    else if (r >= first) r = root[r];  // resolved already: this stripe, earlier
+                    else
+                        while (parent[r] != r) r = parent[r];  // read-only walk in an earlier stripe
+                    root[g] = r;
+                }
+                roots_before[s + 1] = count;
             }
-            roots_before[s + 1] = count;
-        }
-    });
-    for (std::int64_t s = 0; s < stripe_count; ++s) roots_before[s + 1] += roots_before[s];
-    parallel_blocks(options, stripe_count, 1, [&](std::int64_t b, std::int64_t e) {
-        for (std::int64_t s = b; s < e; ++s) {
-            const Index first = stripes[s].offset, end = static_cast<Index>(first + stripes[s].x0.size());
-            auto next = static_cast<Index>(roots_before[s]);
-            for (Index g = first; g < end; ++g)
-                if (root[g] == g) parent[g] = ++next;
-        }
-    });
-    {
+        });
+        for (std::int64_t s = 0; s < stripe_count; ++s) roots_before[s + 1] += roots_before[s];
+    }
+
+    // Phase 3, second half (parallel over stripes): roots numbered 1, 2, ... in run order, which is scikit-image's
+    // order; the numbers go in `parent` at the roots' own entries, no longer needed as links.
+    void number_roots() {
+        parallel_blocks(options, stripe_count, 1, [&](std::int64_t b, std::int64_t e) {
+            for (std::int64_t s = b; s < e; ++s) {
+                const Index first = stripes[s].offset, end = static_cast<Index>(first + stripes[s].x0.size());
+                auto next = static_cast<Index>(roots_before[s]);
+                for (Index g = first; g < end; ++g)
+                    if (root[g] == g) parent[g] = ++next;
+            }
+        });
+    }
+
+    // Phase 4 (parallel over stripes): each output row from its runs, zeros between them.
+    void write_rows(Label* out) const {
         SKB_NVTX_RANGE("measure.label/opt/write");
         parallel_blocks(options, stripe_count, 1, [&](std::int64_t b, std::int64_t e) {
             RowWriter<Label> writer;
             for (std::int64_t s = b; s < e; ++s) {
-                const Stripe<Index, Key>& st = stripes[s];
+                const RunStripe& st = stripes[s];
                 const std::int64_t row_count = static_cast<std::int64_t>(st.row_start.size()) - 1;
                 for (std::int64_t r = 0; r < row_count; ++r) {
                     writer.begin(out + (st.first_row + r) * W, W);
@@ -488,18 +542,40 @@ Array label_runs(const T* in, const Shape& shape, int connectivity, std::int64_t
             }
         });
     }
+};
 
+// Shapes where scikit-image scans another axis order (skb/label_order.hpp): the labels, 1..components in C order,
+// renumbered by first sight in that order, in one more pass.
+template <class Label>
+void renumber_in_scan_order(Label* out, const Shape& shape, bool bool_input, std::int64_t components) {
     const std::vector<int> scan = label_scan_axes(shape, bool_input);
-    if (!is_identity(scan)) {  // scikit-image numbers these in another scan order: renumber on first sight
-        std::vector<Label> renumbered(static_cast<std::size_t>(roots_before[stripe_count]) + 1, 0);
-        Label next = 0;
-        for (std::int64_t p = 0; p < n; ++p) {
-            Label& l = out[scanned_index(p, shape, scan)];
-            if (l == 0) continue;
-            if (renumbered[l] == 0) renumbered[l] = ++next;
-        }
-        for (std::int64_t i = 0; i < n; ++i) out[i] = renumbered[out[i]];
+    if (is_identity(scan)) return;
+    const std::int64_t n = element_count(shape);
+    std::vector<Label> renumbered(static_cast<std::size_t>(components) + 1, 0);
+    Label next = 0;
+    for (std::int64_t p = 0; p < n; ++p) {
+        Label& l = out[scanned_index(p, shape, scan)];
+        if (l == 0) continue;
+        if (renumbered[l] == 0) renumbered[l] = ++next;
     }
+    for (std::int64_t i = 0; i < n; ++i) out[i] = renumbered[out[i]];
+}
+
+// Labels the image (phases in the file comment); Index is the run index type, wide enough for every run.
+template <class Label, class Index, class T>
+Array label_runs(const T* in, const Shape& shape, int connectivity, std::int64_t background, bool bool_input,
+                 const RunOptions& options) {
+    Array result(dtype_of<Label>, shape);
+    if (element_count(shape) == 0) return result;
+    RunLabeler<Label, Index, T> labeler(in, shape, connectivity, background, options);
+    labeler.scan_stripes();
+    labeler.concatenate();
+    labeler.join_seams();
+    labeler.find_roots();
+    labeler.number_roots();
+    Label* out = result.data<Label>();
+    labeler.write_rows(out);
+    renumber_in_scan_order(out, shape, bool_input, labeler.component_count());
     return result;
 }
 
