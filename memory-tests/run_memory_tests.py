@@ -2,7 +2,9 @@
 """Every op x backend under heaptrack: peak heap and leaked bytes, checked against skbench's own allocation audit.
 
 Each run is `skbench run OP --backend B --threads 1 --audit A.json` on an input tiled up from the op's largest
-parameter-free golden input to at least 256 pixels a side, under heaptrack. Checks:
+parameter-free golden input to at least 256 pixels a side (64 in 3-D), under heaptrack; the emulator (cuda-emu,
+a backend whose timings mean nothing: it runs every GPU thread as a CPU thread) gets 64 a side (16 in 3-D), which
+its allocations do not depend on and which takes it a sixteenth of the time. Checks:
   audit <= heaptrack   heaptrack's peak heap is at least the audit's peak (the audit sees skb::Array buffers only);
   margin               heaptrack's peak is at most the audit's peak + input bytes + output bytes (the .npy read
                        and write buffers) + 4 MiB (runtime: libstdc++, TBB, CLI, registry);
@@ -58,7 +60,8 @@ def registry_listing(skbench):
                                      check=True).stdout)
 
 
-def inputs_by_op(golden, workdir, channels):
+def inputs_by_op(golden, workdir, channels, sides, tag):
+    """Per op: the --in arguments of its run (tiled to `sides`[spatial rank] a side) and of its tiny baseline."""
     manifest = json.load(open(os.path.join(golden, "manifest.json")))
     best = {}
     for c in manifest["cases"]:
@@ -74,9 +77,9 @@ def inputs_by_op(golden, workdir, channels):
         for name, file in [("image", c["input"])] + sorted(c.get("extra_inputs", {}).items()):
             a = np.load(os.path.join(golden, file))
             spatial = a.ndim - (1 if channels.get(op) and name == "image" else 0)  # a channel axis stays
-            target = {1: 65536, 2: 256}.get(spatial, 64)
+            target = sides[spatial]
             reps = [-(-target // max(1, a.shape[d])) if d < spatial else 1 for d in range(a.ndim)]
-            path = os.path.join(workdir, f"{op}.{name}.npy")
+            path = os.path.join(workdir, f"{op}.{name}{tag}.npy")
             np.save(path, np.tile(a, reps))
             tiny_path = os.path.join(workdir, f"{op}.{name}.tiny.npy")  # the leak baseline: a 4-pixel crop
             np.save(tiny_path, a[tuple(slice(0, 4) if d < spatial else slice(None) for d in range(a.ndim))])
@@ -99,7 +102,10 @@ def main():
         _, base_leak = heaptrack([args.skbench, "list"], os.path.join(tmp, "list"))
         listing = registry_listing(args.skbench)
         reference = {b["name"]: b["is_reference"] for b in listing["backends"]}
-        inputs = inputs_by_op(args.golden, tmp, {op["id"]: op["channels"] for op in listing["ops"]})
+        channels = {op["id"]: op["channels"] for op in listing["ops"]}
+        inputs = inputs_by_op(args.golden, tmp, channels, {1: 65536, 2: 256, 3: 64}, "")
+        emulator_inputs = inputs_by_op(args.golden, tmp, channels, {1: 4096, 2: 64, 3: 16}, ".emu")
+        emulated = {b["name"]: not b["timings_meaningful"] for b in listing["backends"]}
         jobs = [(op["id"], backend) for op in listing["ops"] if not args.op or op["id"] in args.op
                 for backend, state in op["backends"].items() if state == "yes"]
 
@@ -108,7 +114,7 @@ def main():
             prefix = os.path.join(tmp, f"{op}.{backend}")
             audit_path = prefix + ".audit.json"
             run = [args.skbench, "run", op, "--backend", backend, "--out", prefix + ".out.npy", "--threads", "1"]
-            input_args, tiny_args = inputs[op]
+            input_args, tiny_args = (emulator_inputs if emulated[backend] else inputs)[op]
             # Three calls against the tiny baseline's one: a leak per call shows as growth, not as process shape.
             peak, leaked = heaptrack(run + input_args + ["--audit", audit_path, "--repeat", "3"], prefix + ".run")
             _, tiny_leak = heaptrack(run + tiny_args, prefix + ".tiny")

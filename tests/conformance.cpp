@@ -3,8 +3,11 @@
 // On a machine with a CUDA device (backend `cuda` registered), device_vs_emulator also runs every golden input
 // through `cuda` and `cuda-emu` (the same kernel sources) and holds the device's answer to the emulator's, at
 // cuda's tolerance (exact for integral outputs); elsewhere it is one skipped test saying why.
+// --stratified: one golden case per stratum (op x input dtype x rank x refused; golden::stratified), for builds
+// that repeat the release build's code under another instrument (sanitizers, the emulator's schedules).
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <cstdlib>
 #include <set>
 
@@ -68,10 +71,19 @@ private:
 
 int main(int argc, char** argv) {
     testing::InitGoogleTest(&argc, argv);
+    bool stratified = false;
+    for (int i = 1; i < argc; ++i) {
+        if (std::string(argv[i]) == "--stratified") stratified = true;
+        else {
+            std::fprintf(stderr, "skb_conformance: unknown argument '%s' (gtest flags, or --stratified)\n", argv[i]);
+            return 2;
+        }
+    }
     const auto manifest = skb::golden::load_manifest(golden_dir());
+    const auto cases = stratified ? skb::golden::stratified(manifest.cases) : manifest.cases;
     const auto& registry = skb::Registry::instance();
     std::set<std::string> ops_with_cases;
-    for (const auto& c : manifest.cases) {
+    for (const auto& c : cases) {
         ops_with_cases.insert(c.op);
         for (const auto& backend : registry.backends_of(c.op)) {
             testing::RegisterTest(("conformance_" + test_name(backend)).c_str(), test_name(c.id).c_str(), nullptr,
@@ -80,7 +92,7 @@ int main(int argc, char** argv) {
         }
     }
     bool any_device_case = false;
-    for (const auto& c : manifest.cases) {
+    for (const auto& c : cases) {
         if (!registry.find_impl(c.op, "cuda") || !registry.find_impl(c.op, "cuda-emu")) continue;
         any_device_case = true;
         testing::RegisterTest("device_vs_emulator", test_name(c.id).c_str(), nullptr, nullptr, __FILE__, __LINE__,

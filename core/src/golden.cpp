@@ -4,7 +4,9 @@
 #include <fstream>
 #include <limits>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <sstream>
+#include <tuple>
 
 #include "skb/npy.hpp"
 #include "skb/registry.hpp"
@@ -25,6 +27,8 @@ Manifest load_manifest(const std::filesystem::path& dir) {
             c.op = j.at("op").get<std::string>();
             for (const auto& [name, value] : j.at("params").items()) c.params[name] = value.get<std::string>();
             c.input = dir / j.at("input").get<std::string>();
+            c.input_dtype = parse_dtype(j.at("input_dtype").get<std::string>());
+            c.input_shape = j.at("input_shape").get<Shape>();
             if (j.contains("extra_inputs"))
                 for (const auto& [name, file] : j.at("extra_inputs").items())
                     c.extra_inputs[name] = dir / file.get<std::string>();
@@ -38,6 +42,14 @@ Manifest load_manifest(const std::filesystem::path& dir) {
         throw Error("golden manifest " + path.string() + " is malformed: " + e.what());
     }
     return m;
+}
+
+std::vector<Case> stratified(const std::vector<Case>& cases) {
+    std::set<std::tuple<std::string, DType, std::size_t, bool>> seen;
+    std::vector<Case> picked;
+    for (const Case& c : cases)
+        if (seen.emplace(c.op, c.input_dtype, c.input_shape.size(), c.expect_error).second) picked.push_back(c);
+    return picked;
 }
 
 namespace {

@@ -19,6 +19,8 @@ struct Case {
     std::string op;
     ParamTexts params;
     std::filesystem::path input;
+    DType input_dtype = DType::F64;
+    Shape input_shape;
     std::map<std::string, std::filesystem::path> extra_inputs;  // by scikit-image's parameter name
     std::filesystem::path output;  // empty when expect_error; several outputs: stacked along a new first axis
     bool expect_error = false;
@@ -33,6 +35,11 @@ struct Manifest {
 
 // Reads <dir>/manifest.json; file paths in the cases are made absolute. Throws skb::Error on a bad manifest.
 Manifest load_manifest(const std::filesystem::path& dir);
+
+// One case of each stratum (op, input dtype, input rank, refused or not): the first in manifest order, which is
+// usually the op's default parameters. Builds that repeat the same code under another instrument (sanitizers,
+// the emulator's turn-taking schedules) run these; the release build runs every case.
+std::vector<Case> stratified(const std::vector<Case>& cases);
 
 // Element-wise comparison of two arrays of the same shape, as doubles.
 struct Comparison {
