@@ -1,6 +1,7 @@
-// CUDA testing.sum_diff (test-only op): one thread per pixel in a grid-stride loop, both inputs converted by
-// img_as_float32's rule as they are read, both outputs written by the same thread. Three H2D copies (image,
-// other, and the mask when given), one D2H of the stacked result.
+// CUDA testing.sum_diff (test-only op): two grid-stride launches, one thread per pixel. The first converts `other`
+// to float32 (img_as_float32's rule) into the output's difference half; the second reads the image, writes the sum
+// and overwrites each difference slot, which only its own thread reads, with x - y. Kernels are instantiated per
+// dtype separately (not per dtype pair). H2D: image, other, and the mask when given; one D2H of the stacked result.
 #include "runtime/kernel.hpp"
 #include "skb/convert.hpp"
 #include "skb/nvtx.hpp"
@@ -13,12 +14,18 @@ struct SumDiffPolicy {
     static constexpr unsigned max_blocks = 4096;
 };
 
-template <class A, class B>
-__global__ void sum_diff_kernel(const A* image, const B* other, const bool* mask, float* sum, float* difference,
-                                std::int64_t n) {
+template <class B> __global__ void to_float_kernel(const B* other, float* y, std::int64_t n) {
+    const std::int64_t stride = std::int64_t{blockDim.x} * gridDim.x;
+    for (std::int64_t i = std::int64_t{blockIdx.x} * blockDim.x + threadIdx.x; i < n; i += stride)
+        y[i] = img_as_float<float>(other[i]);
+}
+
+// `difference` holds the converted `other` on entry.
+template <class A>
+__global__ void sum_diff_kernel(const A* image, const bool* mask, float* sum, float* difference, std::int64_t n) {
     const std::int64_t stride = std::int64_t{blockDim.x} * gridDim.x;
     for (std::int64_t i = std::int64_t{blockIdx.x} * blockDim.x + threadIdx.x; i < n; i += stride) {
-        const float x = img_as_float<float>(image[i]), y = img_as_float<float>(other[i]);
+        const float x = img_as_float<float>(image[i]), y = difference[i];
         const bool inside = mask == nullptr || mask[i];
         sum[i] = inside ? x + y : 0.0f;
         difference[i] = inside ? x - y : 0.0f;
@@ -28,26 +35,26 @@ __global__ void sum_diff_kernel(const A* image, const B* other, const bool* mask
 Array sum_diff(const OpInputs& inputs, const Params&, const RunOptions&) {
     SKB_NVTX_RANGE("testing.sum_diff/" SKB_GPU_BACKEND_NAME);
     const Array& image = inputs.image();
-    const Array& other = *inputs.extra("other");
     const std::int64_t n = image.size();
     Shape stacked{2};
     stacked.insert(stacked.end(), image.shape().begin(), image.shape().end());
     Array result(DType::F32, stacked);
+    DeviceBuffer<float> out(static_cast<std::size_t>(2 * n));
+    const LaunchConfig config =
+        grid_stride_config("testing.sum_diff", n, SumDiffPolicy::block, SumDiffPolicy::max_blocks);
+    visit_dtype(inputs.extra("other")->dtype(), [&](auto tag) {
+        using B = decltype(tag);
+        const DeviceBuffer<B> other = to_device<B>(*inputs.extra("other"));
+        launch(to_float_kernel<B>, config, other.data(), out.data() + n, n);
+    });
     DeviceBuffer<bool> mask;
     if (const Array* given = inputs.extra("mask")) mask = to_device<bool>(*given);
-    visit_dtype(image.dtype(), [&](auto image_tag) {
-        visit_dtype(other.dtype(), [&](auto other_tag) {
-            using A = decltype(image_tag);
-            using B = decltype(other_tag);
-            const DeviceBuffer<A> a = to_device<A>(image);
-            const DeviceBuffer<B> b = to_device<B>(other);
-            DeviceBuffer<float> out(static_cast<std::size_t>(2 * n));
-            launch(sum_diff_kernel<A, B>,
-                   grid_stride_config("testing.sum_diff", n, SumDiffPolicy::block, SumDiffPolicy::max_blocks),
-                   a.data(), b.data(), mask.data(), out.data(), out.data() + n, n);
-            copy_to_host(result, out);
-        });
+    visit_dtype(image.dtype(), [&](auto tag) {
+        using A = decltype(tag);
+        const DeviceBuffer<A> a = to_device<A>(image);
+        launch(sum_diff_kernel<A>, config, a.data(), mask.data(), out.data(), out.data() + n, n);
     });
+    copy_to_host(result, out);
     return result;
 }
 

@@ -7,10 +7,12 @@
 #include <cstring>
 #include <random>
 #include <string>
+#include <string_view>
 #include <type_traits>
 #include <vector>
 
 #include "runtime/emu/vocabulary.hpp"  // emulator schedules (this test binary links the cuda-emu backend)
+#include "skb/build_info.hpp"
 #include "skb/registry.hpp"
 
 namespace {
@@ -66,11 +68,10 @@ std::string describe(const Case& c) {
 
 TEST(GpuLabel, LargeNoiseMatchesRefExactly) {
     using skb::DType;
-#if defined(SKB_TSAN_STD_THREADS)
-    const std::int64_t rows = 120, cols = 200;  // ThreadSanitizer runs ~10x slower; still dozens of tiles to merge
-#else
-    const std::int64_t rows = 300, cols = 500;
-#endif
+    // The sanitizers run the emulator 5-10x slower and repeat the release build's code: smaller images there, still
+    // dozens of tiles to merge.
+    const bool sanitized = !std::string_view(skb::build_info::kSanitize).empty();
+    const std::int64_t rows = sanitized ? 120 : 300, cols = sanitized ? 200 : 500;
     const std::vector<Case> cases = {
         {DType::Bool, {rows, cols}, {}},
         {DType::U8, {rows, cols}, {{"connectivity", "1"}, {"background", "2"}}, 0.7, 3},
