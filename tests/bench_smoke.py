@@ -92,6 +92,27 @@ def kill_keeps_finished_groups(skbench, tmp):
     check(not [f for f in os.listdir(tmp) if ".tmp-" in f], "no temporary files left")
 
 
+def multi_input_op(skbench, tmp):
+    """testing.sum_diff (two inputs, two stacked outputs) through bench (synthetic second input, verification against
+    ref, counters) and into the report."""
+    out = os.path.join(tmp, "sum_diff.json")
+    run = subprocess.run([skbench, "bench", "--filter", "^testing\\.sum_diff/(ref|opt)/256x256/f32/threads:1$",
+                          "--repetitions", "1", "--min-time", "0", "--out", out], capture_output=True, text=True)
+    check(run.returncode == 0, f"bench of a two-input op: {run.stderr[-500:]}")
+    with open(out) as f:
+        cases = {b["name"]: b for b in json.load(f)["benchmarks"] if b["run_type"] == "iteration"}
+    for backend, dtype in (("ref", "float32"), ("opt", "float32")):
+        entry = cases.get(f"testing.sum_diff/{backend}/256x256/f32/threads:1", {})
+        check(entry and not entry.get("error_occurred"), f"sum_diff/{backend} verified and timed: {entry}")
+        check(entry.get("output_dtype") == dtype, f"sum_diff/{backend} output dtype {entry.get('output_dtype')}")
+        # Both inputs count in the call's peak: the float32 image (256 KiB), `other` in its first accepted dtype
+        # (uint8: 64 KiB) and the stacked float32 output (512 KiB).
+        check(entry.get("peak_bytes", 0) >= 256 * 256 * (4 + 1 + 2 * 4), f"peak counts both inputs: {entry}")
+    html = os.path.join(tmp, "sum_diff.html")
+    report = subprocess.run([skbench, "report", out, "--html", html], capture_output=True, text=True)
+    check(report.returncode == 0 and "testing.sum_diff" in open(html).read(), f"report shows it: {report.stderr}")
+
+
 def refuses_debug_build(skbench, tmp):
     out = os.path.join(tmp, "d.json")
     run = subprocess.run([skbench, "bench", "--filter", "filters.gaussian/ref/256x256/u8", "--out", out],
@@ -112,6 +133,7 @@ def main():
         else:
             release_run(args.skbench, tmp)
             kill_keeps_finished_groups(args.skbench, tmp)
+            multi_input_op(args.skbench, tmp)
     print(f"{results['passed']} passed, {results['failed']} failed")
     return 1 if results["failed"] else 0
 
