@@ -14,28 +14,14 @@ import subprocess
 import sys
 import tempfile
 
-
-def pick_inputs(golden_dir, ops):
-    manifest = json.load(open(os.path.join(golden_dir, "manifest.json")))
-    best = {}
-    for c in manifest["cases"]:
-        if c["expect_error"] or c["params"] or (ops and c["op"] not in ops):
-            continue
-        size = 1
-        for d in c["input_shape"]:
-            size *= d
-        if c["op"] not in best or size > best[c["op"]][0]:
-            best[c["op"]] = (size, os.path.join(golden_dir, c["input"]))
-    missing = [op for op in ops if op not in best]
-    if missing:
-        raise ValueError(f"no parameter-free golden case for {', '.join(missing)}")
-    return {op: path for op, (size, path) in best.items()}
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "golden"))
+import manifest  # noqa: E402  (golden/manifest.py: the golden cases, standard library only)
 
 
-def count(skbench, op, backend, input_path, workdir):
+def count(skbench, op, backend, input_args, workdir):
     out_file = os.path.join(workdir, "callgrind.out")
     cmd = ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out_file}", "--toggle-collect=skb::PreparedOp::run*",
-           skbench, "run", op, "--backend", backend, "--in", input_path, "--out", os.path.join(workdir, "out.npy"),
+           skbench, "run", op, "--backend", backend, *input_args, "--out", os.path.join(workdir, "out.npy"),
            "--threads", "1"]
     proc = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     if proc.returncode != 0:
@@ -59,16 +45,18 @@ def main():
     try:
         with open(args.into) as f:
             doc = json.load(f)
-        inputs = pick_inputs(args.golden, args.op)
+        cases = manifest.largest_default_cases(manifest.load(args.golden), args.op)
     except (OSError, ValueError) as e:
         print(f"instruction_counts: {e}", file=sys.stderr)
         return 2
     counts = doc.setdefault("instructions", {})
     with tempfile.TemporaryDirectory() as workdir:
         try:
-            for op, input_path in sorted(inputs.items()):
+            for op, case in sorted(cases.items()):
+                input_args = manifest.in_arguments(
+                    [(name, os.path.join(args.golden, path)) for name, path in manifest.input_files(case)])
                 for backend in args.backend or ["ref", "opt"]:
-                    counts[f"{op}/{backend}"] = count(args.skbench, op, backend, input_path, workdir)
+                    counts[f"{op}/{backend}"] = count(args.skbench, op, backend, input_args, workdir)
                     print(f"{op}/{backend}: {counts[f'{op}/{backend}']} instructions", flush=True)
         except RuntimeError as e:
             print(f"instruction_counts: {e}", file=sys.stderr)

@@ -31,6 +31,9 @@ import tempfile
 
 import numpy as np
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "golden"))
+import manifest  # noqa: E402  (golden/manifest.py: the golden cases)
+
 RUNTIME_MARGIN = 4 << 20
 UNITS = {"": 1, "B": 1, "K": 1e3, "M": 1e6, "G": 1e9}
 
@@ -62,19 +65,11 @@ def registry_listing(skbench):
 
 def inputs_by_op(golden, workdir, channels, sides, tag):
     """Per op: the --in arguments of its run (tiled to `sides`[spatial rank] a side) and of its tiny baseline."""
-    manifest = json.load(open(os.path.join(golden, "manifest.json")))
-    best = {}
-    for c in manifest["cases"]:
-        if c["expect_error"] or c["params"]:
-            continue
-        size = int(np.prod(c["input_shape"]))
-        if c["op"] not in best or size > best[c["op"]][0]:
-            best[c["op"]] = (size, c)
     paths = {}
-    for op, (_, c) in best.items():
-        # The image, then any extra inputs (--in name=path), each tiled and cropped the same way.
+    for op, c in manifest.largest_default_cases(manifest.load(golden)).items():
+        # The image, then any extra inputs, each tiled and cropped the same way.
         full, tiny = [], []
-        for name, file in [("image", c["input"])] + sorted(c.get("extra_inputs", {}).items()):
+        for name, file in manifest.input_files(c):
             a = np.load(os.path.join(golden, file))
             spatial = a.ndim - (1 if channels.get(op) and name == "image" else 0)  # a channel axis stays
             target = sides[spatial]
@@ -83,10 +78,9 @@ def inputs_by_op(golden, workdir, channels, sides, tag):
             np.save(path, np.tile(a, reps))
             tiny_path = os.path.join(workdir, f"{op}.{name}.tiny.npy")  # the leak baseline: a 4-pixel crop
             np.save(tiny_path, a[tuple(slice(0, 4) if d < spatial else slice(None) for d in range(a.ndim))])
-            prefix = "" if name == "image" else name + "="
-            full += ["--in", prefix + path]
-            tiny += ["--in", prefix + tiny_path]
-        paths[op] = (full, tiny)
+            full.append((name, path))
+            tiny.append((name, tiny_path))
+        paths[op] = (manifest.in_arguments(full), manifest.in_arguments(tiny))
     return paths
 
 

@@ -204,17 +204,18 @@ PreparedOp::PreparedOp(std::string_view op_id, std::string_view backend, const I
 }
 
 Array PreparedOp::run(const OpInputs& inputs, const RunOptions& options) const {
-    const InputMetas given(inputs);
-    const auto same = [](const ArrayMeta& a, const ArrayMeta& b) { return a.dtype == b.dtype && a.shape == b.shape; };
-    const bool extras_match = std::equal(given.extras.begin(), given.extras.end(), inputs_.extras.begin(),
-                                         inputs_.extras.end(), [&](const auto& a, const auto& b) {
-                                             return a.first == b.first && same(a.second, b.second);
-                                         });
-    if (!same(given.image, inputs_.image) || !extras_match)
+    // Checked without allocating: this is inside the timed (and instruction-counted) call.
+    const auto matches = [](const Array& a, const ArrayMeta& m) { return a.dtype() == m.dtype && a.shape() == m.shape; };
+    bool as_prepared = matches(inputs.image(), inputs_.image) && inputs.extras().size() == inputs_.extras.size();
+    for (const auto& [name, array] : inputs.extras()) {
+        const auto it = inputs_.extras.find(name);
+        as_prepared = as_prepared && it != inputs_.extras.end() && matches(*array, it->second);
+    }
+    if (!as_prepared)
         throw Error(spec_->id + ": prepared for " + std::string(dtype_name(inputs_.image.dtype)) + " " +
                     shape_string(inputs_.image.shape) + " and " + std::to_string(inputs_.extras.size()) +
-                    " extra inputs, given " + std::string(dtype_name(given.image.dtype)) + " " +
-                    shape_string(given.image.shape) + " and " + std::to_string(given.extras.size()));
+                    " extra inputs, given " + std::string(dtype_name(inputs.image().dtype())) + " " +
+                    shape_string(inputs.image().shape()) + " and " + std::to_string(inputs.extras().size()));
     Array result = (*impl_)(inputs, params_, options);
     if (result.dtype() != output_.dtype || result.shape() != output_.shape)
         throw InternalError(spec_->id + "/" + backend_->name + " produced " + std::string(dtype_name(result.dtype())) +
@@ -224,10 +225,11 @@ Array PreparedOp::run(const OpInputs& inputs, const RunOptions& options) const {
 }
 
 Array run_pipeline(std::span<const PreparedOp> steps, const Array& input, const RunOptions& options) {
-    if (steps.empty()) throw Error("run_pipeline: no steps");
+    if (steps.empty()) throw InternalError("run_pipeline: no steps");
     for (const PreparedOp& step : steps)
         if (!step.inputs().extras.empty())
-            throw Error("run_pipeline: step " + step.spec().id + " reads extra inputs; a pipeline step reads its image alone");
+            throw InternalError("run_pipeline: step " + step.spec().id +
+                                " reads extra inputs; a pipeline step reads its image alone");
     if (steps.size() > 1)
         if (const PipelineImpl* whole = Registry::instance().find_pipeline_impl(steps.front().backend().name))
             if (std::optional<Array> output = (*whole)(steps, input, options)) return std::move(*output);
