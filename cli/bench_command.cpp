@@ -4,6 +4,8 @@
 // results_json, results_table).
 #include "bench_command.hpp"
 
+#include <CLI/CLI.hpp>
+
 #include <unistd.h>
 
 #include <chrono>

@@ -1,9 +1,11 @@
 // `skbench bench`: the benchmark suite in process, interleaved repetition by repetition with the peers
 // (scikit-image, SciPy, OpenCV), merged into one Google-Benchmark-schema JSON and a side-by-side table.
 #pragma once
-#include <CLI/CLI.hpp>
-#include <nlohmann/json.hpp>
 #include <string>
+
+namespace CLI {
+class App;  // CLI11, included by the .cpp files that add options (it is slow to compile)
+}  // namespace CLI
 
 namespace skb::cli {
 

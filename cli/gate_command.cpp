@@ -1,5 +1,7 @@
 #include "gate_command.hpp"
 
+#include <CLI/CLI.hpp>
+
 #include <cstdio>
 #include <filesystem>
 

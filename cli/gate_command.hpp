@@ -1,8 +1,11 @@
 // skbench record (results JSON -> history store) and skbench gate (verdicts against a baseline).
 #pragma once
-#include <CLI/CLI.hpp>
 #include <string>
 #include <vector>
+
+namespace CLI {
+class App;  // CLI11, included by the .cpp files that add options (it is slow to compile)
+}  // namespace CLI
 
 namespace skb::cli {
 

@@ -1,5 +1,7 @@
 #include "report_command.hpp"
 
+#include <CLI/CLI.hpp>
+
 #include <cstdio>
 
 #include "report/report.hpp"

@@ -1,8 +1,11 @@
 // skbench report: the cross-hardware HTML report and Markdown summary (report/report.hpp).
 #pragma once
-#include <CLI/CLI.hpp>
 #include <string>
 #include <vector>
+
+namespace CLI {
+class App;  // CLI11, included by the .cpp files that add options (it is slow to compile)
+}  // namespace CLI
 
 namespace skb::cli {
 

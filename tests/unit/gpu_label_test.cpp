@@ -60,6 +60,8 @@ void expect_matches_ref(const Case& c, unsigned seed, const std::string& what) {
                                     << ")";
 }
 
+bool sanitized_build() { return !std::string_view(skb::build_info::kSanitize).empty(); }
+
 std::string describe(const Case& c) {
     std::string s = skb::shape_string(c.shape) + " " + std::string(skb::dtype_name(c.dtype));
     for (const auto& [k, v] : c.params) s += " " + k + "=" + v;
@@ -68,23 +70,26 @@ std::string describe(const Case& c) {
 
 TEST(GpuLabel, LargeNoiseMatchesRefExactly) {
     using skb::DType;
-    // The sanitizers run the emulator 5-10x slower and repeat the release build's code: smaller images there, still
-    // dozens of tiles to merge.
-    const bool sanitized = !std::string_view(skb::build_info::kSanitize).empty();
-    const std::int64_t rows = sanitized ? 120 : 300, cols = sanitized ? 200 : 500;
+    // The sanitizers run the emulator 5-10x slower and repeat the release build's code: about a quarter of the
+    // pixels there, still dozens of tiles to merge in every case.
+    const bool sanitized = sanitized_build();
+    const auto side = [&](std::int64_t n) { return sanitized ? (n + 1) / 2 : n; };
     const std::vector<Case> cases = {
-        {DType::Bool, {rows, cols}, {}},
-        {DType::U8, {rows, cols}, {{"connectivity", "1"}, {"background", "2"}}, 0.7, 3},
-        {DType::F32, {97, 131}, {{"background", "1"}}, 0.8, 3, 1.5},  // values that truncate
-        {DType::Bool, {40, 50, 60}, {{"connectivity", "1"}}, 0.5},
-        {DType::U16, {33, 45, 70}, {{"connectivity", "2"}}, 0.6, 3},
-        {DType::U8, {37, 300, 1}, {{"connectivity", "1"}}, 0.7, 3},  // scikit-image's swapped scan order
+        {DType::Bool, {side(300), side(500)}, {}},
+        {DType::U8, {side(300), side(500)}, {{"connectivity", "1"}, {"background", "2"}}, 0.7, 3},
+        {DType::F32, {side(97), side(131)}, {{"background", "1"}}, 0.8, 3, 1.5},  // values that truncate
+        {DType::Bool, {side(40), side(50), 60}, {{"connectivity", "1"}}, 0.5},
+        {DType::U16, {side(33), side(45), 70}, {{"connectivity", "2"}}, 0.6, 3},
+        {DType::U8, {37, side(300), 1}, {{"connectivity", "1"}}, 0.7, 3},  // scikit-image's swapped scan order
     };
     unsigned seed = 11;
     for (const Case& c : cases) expect_matches_ref(c, seed++, describe(c));
 }
 
 TEST(GpuLabel, MatchesRefWithEveryThreadSchedule) {
+    // Turn-taking serialises a block's threads: under the sanitizers that repeats the release build's run and
+    // checks nothing more (TSan sees no race between threads that take turns).
+    if (sanitized_build()) GTEST_SKIP() << "the release build runs the schedules";
     using skb::DType;
     using skb::gpu::emu::Schedule;
     const std::vector<Case> cases = {
