@@ -305,8 +305,10 @@ template <class Label, class Index, class T> struct RunLabeler {
     BackgroundKey<T> bg;
     std::int64_t axis0, stripe_count;  // stripes split axis 0
     std::vector<RunStripe> stripes;
-    std::unique_ptr<Index[]> parent;         // the concatenated table (phase 2 on); roots' numbers (phase 3 on)
-    std::unique_ptr<Index[]> root;           // each run's root, by concatenated index (phase 3 on)
+    // Both tables hold one entry per run, which can outgrow the image: audited storage, like the stripes' run lists.
+    Buffer<Index> parent_table, root_table;
+    Index* parent = nullptr;  // the concatenated table (phase 2 on); roots' numbers (phase 3 on)
+    Index* root = nullptr;    // each run's root, by concatenated index (phase 3 on)
     std::vector<std::int64_t> roots_before;  // roots in the stripes before stripe s (phase 3 on)
     std::int64_t total = 0;                  // runs in all stripes (phase 2 on)
 
@@ -458,9 +460,10 @@ template <class Label, class Index, class T> struct RunLabeler {
             st.offset = static_cast<Index>(total);
             total += static_cast<std::int64_t>(st.x0.size());
         }
-        parent.reset(new Index[static_cast<std::size_t>(total)]);
+        parent = parent_table.tail(static_cast<std::size_t>(total));
+        parent_table.commit(static_cast<std::size_t>(total));
         for (auto& st : stripes) {
-            std::transform(st.parent.data(), st.parent.data() + st.x0.size(), parent.get() + st.offset,
+            std::transform(st.parent.data(), st.parent.data() + st.x0.size(), parent + st.offset,
                            [o = st.offset](Index p) { return static_cast<Index>(p + o); });
             st.parent.release();
         }
@@ -483,14 +486,15 @@ template <class Label, class Index, class T> struct RunLabeler {
         std::vector<std::int64_t> coord(ndim);
         for (std::int64_t s = 1; s < stripe_count; ++s)
             for (std::int64_t row = stripe_begin(s) * rows_per_slab; row < (stripe_begin(s) + 1) * rows_per_slab; ++row)
-                join_row(row, 0, stripe_begin(s), parent.get(), true, coord.data(), stripe_of);
+                join_row(row, 0, stripe_begin(s), parent, true, coord.data(), stripe_of);
     }
 
     // Phase 3, first half (parallel over stripes, read-only on `parent`): each run's root, and the roots before
     // each stripe (per-stripe counts, then a prefix sum). A parent earlier in the same stripe has its root already
     // (parents precede their children); one in an earlier stripe is walked to its root.
     void find_roots() {
-        root.reset(new Index[static_cast<std::size_t>(total)]);
+        root = root_table.tail(static_cast<std::size_t>(total));
+        root_table.commit(static_cast<std::size_t>(total));
         roots_before.assign(static_cast<std::size_t>(stripe_count + 1), 0);
         parallel_blocks(options, stripe_count, 1, [&](std::int64_t b, std::int64_t e) {
             for (std::int64_t s = b; s < e; ++s) {
