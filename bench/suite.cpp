@@ -114,11 +114,10 @@ std::vector<PreparedOp> prepare_steps(const Case& c, const std::string& backend)
 }
 
 // One op reads all its inputs; a chain (whose steps read their image alone) goes through run_pipeline.
-Array run_steps(const std::vector<PreparedOp>& steps, const InputArrays& inputs, const RunOptions& options) {
-    if (steps.size() == 1) return steps.front().run(inputs.view(), options);
-    return run_pipeline(steps, inputs.image, options);
+Array run_steps(const std::vector<PreparedOp>& steps, const OpInputs& inputs, const RunOptions& options) {
+    if (steps.size() == 1) return steps.front().run(inputs, options);
+    return run_pipeline(steps, inputs.image(), options);
 }
-
 
 // Peak resident memory during a call, from the kernel's high-water mark (reset through /proc/self/clear_refs).
 // -1 where the kernel does not allow it.
@@ -154,7 +153,7 @@ struct Audited {
 double reference_bandwidth = 0;
 
 // One untimed, audited run of the case, checked against the ref backend's answer on the same input.
-Audited audit_and_verify(const Case& c, const std::vector<PreparedOp>& steps, const InputArrays& input) {
+Audited audit_and_verify(const Case& c, const std::vector<PreparedOp>& steps, const OpInputs& input) {
     static RecentCache<Array> reference_outputs;
     Audited a;
     const std::int64_t live_before = audit::snapshot().current_bytes;
@@ -166,7 +165,7 @@ Audited audit_and_verify(const Case& c, const std::vector<PreparedOp>& steps, co
     a.transfers = gpu::transfer_stats();
     a.rss_delta_bytes = rss.delta_bytes();
     // Peak bytes live because of this call, counting the input (allocated before the window opened).
-    a.peak_bytes = static_cast<double>(snap.peak_bytes - live_before + static_cast<std::int64_t>(input.view().nbytes()));
+    a.peak_bytes = static_cast<double>(snap.peak_bytes - live_before + static_cast<std::int64_t>(input.nbytes()));
     a.f64_bytes = static_cast<double>(snap.allocated_bytes(DType::F64));
     a.allocations = static_cast<double>(snap.allocations);
     if (!backend_info(c.backend).is_reference) {  // ref itself is held to scikit-image by the conformance suite
@@ -189,11 +188,11 @@ struct PinnedSide {
     std::int64_t h2d_pinned_bytes_per_call = 0;
 };
 PinnedSide time_with_pinned_input(const std::string& backend, const std::vector<PreparedOp>& steps,
-                                  const InputArrays& input, const RunOptions& options, std::int64_t iterations) {
+                                  const OpInputs& input, const RunOptions& options, std::int64_t iterations) {
     const gpu::HostPinning* pinning = gpu::find_host_pinning(backend);
-    if (!pinning || iterations <= 0 || input.image.nbytes() == 0) return {};
-    auto* host = const_cast<void*>(input.image.raw());  // page-locking does not change the bytes (the image only)
-    pinning->pin(host, input.image.nbytes());
+    if (!pinning || iterations <= 0 || input.image().nbytes() == 0) return {};
+    auto* host = const_cast<void*>(input.image().raw());  // page-locking does not change the bytes (the image only)
+    pinning->pin(host, input.image().nbytes());
     struct Unpin {
         const gpu::HostPinning* pinning;
         void* p;
@@ -220,7 +219,7 @@ double process_cpu_seconds() {
 void run_case(benchmark::State& state, const Case& c) {
     // Setup (never timed): input, prepared ops, and the audited verification run, once per case.
     static std::map<std::string, Audited> audited;
-    const InputArrays& input = case_inputs(c);
+    const OpInputs input = case_inputs(c).view();  // built once, outside the timed loop
     const auto steps = prepare_steps(c, c.backend);
     auto it = audited.find(c.name());
     if (it == audited.end()) it = audited.emplace(c.name(), audit_and_verify(c, steps, input)).first;
