@@ -61,7 +61,7 @@ int list_ops_json() {
         backends.push_back({{"name", b.name}, {"precision", b.precision == skb::Precision::F64 ? "float64" : "float32"},
                             {"is_reference", b.is_reference}, {"cpu_parallel", b.cpu_parallel},
                             {"on_device", b.on_device}, {"timings_meaningful", b.timings_meaningful},
-                            {"needs_device", b.needs_device}, {"description", b.description}});
+                            {"description", b.description}});
     nlohmann::json ops = nlohmann::json::array();
     for (const auto& id : registry.op_ids()) {
         const skb::OpSpec& spec = registry.spec(id);

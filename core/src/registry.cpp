@@ -15,16 +15,16 @@ DType float_output_dtype(DType input, Precision precision) {
 const std::vector<BackendInfo>& known_backends() {
     static const std::vector<BackendInfo> backends = {
         {.name = "ref", .precision = Precision::F64, .is_reference = true, .cpu_parallel = false,
-         .on_device = false, .timings_meaningful = true, .needs_device = false,
+         .on_device = false, .timings_meaningful = true,
          .description = "naive float64 reference"},
         {.name = "opt", .precision = Precision::F32, .is_reference = false, .cpu_parallel = true,
-         .on_device = false, .timings_meaningful = true, .needs_device = false,
+         .on_device = false, .timings_meaningful = true,
          .description = "float32, oneTBB-parallel, vectorized CPU"},
         {.name = "cuda", .precision = Precision::F32, .is_reference = false, .cpu_parallel = false,
-         .on_device = true, .timings_meaningful = true, .needs_device = true,
+         .on_device = true, .timings_meaningful = true,
          .description = "CUDA kernels on a GPU"},
         {.name = "cuda-emu", .precision = Precision::F32, .is_reference = false, .cpu_parallel = false,
-         .on_device = true, .timings_meaningful = false, .needs_device = false,
+         .on_device = true, .timings_meaningful = false,
          .description = "the CUDA kernels on the CPU emulator"},
     };
     return backends;

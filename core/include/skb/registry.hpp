@@ -98,7 +98,6 @@ struct BackendInfo {
     bool cpu_parallel;      // honours RunOptions::threads (benchmarks sweep 1..nproc)
     bool on_device;         // runs the CUDA kernels: host<->device transfers are part of a call
     bool timings_meaningful;  // false for the emulator: its counters count, its times do not
-    bool needs_device;      // registers only where a CUDA device is present
     std::string description;
 };
 
