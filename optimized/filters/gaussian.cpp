@@ -187,7 +187,7 @@ void smooth_z_strip(float* data, std::int64_t Z, std::int64_t H, std::int64_t W,
     }
 }
 
-Array gaussian(const Array& input, const Params& params, const RunOptions& options) {
+Array gaussian(const Array& input, const Params& params, const RunOptions& requested) {
     SKB_NVTX_RANGE("filters.gaussian/opt");
     const Shape& shape = input.shape();
     const int ndim = input.ndim();
@@ -198,6 +198,9 @@ Array gaussian(const Array& input, const Params& params, const RunOptions& optio
                   params.flag("preserve_range"), taps_for(sigma_of(ndim - 2), truncate),
                   taps_for(sigma_of(ndim - 1), truncate)};
     const std::int64_t Z = ndim == 3 ? shape[0] : 1, H = shape[ndim - 2], W = shape[ndim - 1];
+    const Taps tz = ndim == 3 ? taps_for(sigma_of(0), truncate) : Taps{};
+    const std::int64_t taps = 2 * (s.tx.radius() + s.ty.radius() + tz.radius()) + (ndim == 3 ? 3 : 2);
+    const RunOptions options = sized_for_work(requested, input.size() * taps);
     Array result(DType::F32, shape);
     float* out = result.data<float>();
     // Tiles tall enough that the halo (2 * radius rows) is a small part of the x pass.
@@ -215,7 +218,6 @@ Array gaussian(const Array& input, const Params& params, const RunOptions& optio
             }
         });
     });
-    const Taps tz = ndim == 3 ? taps_for(sigma_of(0), truncate) : Taps{};
     if (tz.radius() > 0) {
         SKB_NVTX_RANGE("filters.gaussian/opt/z");
         const std::int64_t strip_rows = std::max<std::int64_t>(1, 4096 / W);

@@ -51,7 +51,7 @@ template <int Axis> void sobel_rows_3d(const float* const* r, float* __restrict 
     }
 }
 
-Array sobel(const Array& input, const Params& params, const RunOptions& options) {
+Array sobel(const Array& input, const Params& params, const RunOptions& requested) {
     SKB_NVTX_RANGE("filters.sobel/opt");
     const Shape& shape = input.shape();
     const int ndim = input.ndim();
@@ -60,6 +60,7 @@ Array sobel(const Array& input, const Params& params, const RunOptions& options)
     const int axis = static_cast<int>(params.optional_integer("axis").value_or(-1));
     const std::int64_t Z = ndim == 3 ? shape[0] : 1, H = shape[ndim - 2], W = shape[ndim - 1];
     const int planes = ndim == 3 ? 3 : 1;
+    const RunOptions options = sized_for_work(requested, input.size() * (ndim == 3 ? 27 : 9));  // 3^n taps
     Array result(DType::F32, shape);
     float* out = result.data<float>();
     const std::int64_t tiles = (H + kTileRows - 1) / kTileRows, row_len = W + 2;

@@ -69,9 +69,10 @@ Array float_threshold(std::int64_t n, std::int64_t nbins, const RunOptions& opti
     return Array::scalar<float>(static_cast<float>(otsu::float_threshold(std::span<const std::int64_t>(tally), bins)));
 }
 
-Array threshold_otsu(const Array& input, const Params& params, const RunOptions& options) {
+Array threshold_otsu(const Array& input, const Params& params, const RunOptions& requested) {
     SKB_NVTX_RANGE("filters.threshold_otsu/opt");
     const std::int64_t nbins = params.integer("nbins"), n = input.size();
+    const RunOptions options = sized_for_work(requested, 2 * n);  // a range pass and a histogram pass
     return visit_dtype(input.dtype(), [&](auto tag) -> Array {
         using T = decltype(tag);
         const T* v = input.data<T>();

@@ -597,8 +597,9 @@ Array label_typed(const T* in, const Shape& shape, int connectivity, std::int64_
     throw Error("measure.label: unreachable");
 }
 
-Array label(const Array& input, const Params& params, const RunOptions& options) {
+Array label(const Array& input, const Params& params, const RunOptions& requested) {
     SKB_NVTX_RANGE("measure.label/opt");
+    const RunOptions options = sized_for_work(requested, 2 * input.size());  // a run scan and a labelling pass
     const auto [connectivity, background] = label_params(params, input.ndim());
     return visit_dtype(input.dtype(), [&](auto tag) {
         using T = decltype(tag);

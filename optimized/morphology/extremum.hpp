@@ -18,6 +18,12 @@ namespace skb::opt {
 
 using Offsets = std::vector<std::vector<std::int64_t>>;
 
+// Element operations of `passes` filter passes with these offsets, for the grain policy (an upper bound for
+// boxes, which van Herk's passes filter at a few operations per pixel and axis whatever their size).
+inline std::int64_t morphology_work(const Array& image, const Offsets& offsets, int passes) {
+    return image.size() * std::max<std::int64_t>(1, static_cast<std::int64_t>(offsets.size())) * passes;
+}
+
 // One pass over a (Z, H, W) volume (Z = 1 for 2-d); offsets are (dz, dy, dx).
 template <Extremum Which, class T>
 void offset_pass(const T* in, T* out, std::int64_t Z, std::int64_t H, std::int64_t W, const Offsets& offsets,

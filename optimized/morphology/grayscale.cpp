@@ -7,10 +7,11 @@
 namespace skb::opt {
 namespace {
 
-template <Extremum First, bool Then> Array grayscale(const Array& input, const Params& params, const RunOptions& options) {
+template <Extremum First, bool Then> Array grayscale(const Array& input, const Params& params, const RunOptions& requested) {
     SKB_NVTX_RANGE("morphology.grayscale/opt");
     const Footprint* given = params.footprint("footprint");
     const Offsets offsets = (given ? *given : Footprint::cross(input.ndim())).offsets(EvenCentre::Front);
+    const RunOptions options = sized_for_work(requested, morphology_work(input, offsets, Then ? 2 : 1));
     return visit_dtype(input.dtype(), [&](auto tag) {
         using T = decltype(tag);
         const auto border = [&](Extremum which) {

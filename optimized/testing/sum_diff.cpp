@@ -12,11 +12,12 @@ namespace {
 
 constexpr std::int64_t kChunk = 1024;  // pixels converted at a time: the buffer stays in L1
 
-Array sum_diff(const OpInputs& inputs, const Params&, const RunOptions& options) {
+Array sum_diff(const OpInputs& inputs, const Params&, const RunOptions& requested) {
     const Array& image = inputs.image();
     const Array& other = *inputs.extra("other");
     const bool* mask = inputs.extra("mask") ? inputs.extra("mask")->data<bool>() : nullptr;
     const std::int64_t n = image.size();
+    const RunOptions options = sized_for_work(requested, n * 4);  // 2 inputs read, 2 outputs written
     Shape stacked{2};
     stacked.insert(stacked.end(), image.shape().begin(), image.shape().end());
     Array result(DType::F32, stacked);
