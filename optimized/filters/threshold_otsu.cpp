@@ -6,6 +6,8 @@
 #include <limits>
 #include <mutex>
 #include <span>
+#include <type_traits>
+#include <vector>
 
 #include "filters/histogram.hpp"
 #include "parallel.hpp"
@@ -20,19 +22,44 @@ template <class V> struct Range {
     std::int64_t first_non_finite = -1;
 };
 
-// Minimum, maximum (and, for floats, the first non-finite index) of value(i) over [0, n).
+// Minimum, maximum (and, for floats, the first non-finite index) of value(i) over [0, n). The hot loop keeps
+// 64-byte vectors of running minima and maxima and one "saw a non-finite" flag (v - v is 0 only for finite v), so
+// it vectorizes; the first bad index is searched for only when the flag is set.
 template <class V, class Value> Range<V> range_of(std::int64_t n, const RunOptions& options, Value value) {
+    typedef V Lanes __attribute__((vector_size(64)));  // (GCC ignores the attribute on a dependent `using`)
+    constexpr int kLanes = 64 / sizeof(V);
     Range<V> total;
     std::mutex merge;
     parallel_blocks(options, n, kHistogramGrain, [&](std::int64_t begin, std::int64_t end) {
         Range<V> local;
-        for (std::int64_t i = begin; i < end; ++i) {
+        Lanes lo, hi, bad{};
+        for (int l = 0; l < kLanes; ++l) lo[l] = local.min, hi[l] = local.max;
+        std::int64_t i = begin;
+        for (; i + kLanes <= end; i += kLanes) {
+            Lanes v;
+            for (int l = 0; l < kLanes; ++l) v[l] = value(i + l);
+            lo = v < lo ? v : lo;
+            hi = v > hi ? v : hi;
+            if constexpr (std::is_floating_point_v<V>) bad += v - v;  // NaN from then on if any v is not finite
+        }
+        bool any_bad = false;
+        for (int l = 0; l < kLanes; ++l) {
+            local.min = std::min(local.min, lo[l]);
+            local.max = std::max(local.max, hi[l]);
+            if constexpr (std::is_floating_point_v<V>) any_bad |= !(bad[l] == V(0));
+        }
+        for (; i < end; ++i) {
             const V v = value(i);
             local.min = std::min(local.min, v);
             local.max = std::max(local.max, v);
-            if constexpr (std::is_floating_point_v<V>)
-                if (!std::isfinite(v) && local.first_non_finite < 0) local.first_non_finite = i;
+            if constexpr (std::is_floating_point_v<V>) any_bad |= !std::isfinite(v);
         }
+        if (any_bad)
+            for (std::int64_t j = begin; j < end; ++j)
+                if (!std::isfinite(value(j))) {
+                    local.first_non_finite = j;
+                    break;
+                }
         std::lock_guard lock(merge);
         total.min = std::min(total.min, local.min);
         total.max = std::max(total.max, local.max);
@@ -42,6 +69,35 @@ template <class V, class Value> Range<V> range_of(std::int64_t n, const RunOptio
     });
     return total;
 }
+
+// NumPy's uniform binning (otsu::UniformBins::index: the same estimate, corrected by one bin against the edges)
+// with the edges read from a table instead of recomputed: a loop over a chunk of values that vectorizes, gathers
+// included, feeding the counting loop.
+template <class F> class BinTable {
+public:
+    explicit BinTable(const otsu::UniformBins<F>& bins) : bins_(bins), edges_(bins.nbins + 1) {
+        for (std::int64_t i = 0; i <= bins.nbins; ++i) edges_[i] = bins.edge(i);
+    }
+
+    // out[k] = the bin of value(begin + k), for k in [0, count).
+    template <class Value> void index(std::int64_t begin, std::int64_t count, Value value, std::int32_t* out) const {
+        const F first = bins_.first, delta = bins_.delta, nbins = static_cast<F>(bins_.nbins);
+        const std::int32_t last_bin = static_cast<std::int32_t>(bins_.nbins - 1);
+        const F* edges = edges_.data();
+        for (std::int64_t k = 0; k < count; ++k) {
+            const F x = value(begin + k);
+            const std::int32_t bin = std::min(static_cast<std::int32_t>((x - first) / delta * nbins), last_bin);
+            // Both edges loaded and the branches as arithmetic: conditional loads would keep the loop scalar.
+            const F lower = edges[bin], upper = edges[bin + 1];
+            const std::int32_t down = x < lower, up = (x >= upper) & (bin != last_bin);
+            out[k] = bin - down + (up & (down ^ 1));
+        }
+    }
+
+private:
+    otsu::UniformBins<F> bins_;
+    std::vector<F> edges_;
+};
 
 // uint8/uint16: one pass histograms the whole dtype range; min and max are its first and last nonzero bins.
 template <class T> Array integer_threshold(const T* v, std::int64_t n, const RunOptions& options) {
@@ -65,7 +121,10 @@ Array float_threshold(std::int64_t n, std::int64_t nbins, const RunOptions& opti
     if (r.first_non_finite >= 0) otsu::throw_non_finite(r.first_non_finite);
     if (r.min == r.max) return Array::scalar<float>(static_cast<float>(r.min));
     const otsu::UniformBins<F> bins(r.min, r.max, nbins);
-    const auto tally = histogram(n, nbins, options, [&](std::int64_t i) { return bins.index(value(i)); });
+    const BinTable<F> table(bins);
+    const auto tally = chunked_histogram(n, nbins, options, [&](std::int64_t begin, std::int64_t count, std::int32_t* out) {
+        table.index(begin, count, value, out);
+    });
     return Array::scalar<float>(static_cast<float>(otsu::float_threshold(std::span<const std::int64_t>(tally), bins)));
 }
 
