@@ -1,6 +1,8 @@
 // Opt morphology.erosion, dilation, opening, closing (grayscale): skimage conventions as in the reference
-// (front-centred footprint, mirrored for the second pass), computed by the row-fold kernel of extremum.hpp in
-// the image's own dtype (selection is exact in any precision).
+// (front-centred footprint, mirrored for the second pass), in the image's own dtype (selection is exact in any
+// precision): boxes by van Herk passes, other footprints by the fused row-tap kernel (extremum.hpp).
+#include <type_traits>
+
 #include "extremum.hpp"
 #include "skb/registry.hpp"
 
@@ -12,16 +14,24 @@ template <Extremum First, bool Then> Array grayscale(const Array& input, const P
     const Footprint* given = params.footprint("footprint");
     const Offsets offsets = (given ? *given : Footprint::cross(input.ndim())).offsets(EvenCentre::Front);
     const RunOptions options = sized_for_work(requested, morphology_work(input, offsets, Then ? 2 : 1));
+    constexpr Extremum second = First == Extremum::Min ? Extremum::Max : Extremum::Min;
     return visit_dtype(input.dtype(), [&](auto tag) {
         using T = decltype(tag);
         const auto border = [&](Extremum which) {
             return grayscale_border<T>(params.choice("mode"), params.real("cval"), which);
         };
-        Array result = extremum_filter<T>(input, offsets, First, border(First), input.dtype(), options);
-        if (Then) {
-            constexpr Extremum second = First == Extremum::Min ? Extremum::Max : Extremum::Min;
-            extremum_filter_in_place<T>(result, mirrored(offsets), second, border(second), options);
-        }
+        const MorphologyBorder<T> first_border = border(First), second_border = border(second);
+        const VolumeFootprint f(input.shape(), offsets);
+        if (f.box) return box_passes<T>(input, f, First, first_border, Then ? &second_border : nullptr, input.dtype(), options);
+        using S = std::conditional_t<std::is_same_v<T, bool>, std::uint8_t, T>;  // bool as its 0/1 bytes
+        const auto as_s = [](const MorphologyBorder<T>& b) { return MorphologyBorder<S>{b.mode, static_cast<S>(b.outside)}; };
+        Offsets volume_offsets = offsets;
+        const TapVolume v = tap_volume(input.shape(), volume_offsets);
+        std::vector<TapPass<S>> passes{TapPass<S>(volume_offsets, First, as_s(first_border))};
+        if (Then) passes.emplace_back(mirrored(volume_offsets), second, as_s(second_border));
+        Array result(input.dtype(), input.shape());
+        row_tap_passes(static_cast<const S*>(input.raw()), static_cast<S*>(result.raw()), v, passes, options,
+                       [](S value) { return value; });
         return result;
     });
 }

@@ -1,0 +1,173 @@
+// Min/max over any (non-box) footprint, one or two passes fused row by row: the image is read once and the output
+// written once. Rows are produced on demand into small per-thread row caches, each row extended along x by the
+// footprint's reach through the pass's border rule: level 0 holds the input's rows (converted on the way in: for
+// binary ops nonzero -> 1), level 1 the first pass's rows (opening and closing). An output row is the min/max of
+// its taps' shifted rows, a block of vector registers at a time. Boxes go to box_filter.hpp instead (van Herk:
+// constant cost whatever their size); this kernel's cost grows with the number of taps.
+#pragma once
+#include <algorithm>
+#include <cstdint>
+#include <cstring>
+#include <map>
+#include <vector>
+
+#include "parallel.hpp"
+#include "rows.hpp"
+#include "skb/morphology.hpp"
+#include "skb/scratch.hpp"
+
+namespace skb::opt {
+
+using Offsets = std::vector<std::vector<std::int64_t>>;
+
+// Dimensions of the (Z, H, W) volume (Z = 1 in 2-d) and the x reach every cached row is extended by.
+struct TapVolume {
+    std::int64_t Z, H, W, pad;
+};
+
+// One pass: offsets grouped by source row, each (dz, dy) with the dx read there, and the pass's border rule.
+template <class T> struct TapPass {
+    struct RowGroup {
+        std::int64_t dz, dy;
+        std::vector<std::int64_t> dxs;
+    };
+    std::vector<RowGroup> groups;
+    Extremum which;
+    MorphologyBorder<T> border;
+
+    // offsets: (dz, dy, dx) each, as the pass reads them.
+    TapPass(const Offsets& offsets, Extremum pass, MorphologyBorder<T> b) : which(pass), border(b) {
+        std::map<std::pair<std::int64_t, std::int64_t>, std::vector<std::int64_t>> by_row;
+        for (const auto& o : offsets) by_row[{o[0], o[1]}].push_back(o[2]);
+        for (auto& [row, dxs] : by_row) groups.push_back({row.first, row.second, std::move(dxs)});
+    }
+
+    // Row indices (z * H + y) one output row reads, lowest to highest: what a row cache must hold at once.
+    std::int64_t row_span(const TapVolume& v) const {
+        std::int64_t lo = 0, hi = 0;
+        for (const auto& g : groups) {
+            lo = std::min(lo, g.dz * v.H + g.dy);
+            hi = std::max(hi, g.dz * v.H + g.dy);
+        }
+        return hi - lo + 1;
+    }
+};
+
+// The volume's dimensions for a 2-d or 3-d shape, and offsets given one per axis as (dz, dy, dx).
+inline TapVolume tap_volume(const Shape& s, Offsets& offsets) {
+    if (s.size() == 2)
+        for (auto& offset : offsets) offset.insert(offset.begin(), 0);
+    TapVolume v{s.size() == 3 ? s[0] : 1, s[s.size() - 2], s.back(), 0};
+    for (const auto& o : offsets) v.pad = std::max(v.pad, std::abs(o[2]));
+    return v;
+}
+
+// Rows by flat index, direct-mapped (slot = index mod capacity). With a capacity of at least the span one output
+// row reads, the rows an output row holds at once never evict one another; consecutive output rows then find most
+// of theirs already there.
+template <class T> class RowCache {
+public:
+    RowCache(std::int64_t capacity, std::int64_t stride)
+        : capacity_(capacity), stride_(stride), tags_(capacity, -1), rows_(storage_.get(capacity * stride)) {}
+
+    // Row `index` (pointer to element 0; the extension lies before and after it), made by produce(row) on a miss.
+    template <class Produce> const T* get(std::int64_t index, std::int64_t pad, const Produce& produce) {
+        const std::int64_t slot = index % capacity_;
+        T* row = rows_ + slot * stride_ + pad;
+        if (tags_[slot] != index) {
+            produce(row);
+            tags_[slot] = index;
+        }
+        return row;
+    }
+
+private:
+    std::int64_t capacity_, stride_;
+    std::vector<std::int64_t> tags_;
+    Scratch<T> storage_;  // the heap block stays put when the cache is moved
+    T* rows_;
+};
+
+// out[x] = pick over t of taps[t][x], from the identity (so NaN taps are skipped as in extremum_pick), x in [0, W).
+template <Extremum Which, class T>
+void fold_taps(const T* const* taps, std::size_t count, T* __restrict out, std::int64_t W) {
+    typedef T Lanes __attribute__((vector_size(64)));  // (GCC ignores the attribute on a dependent `using`)
+    constexpr std::int64_t kLanes = 64 / sizeof(T);
+    const T identity = extremum_identity<Which, T>();
+    std::int64_t x = 0;
+    for (; x + kLanes <= W; x += kLanes) {
+        Lanes acc, v;
+        for (std::int64_t l = 0; l < kLanes; ++l) acc[l] = identity;
+        for (std::size_t t = 0; t < count; ++t) {
+            std::memcpy(&v, taps[t] + x, 64);
+            acc = Which == Extremum::Min ? (v < acc ? v : acc) : (acc < v ? v : acc);
+        }
+        std::memcpy(out + x, &acc, 64);
+    }
+    for (; x < W; ++x) {
+        T acc = identity;
+        for (std::size_t t = 0; t < count; ++t) acc = extremum_pick<Which>(acc, taps[t][x]);
+        out[x] = acc;
+    }
+}
+
+// row[-pad..0) and row[W..W+pad) from row[0..W) by the border rule (a pass's result, extended for the next pass).
+template <class T> void extend_row(T* row, std::int64_t W, std::int64_t pad, const MorphologyBorder<T>& border) {
+    for (std::int64_t i = 1; i <= pad; ++i) {
+        const std::int64_t left = border_index(-i, W, border.mode), right = border_index(W - 1 + i, W, border.mode);
+        row[-i] = left < 0 ? border.outside : row[left];
+        row[W - 1 + i] = right < 0 ? border.outside : row[right];
+    }
+}
+
+// The passes (one, or two fused) over `input` into `out`; convert(v) turns an input element into a T.
+template <class T, class In, class Convert>
+void row_tap_passes(const In* input, T* out, const TapVolume& v, const std::vector<TapPass<T>>& passes,
+                    const RunOptions& options, const Convert& convert) {
+    const std::int64_t stride = v.W + 2 * v.pad, rows = v.Z * v.H;
+    // Each block of output rows refills its caches from cold; blocks of many rows keep that halo work small.
+    const std::int64_t grain = std::max<std::int64_t>(8, (1 << 16) / std::max<std::int64_t>(v.W, 1));
+    parallel_blocks(options, rows, grain, [&](std::int64_t begin, std::int64_t end) {
+        // Per level: a cache of the rows the pass reads, and its constant row (outside the image in constant mode).
+        std::vector<RowCache<T>> caches;
+        std::vector<std::vector<T>> outside_rows;
+        for (const auto& pass : passes) {
+            caches.emplace_back(pass.row_span(v), stride);
+            outside_rows.emplace_back(stride, pass.border.outside);
+        }
+        std::vector<const T*> taps, final_taps;  // a first-pass row is produced while the final taps are gathered
+        // One output row (z, y) of pass p into row[0, W): its taps point into rows that row_at(index) returns.
+        auto pass_row = [&](std::size_t p, std::int64_t z, std::int64_t y, std::vector<const T*>& tap_list,
+                            const auto& row_at, T* row) {
+            const TapPass<T>& pass = passes[p];
+            tap_list.clear();
+            for (const auto& g : pass.groups) {
+                const std::int64_t zz = border_index(z + g.dz, v.Z, pass.border.mode);  // 2-d: Z = 1, dz = 0
+                const std::int64_t yy = border_index(y + g.dy, v.H, pass.border.mode);
+                const T* source = zz < 0 || yy < 0 ? outside_rows[p].data() + v.pad : row_at(zz * v.H + yy);
+                for (std::int64_t dx : g.dxs) tap_list.push_back(source + dx);
+            }
+            if (pass.which == Extremum::Min) fold_taps<Extremum::Min>(tap_list.data(), tap_list.size(), row, v.W);
+            else fold_taps<Extremum::Max>(tap_list.data(), tap_list.size(), row, v.W);
+        };
+        auto input_row = [&](std::int64_t index) {
+            return caches[0].get(index, v.pad, [&](T* row) {
+                load_padded_row(input + index * v.W, v.W, v.pad, passes[0].border.mode, passes[0].border.outside,
+                                row - v.pad, convert);
+            });
+        };
+        auto first_pass_row = [&](std::int64_t index) {
+            return caches[1].get(index, v.pad, [&](T* row) {
+                pass_row(0, index / v.H, index % v.H, taps, input_row, row);
+                extend_row(row, v.W, v.pad, passes[1].border);
+            });
+        };
+        for (std::int64_t index = begin; index < end; ++index) {
+            T* row = out + index * v.W;
+            if (passes.size() == 1) pass_row(0, index / v.H, index % v.H, taps, input_row, row);
+            else pass_row(1, index / v.H, index % v.H, final_taps, first_pass_row, row);
+        }
+    });
+}
+
+}  // namespace skb::opt
