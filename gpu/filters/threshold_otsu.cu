@@ -179,9 +179,9 @@ __global__ void histogram_kernel(const T* image, std::int64_t n, const RangeKeys
     }
 }
 
-// The scan over the bins (skb/otsu.hpp's best_bin, as ref and opt run it) in one GPU thread: O(bins) work that
-// keeps the histogram on the device, so the threshold is the only thing copied back. w2 and m2: scratch for the
-// bins. A float image with a NaN or infinity gets a NaN threshold (the host then asks where).
+// The scan over the bins (skb/otsu.hpp's best_bin, as ref and opt run it) in one GPU thread, for float images (their
+// float32 sums round in NumPy's order) and integer images past 2^24 pixels: O(bins) work that keeps the histogram
+// on the device, so the threshold is the only thing copied back. w2 and m2: scratch for the bins. A float image with a NaN or infinity gets a NaN threshold (the host then asks where).
 template <class V, class Out>
 __global__ void scan_kernel(const RangeKeys<V>* range, const Count* hist, std::int64_t nbins, float* w2,
                             std::conditional_t<std::is_integral_v<V>, double, V>* m2, Out* threshold) {
