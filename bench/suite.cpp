@@ -268,6 +268,11 @@ void run_case(benchmark::State& state, const Case& c) {
         state.counters["d2h_bytes"] = static_cast<double>(a.transfers.d2h_bytes);
         state.counters["d2h_calls"] = static_cast<double>(a.transfers.d2h_calls);
         state.counters["kernel_calls"] = static_cast<double>(a.transfers.kernel_calls);
+        // The runtime's fixed costs: host waits per call (the audited call), and device allocations per call once
+        // the pool holds the case's memory (the timed loop, which follows the audited call).
+        state.counters["syncs"] = static_cast<double>(a.transfers.syncs);
+        state.counters["device_allocations"] =
+            iterations > 0 ? static_cast<double>(timed.device_allocations) / iterations : 0;
         const double per_call_ms = iterations > 0 ? 1e3 * wall / iterations : 0;
         const double kernel_ms = iterations > 0 ? timed.kernel_ms / iterations : 0;
         const double transfer_ms = iterations > 0 ? (timed.h2d_ms + timed.d2h_ms) / iterations : 0;

@@ -93,7 +93,9 @@ public:
                 add(c.name, "peak_bytes", v, format("peak %.0f -> %.0f bytes (%+.1f%%)", *was, *now, 100 * change));
             }
         }
-        for (const char* m : {"h2d_bytes", "h2d_calls", "d2h_bytes", "d2h_calls"}) {
+        // GPU counts per call (a baseline without one of them skips it until it is refreshed).
+        for (const char* m :
+             {"h2d_bytes", "h2d_calls", "d2h_bytes", "d2h_calls", "kernel_calls", "syncs", "device_allocations"}) {
             const double *now = metric(c, m), *was = metric(*b, m);
             if (!now || !was) continue;
             add(c.name, m, *now > *was ? Verdict::Regression : (*now < *was ? Verdict::Improved : Verdict::Pass),

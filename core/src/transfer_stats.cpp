@@ -48,6 +48,23 @@ void record_kernel(double ms) {
     g_stats.kernel_ms += ms;
 }
 
+void add_times(double h2d_ms, double d2h_ms, double kernel_ms) {
+    const std::lock_guard lock(g_mutex);
+    g_stats.h2d_ms += h2d_ms;
+    g_stats.d2h_ms += d2h_ms;
+    g_stats.kernel_ms += kernel_ms;
+}
+
+void record_sync() {
+    const std::lock_guard lock(g_mutex);
+    ++g_stats.syncs;
+}
+
+void record_device_allocation() {
+    const std::lock_guard lock(g_mutex);
+    ++g_stats.device_allocations;
+}
+
 void set_host_pinning(const std::string& backend, HostPinning pinning) {
     const std::lock_guard lock(g_mutex);
     pinnings()[backend] = pinning;

@@ -9,7 +9,9 @@
 //      path), built by each block from the range keys. Each block counts into shared memory with shared atomics
 //      and merges its nonzero counters into the global histogram with global atomics; with more bins than shared
 //      memory holds, threads count in global memory directly.
-//   3. scan: skb/otsu.hpp's best_bin in one thread (O(bins)); writes the threshold.
+//   3. scan: for integer images of at most 2^24 pixels, a block-wide parallel scan and argmax over the bins (each
+//      thread a run of consecutive bins); otherwise skb/otsu.hpp's best_bin in one thread (O(bins)), since the
+//      float32 sums of float images (and of counts past 2^24) round in NumPy's sequential order. Writes the threshold.
 // Transfers: one H2D (the image), one D2H (the threshold); a float image with a NaN or infinity costs one more
 // D2H (where it is) on its way to the error.
 #include <algorithm>
@@ -21,6 +23,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "runtime/block_scan.cuh"
 #include "runtime/device_array.hpp"
 #include "runtime/kernel.hpp"
 #include "skb/nvtx.hpp"
@@ -33,7 +36,12 @@ struct OtsuPolicy {
     static constexpr unsigned block = 256;
     static constexpr unsigned max_blocks = 1024;
     static constexpr std::int64_t shared_bins = 8192;  // 32 KiB of shared counters per block
+    static constexpr unsigned max_scan_block = 1024;   // the parallel scan's one block (fewer for fewer bins)
 };
+
+// Up to this many pixels every partial sum of counts is exact in float32, so NumPy's sequential float32 cumsum of
+// the weights equals exact integer sums taken in any order.
+inline constexpr std::int64_t kExactFloatCounts = std::int64_t{1} << 24;
 
 // What NumPy bins: the image's own values, float64 0s and 1s for bool.
 template <class T> using BinValue = std::conditional_t<std::is_same_v<T, bool>, double, T>;
@@ -171,9 +179,9 @@ __global__ void histogram_kernel(const T* image, std::int64_t n, const RangeKeys
     }
 }
 
-// The scan over the bins (skb/otsu.hpp's best_bin, as ref and opt run it) in one GPU thread: O(bins) work that
-// keeps the histogram on the device, so the threshold is the only thing copied back. w2 and m2: scratch for the
-// bins. A float image with a NaN or infinity gets a NaN threshold (the host then asks where).
+// The scan over the bins (skb/otsu.hpp's best_bin, as ref and opt run it) in one GPU thread, for float images (their
+// float32 sums round in NumPy's order) and integer images past 2^24 pixels: O(bins) work that keeps the histogram
+// on the device, so the threshold is the only thing copied back. w2 and m2: scratch for the bins. A float image with a NaN or infinity gets a NaN threshold (the host then asks where).
 template <class V, class Out>
 __global__ void scan_kernel(const RangeKeys<V>* range, const Count* hist, std::int64_t nbins, float* w2,
                             std::conditional_t<std::is_integral_v<V>, double, V>* m2, Out* threshold) {
@@ -198,6 +206,75 @@ __global__ void scan_kernel(const RangeKeys<V>* range, const Count* hist, std::i
     }
 }
 
+// best_bin for an integer image (one bin per integer from the minimum) of at most kExactFloatCounts pixels, by one
+// block: each thread sums a run of consecutive bins, a block scan gives every run's prefix, and each thread walks
+// its run. The sums are exact (counts in int64, float32 below 2^24; count x centre below 2^40 in int64, exact in
+// float64), so they equal NumPy's sequential cumsums, and split_variance rounds the rest as best_bin does. The
+// argmax keeps the first bin of the largest variance, as best_bin's strict comparison does.
+template <class V>
+__global__ void integer_scan_kernel(const RangeKeys<V>* range, const Count* hist, std::int64_t* threshold) {
+    SKB_SHARED(long long, warp_sums, kWarpSize);
+    SKB_SHARED(double, warp_variance, kWarpSize);
+    SKB_SHARED(long long, warp_bin, kWarpSize);
+    const RangeKeys<V> r = *range;
+    const long long lo = value_of<V>(r.min), hi = value_of<V>(r.max);
+    if (lo == hi) {  // a constant image is its own threshold (the whole block returns)
+        if (threadIdx.x == 0) *threshold = lo;
+        return;
+    }
+    const long long bins = hi - lo + 1;
+    const long long per_thread = (bins + blockDim.x - 1) / blockDim.x;
+    const long long first = min_of<long long>(threadIdx.x * per_thread, bins);
+    const long long last = min_of(first + per_thread, bins);
+    long long count = 0, moment = 0;  // the run's pixels, and their sum of values (bin centres)
+    for (long long i = first; i < last; ++i) {
+        count += static_cast<long long>(hist[i]);
+        moment += static_cast<long long>(hist[i]) * (lo + i);
+    }
+    long long count_total, moment_total;
+    count = block_exclusive_scan(count, warp_sums, count_total);
+    moment = block_exclusive_scan(moment, warp_sums, moment_total);
+    double best = -1;
+    long long best_bin = first;
+    for (long long i = first; i < last && i + 1 < bins; ++i) {  // the split after bin i
+        count += static_cast<long long>(hist[i]);
+        moment += static_cast<long long>(hist[i]) * (lo + i);
+        const auto w1 = static_cast<float>(count), w2 = static_cast<float>(count_total - count);
+        const double m1 = static_cast<double>(moment) / static_cast<double>(w1);
+        const double m2 = static_cast<double>(moment_total - moment) / static_cast<double>(w2);
+        const double variance = otsu::split_variance<double>(w1, m1, w2, m2);
+        if (variance > best) {
+            best = variance;
+            best_bin = i;
+        }
+    }
+    const auto better = [](double v, long long bin, double than_v, long long than_bin) {
+        return v > than_v || (v == than_v && bin < than_bin);
+    };
+    for (unsigned offset = kWarpSize / 2; offset > 0; offset /= 2) {
+        const double v = __shfl_down_sync(kFullMask, best, offset);
+        const long long bin = __shfl_down_sync(kFullMask, best_bin, offset);
+        if (better(v, bin, best, best_bin)) {
+            best = v;
+            best_bin = bin;
+        }
+    }
+    const unsigned warp = threadIdx.x / kWarpSize, lane = threadIdx.x % kWarpSize;
+    if (lane == 0) {
+        warp_variance[warp] = best;
+        warp_bin[warp] = best_bin;
+    }
+    __syncthreads();
+    if (threadIdx.x == 0) {
+        for (unsigned w = 1; w < blockDim.x / kWarpSize; ++w)
+            if (better(warp_variance[w], warp_bin[w], best, best_bin)) {
+                best = warp_variance[w];
+                best_bin = warp_bin[w];
+            }
+        *threshold = lo + best_bin;
+    }
+}
+
 template <class T> DeviceArray threshold_on_device(const DeviceArray& input, std::int64_t nbins) {
     using V = BinValue<T>;
     using Out = std::conditional_t<std::is_integral_v<V>, std::int64_t, float>;
@@ -210,8 +287,6 @@ template <class T> DeviceArray threshold_on_device(const DeviceArray& input, std
         capacity = std::int64_t{std::numeric_limits<V>::max()} - std::numeric_limits<V>::min() + 1;
     const auto range_keys = std::make_shared<DeviceBuffer<RangeKeys<V>>>(1);
     DeviceBuffer<Count> hist(static_cast<std::size_t>(capacity));
-    DeviceBuffer<float> w2(static_cast<std::size_t>(capacity));
-    DeviceBuffer<std::conditional_t<std::is_integral_v<V>, double, V>> m2(static_cast<std::size_t>(capacity));
     launch(init_range_kernel<V>, {.name = "filters.threshold_otsu/init"}, range_keys->data());
     launch(range_kernel<T>, grid_stride_config("filters.threshold_otsu/range", n, P::block, P::max_blocks), image, n,
            range_keys->data());
@@ -222,8 +297,21 @@ template <class T> DeviceArray threshold_on_device(const DeviceArray& input, std
     config.dynamic_shared_bytes = static_cast<std::size_t>(shared_capacity) * sizeof(unsigned);
     launch(histogram_kernel<T>, config, image, n, range_keys->data(), nbins, shared_capacity, hist.data());
     DeviceArray threshold(dtype_of<Out>, Shape{});
-    launch(scan_kernel<V, Out>, {.name = "filters.threshold_otsu/scan"}, range_keys->data(), hist.data(), nbins,
-           w2.data(), m2.data(), threshold.data<Out>());
+    bool scanned = false;
+    if constexpr (std::is_integral_v<V>) {
+        if (n <= kExactFloatCounts) {
+            const auto block = static_cast<unsigned>(std::min<std::int64_t>(P::max_scan_block, (capacity + 31) / 32 * 32));
+            launch(integer_scan_kernel<V>, {.name = "filters.threshold_otsu/scan", .block = Dim3{block}},
+                   range_keys->data(), hist.data(), threshold.data<Out>());
+            scanned = true;
+        }
+    }
+    if (!scanned) {
+        DeviceBuffer<float> w2(static_cast<std::size_t>(capacity));
+        DeviceBuffer<std::conditional_t<std::is_integral_v<V>, double, V>> m2(static_cast<std::size_t>(capacity));
+        launch(scan_kernel<V, Out>, {.name = "filters.threshold_otsu/serial_scan"}, range_keys->data(), hist.data(),
+               nbins, w2.data(), m2.data(), threshold.data<Out>());
+    }
     if constexpr (std::is_floating_point_v<Out>) {
         threshold.on_download([range_keys](const Array& t) {  // NaN: the image held a NaN or an infinity
             if (!std::isnan(t.values<Out>()[0])) return;

@@ -8,7 +8,9 @@
 //  3. flatten: every foreground pixel finds and points at its root; roots are counted per block of pixels
 //     (each thread a few consecutive ones) with a block scan (warp shuffles + shared memory), each root's rank
 //     inside its block stored in the output;
-//  4. scan_block_sums: one block turns the per-block root counts into an exclusive prefix sum;
+//  4. exclusive_scan_on_device (runtime/block_scan.cuh): the per-block root counts become an exclusive prefix
+//     sum, by a multi-block scan (each block scans a chunk and leaves its total; the totals are scanned the same
+//     way until one block holds them, and added back): one launch up to 2^20 pixels, three up to 2^30;
 //  5. number_roots: each root's label = its block's offset + its rank in the block + 1;
 //  6. write_labels: every other pixel copies its root's label (background 0).
 // Union links the larger root under the smaller, so each component's root is its smallest index: numbering
@@ -21,6 +23,7 @@
 #include <type_traits>
 
 #include "measure/union_find.cuh"
+#include "runtime/block_scan.cuh"
 #include "runtime/kernel.hpp"
 #include "skb/label_order.hpp"
 #include "skb/nvtx.hpp"
@@ -35,7 +38,6 @@ struct LabelPolicy {
     static constexpr unsigned scan_block = 256;    // threads per block of flatten and the numbering kernels
     static constexpr unsigned items = 4;           // consecutive pixels per thread of those kernels
     static constexpr unsigned pixels_per_block = scan_block * items;
-    static constexpr unsigned sums_block = 256;    // the one block that scans the per-block root counts
 };
 static_assert(LabelPolicy::tile_2d.count() <= LabelPolicy::tile_threads &&
               LabelPolicy::tile_3d.count() <= LabelPolicy::tile_threads);
@@ -130,32 +132,6 @@ __global__ void border_merge_kernel(View<const T, 3> in, Index* parent, KeyRule 
     });
 }
 
-// Exclusive prefix sum of one value per thread over a 1-d block (blockDim.x a multiple of 32, at most 1024):
-// warp scans with shuffles, then a scan of the warp totals by the first warp. `total` gets the block's sum.
-template <class Index> __device__ __forceinline__ Index block_exclusive_scan(Index value, Index* warp_sums, Index& total) {
-    const unsigned lane = threadIdx.x % kWarpSize, warp = threadIdx.x / kWarpSize, warps = blockDim.x / kWarpSize;
-    Index inclusive = value;
-    for (unsigned d = 1; d < kWarpSize; d <<= 1) {
-        const Index up = __shfl_up_sync(kFullMask, inclusive, d);
-        if (lane >= d) inclusive += up;
-    }
-    if (lane == kWarpSize - 1) warp_sums[warp] = inclusive;
-    __syncthreads();
-    if (warp == 0) {
-        Index s = lane < warps ? warp_sums[lane] : Index{0};
-        for (unsigned d = 1; d < kWarpSize; d <<= 1) {
-            const Index up = __shfl_up_sync(kFullMask, s, d);
-            if (lane >= d) s += up;
-        }
-        if (lane < warps) warp_sums[lane] = s;  // inclusive over warps
-    }
-    __syncthreads();
-    const Index result = (warp == 0 ? Index{0} : warp_sums[warp - 1]) + inclusive - value;
-    total = warp_sums[warps - 1];
-    __syncthreads();  // before a next call overwrites warp_sums
-    return result;
-}
-
 // The first of the consecutive pixels of one thread of the per-pixel kernels.
 __device__ __forceinline__ std::int64_t first_item() {
     return (std::int64_t{blockIdx.x} * blockDim.x + threadIdx.x) * LabelPolicy::items;
@@ -179,18 +155,6 @@ __global__ void flatten_kernel(Index* parent, std::int64_t n, View<Label, 3> out
     for (unsigned k = 0; k < LabelPolicy::items; ++k)
         if (roots >> k & 1u) at_index(out, first + k) = static_cast<Label>(rank++);
     if (threadIdx.x == 0) block_roots[blockIdx.x] = total;
-}
-
-template <class Index> __global__ void scan_block_sums_kernel(Index* sums, std::int64_t count) {
-    SKB_SHARED(Index, warp_sums, kWarpSize);
-    Index carry = 0;
-    for (std::int64_t base = 0; base < count; base += blockDim.x) {
-        const std::int64_t i = base + threadIdx.x;
-        Index total;
-        const Index before = block_exclusive_scan(i < count ? sums[i] : Index{0}, warp_sums, total);
-        if (i < count) sums[i] = carry + before;
-        carry += total;
-    }
 }
 
 template <class Index, class Label>
@@ -246,8 +210,7 @@ void label_on_device(const Array& input, Array& result, const std::vector<int>& 
     };
     launch(flatten_kernel<Index, Label>, per_pixel("measure.label/flatten"), parent.data(), n, out,
            block_roots.data());
-    launch(scan_block_sums_kernel<Index>, {.name = "measure.label/scan_block_sums", .block = Dim3{P::sums_block}},
-           block_roots.data(), std::int64_t{scan_blocks});
+    exclusive_scan_on_device<P::scan_block, P::items>(block_roots.data(), std::int64_t{scan_blocks});
     launch(number_roots_kernel<Index, Label>, per_pixel("measure.label/number_roots"), parent.data(), n, out,
            block_roots.data());
     launch(write_labels_kernel<Index, Label>, per_pixel("measure.label/write_labels"), parent.data(), n, out);

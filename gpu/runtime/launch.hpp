@@ -1,10 +1,13 @@
 // The one way to start a kernel: launch(kernel, config, args...). Kernel files never write <<<>>>; this header
 // does, once, for nvcc. Before anything runs, launch checks the configuration (extents, threads per block,
-// shared memory against the 48 KiB default) and that every pointer argument (a raw pointer, or a struct whose
-// `data` member is one, such as skb::View) points into device memory; it throws skb::Error with one line naming
-// the kernel. On a GPU it then checks the kernel's resources, launches, waits and surfaces any execution error;
-// in the emulator it runs the grid on the CPU and surfaces divergent barriers, hangs and the like.
-// Each launch is an NVTX range named after the kernel and is timed into skb::gpu::transfer_stats().
+// shared memory against the 48 KiB default) and, with full_checks() (runtime/memory.hpp), that every pointer
+// argument (a raw pointer, or a struct whose `data` member is one, such as skb::View) points into device memory;
+// it throws skb::Error with one line naming the kernel. On a GPU it then checks the kernel's resources (its
+// attributes, read once per kernel), queues the launch on the stream without waiting, and surfaces a launch
+// error at once; an execution error surfaces at the op's synchronisation (with full checks, right after the
+// launch, naming the kernel). In the emulator it runs the grid on the CPU and surfaces divergent barriers, hangs
+// and the like. Each launch is an NVTX range named after the kernel, counted and timed (events, read at the next
+// synchronisation) into skb::gpu::transfer_stats().
 #pragma once
 #include <cstddef>
 #include <cstdint>
@@ -26,7 +29,7 @@ struct LaunchConfig {
     Dim3 grid{1};
     Dim3 block{1};
     std::size_t dynamic_shared_bytes = 0;
-    const Stream* stream = nullptr;  // nullptr: the default stream
+    const Stream* stream = nullptr;  // nullptr: the calling thread's (thread_stream())
 };
 
 // A 1-d launch for a grid-stride loop over n items: enough blocks of `block` threads to cover n, at most
@@ -82,17 +85,22 @@ void check_arguments(const char* kernel, const Tuple& values, std::index_sequenc
 // Runs every block of the grid on the emulator; invoke(bound) is one thread's call of the kernel.
 void run_grid(const LaunchConfig& config, void (*invoke)(const void* bound), const void* bound);
 #else
-// Throws when the kernel's own limits (threads per block, static + dynamic shared memory) refuse the config.
+// Throws when the kernel's own limits (threads per block, static + dynamic shared memory) refuse the config; the
+// kernel's attributes are read from the driver once per kernel.
 void check_kernel_resources(const LaunchConfig& config, const void* kernel);
-// Times a launch with events, then waits for it and throws naming the kernel on a launch or execution error.
-class KernelTimer {
+// Brackets a launch with events on its stream (read at the stream's next synchronisation) and counts it. finish()
+// throws naming the kernel on a launch error; with full checks it also waits for the kernel, so that an execution
+// error names it too.
+class KernelTiming {
 public:
-    explicit KernelTimer(const LaunchConfig& config);
+    explicit KernelTiming(const LaunchConfig& config);
     void finish();
+    void* stream() const { return stream_; }  // cudaStream_t
 
 private:
     const LaunchConfig& config_;
-    Event start_, stop_;
+    void* stream_;
+    void* start_;
 };
 #endif
 
@@ -106,7 +114,7 @@ void launch(void (*kernel)(Params...), const LaunchConfig& config, Args&&... arg
     check_launch_config(config);
     using Values = std::tuple<std::remove_cv_t<Params>...>;
     const Values values(std::forward<Args>(args)...);
-    detail::check_arguments(config.name, values, std::index_sequence_for<Params...>{});
+    if (full_checks()) detail::check_arguments(config.name, values, std::index_sequence_for<Params...>{});
     SKB_NVTX_RANGE(config.name);
 #if defined(SKB_GPU_EMULATOR)
     struct Bound {
@@ -123,14 +131,13 @@ void launch(void (*kernel)(Params...), const LaunchConfig& config, Args&&... arg
         &bound);
 #else
     detail::check_kernel_resources(config, reinterpret_cast<const void*>(kernel));
-    detail::KernelTimer timer(config);
+    detail::KernelTiming timing(config);
     [&]<std::size_t... I>(std::index_sequence<I...>) {
         kernel<<<dim3(config.grid.x, config.grid.y, config.grid.z),
                  dim3(config.block.x, config.block.y, config.block.z), config.dynamic_shared_bytes,
-                 config.stream ? static_cast<cudaStream_t>(config.stream->native()) : cudaStream_t{}>>>(
-            std::get<I>(values)...);
+                 static_cast<cudaStream_t>(timing.stream())>>>(std::get<I>(values)...);
     }(std::index_sequence_for<Params...>{});
-    timer.finish();
+    timing.finish();
 #endif
 }
 #endif

@@ -1,7 +1,13 @@
 // Device memory, pinned host memory, streams, events and the two counted copies (skb/transfer_stats.hpp).
-// On a GPU these wrap cudaMalloc, cudaMallocHost, cudaStream_t, cudaEvent_t and cudaMemcpyAsync. In the
-// emulator device memory is a tracked allocation of its own, poisoned (kPoison32) when allocated, that kernels
-// may use and host code may not: a kernel handed a host pointer, or a copy in the wrong direction, throws.
+// On a GPU these wrap the device's stream-ordered memory pool (cudaMallocAsync/cudaFreeAsync), cudaMallocHost,
+// cudaStream_t, cudaEvent_t and cudaMemcpyAsync. In the emulator device memory is a tracked allocation of its
+// own, poisoned (kPoison32) whenever it is handed out, that kernels may use and host code may not: a kernel handed
+// a host pointer, or a copy in the wrong direction, throws.
+//
+// Fixed costs per op call (counted in skb::gpu::transfer_stats(), the same way in both builds): work goes on the
+// calling thread's stream without host waits; the op's result comes back with one D2H copy, which is its one
+// synchronisation (syncs). Freed device memory stays in a pool for the next call (device_allocations counts
+// only what the pool had to obtain anew).
 #pragma once
 #include <cstddef>
 #include <cstdint>
@@ -22,7 +28,18 @@ bool device_available();
 // One line for reports: the GPU's name and compute capability, or the emulator.
 std::string device_description();
 
-// Raw allocations (throw skb::Error on failure; freeing nullptr does nothing).
+// Whether launch() and the copies run their full checks: every pointer argument of a kernel in device memory,
+// both sides of a copy, and on a GPU a wait after every launch so that an execution error names its kernel.
+// Always in the emulator. In backend `cuda`: in builds without NDEBUG, or when the environment sets
+// SKB_GPU_CHECKS=1 (read once); otherwise only the checks that need no driver round trip per call run (the
+// launch configuration, the kernel's attributes cached once per kernel, the host side of a copy), and an
+// execution error surfaces at the op's synchronisation.
+bool full_checks();
+
+// Raw allocations (throw skb::Error on failure; freeing nullptr does nothing). Device memory is stream-ordered on
+// the calling thread's stream (thread_stream()): a free hands the block back to the pool once the work queued
+// before it is done, and an allocation on the same stream may reuse it at once. Device buffers therefore belong to
+// the host thread that made them.
 void* device_allocate(std::size_t bytes);
 void device_free(void* p) noexcept;
 void* pinned_allocate(std::size_t bytes);
@@ -34,8 +51,8 @@ bool is_device_memory(const void* p, std::size_t bytes = 1);
 void host_register(void* p, std::size_t bytes);
 void host_unregister(void* p) noexcept;
 
-// An ordered queue of device work (the emulator runs everything synchronously). Stream-less calls use the
-// default stream.
+// An ordered queue of device work (the emulator runs everything synchronously). Launches and copies that name no
+// stream use the calling thread's (thread_stream()).
 class Stream {
 public:
     Stream();
@@ -45,12 +62,20 @@ public:
         std::swap(handle_, other.handle_);
         return *this;
     }
+    // Waits for the stream's work (one counted sync), surfaces its errors, and reads the times of the copies and
+    // launches it has finished.
     void synchronize() const;
     void* native() const { return handle_; }  // cudaStream_t
 
 private:
     void* handle_ = nullptr;
 };
+
+// The calling host thread's stream, made on first use and kept for the thread's life (never destroyed, since
+// device buffers in static objects may be freed after thread-local destructors have run). One stream per thread
+// orders an op's work, and a pipeline's, without host waits.
+const Stream& thread_stream();
+inline const Stream& stream_or_thread(const Stream* stream) { return stream ? *stream : thread_stream(); }
 
 // A point in a stream's work, for timing.
 class Event {
@@ -65,7 +90,7 @@ public:
         return *this;
     }
     void record(const Stream* stream = nullptr);
-    void synchronize() const;
+    void synchronize() const;  // one counted sync
     // Milliseconds between two recorded events.
     static double elapsed_ms(const Event& start, const Event& stop);
 
@@ -75,9 +100,18 @@ private:
 };
 
 enum class CopyKind { HostToDevice, DeviceToHost };
-// Copies, waits for the copy, counts it (bytes, one call, event-timed milliseconds) and marks it with an NVTX
-// range. Throws when the direction does not match the pointers (host memory where device memory belongs).
-void copy_bytes(void* dst, const void* src, std::size_t bytes, CopyKind kind, const Stream* stream = nullptr);
+// Queues a copy on `stream` (the thread's when null), counts it (bytes, one call; its event-timed milliseconds
+// once a synchronisation has passed it) and marks it with an NVTX range. Throws when the direction does not match
+// the pointers (host memory where device memory belongs). The host may reuse an H2D copy's source when this
+// returns; a D2H copy's bytes are on the host only after the stream's next synchronize().
+void enqueue_copy(void* dst, const void* src, std::size_t bytes, CopyKind kind, const Stream* stream = nullptr);
+
+// enqueue_copy, and for a D2H copy the stream's synchronize(): the host wait an op ends with, when its result is
+// in. An op with several results enqueues all but the last.
+inline void copy_bytes(void* dst, const void* src, std::size_t bytes, CopyKind kind, const Stream* stream = nullptr) {
+    enqueue_copy(dst, src, bytes, kind, stream);
+    if (kind == CopyKind::DeviceToHost) stream_or_thread(stream).synchronize();
+}
 
 // An owned, uninitialised array of T in one memory space (DeviceSpace or PinnedSpace below).
 template <class T, class Space> class Buffer {

@@ -1,7 +1,8 @@
 // CUDA testing.sum_diff (test-only op): two grid-stride launches, one thread per pixel. The first converts `other`
 // to float32 (img_as_float32's rule) into the output's difference half; the second reads the image, writes the sum
 // and overwrites each difference slot, which only its own thread reads, with x - y. Kernels are instantiated per
-// dtype separately (not per dtype pair). H2D: image, other, and the mask when given; one D2H of the stacked result.
+// dtype separately (not per dtype pair). H2D: image, other, and the mask when given, all before the first launch (a
+// copy from pageable memory waits for the work queued before it); one D2H of the stacked result.
 #include "runtime/kernel.hpp"
 #include "skb/convert.hpp"
 #include "skb/nvtx.hpp"
@@ -42,17 +43,21 @@ Array sum_diff(const OpInputs& inputs, const Params&, const RunOptions&) {
     DeviceBuffer<float> out(static_cast<std::size_t>(2 * n));
     const LaunchConfig config =
         grid_stride_config("testing.sum_diff", n, SumDiffPolicy::block, SumDiffPolicy::max_blocks);
-    visit_dtype(inputs.extra("other")->dtype(), [&](auto tag) {
-        using B = decltype(tag);
-        const DeviceBuffer<B> other = to_device<B>(*inputs.extra("other"));
-        launch(to_float_kernel<B>, config, other.data(), out.data() + n, n);
-    });
+    const Array& other = *inputs.extra("other");
+    const auto upload = [](const Array& a) {  // as bytes: the dtypes are visited at launch
+        return to_device(std::span(static_cast<const std::byte*>(a.raw()), a.nbytes()));
+    };
+    const DeviceBuffer<std::byte> other_bytes = upload(other), image_bytes = upload(image);
     DeviceBuffer<bool> mask;
     if (const Array* given = inputs.extra("mask")) mask = to_device<bool>(*given);
+    visit_dtype(other.dtype(), [&](auto tag) {
+        using B = decltype(tag);
+        launch(to_float_kernel<B>, config, reinterpret_cast<const B*>(other_bytes.data()), out.data() + n, n);
+    });
     visit_dtype(image.dtype(), [&](auto tag) {
         using A = decltype(tag);
-        const DeviceBuffer<A> a = to_device<A>(image);
-        launch(sum_diff_kernel<A>, config, a.data(), mask.data(), out.data(), out.data() + n, n);
+        launch(sum_diff_kernel<A>, config, reinterpret_cast<const A*>(image_bytes.data()), mask.data(), out.data(),
+               out.data() + n, n);
     });
     copy_to_host(result, out);
     return result;

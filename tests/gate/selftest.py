@@ -29,7 +29,7 @@ WALL_CASES = r"^(filters\.gaussian|filters\.sobel|color\.rgb2gray)/(ref|opt)/256
 CASES = WALL_CASES + r"|^color\.rgb2gray/cuda-emu/256x256/u8/threads:1$"
 OPS = ["filters.gaussian", "filters.sobel", "color.rgb2gray"]
 DETERMINISTIC = {"f64_bytes", "peak_bytes", "output_dtype", "instructions", "h2d_bytes", "h2d_calls", "d2h_bytes",
-                 "d2h_calls"}
+                 "d2h_calls", "kernel_calls", "syncs", "device_allocations"}
 PLANTS = {  # SKB_PLANT -> (check, case or instruction key that must be flagged)
     "f64_temporary": ("f64_bytes", "filters.gaussian/opt/256x256/f32/threads:1"),
     "more_work": ("instructions", "filters.sobel/opt"),

@@ -14,6 +14,14 @@
 
 namespace skb::otsu {
 
+// The between-class variance of a split, from the two classes' float32 weights and Acc means, rounded as
+// scikit-image rounds it: the weight product in float32, the rest in Acc. Shared by best_bin and the GPU's
+// parallel scan so that both round it one way.
+template <class Acc> SKB_HD Acc split_variance(float w1, Acc m1, float w2, Acc m2) {
+    const Acc diff = m1 - m2;
+    return static_cast<Acc>(w1 * w2) * (diff * diff);
+}
+
 // Index of the bin maximising w1*w2*(m1-m2)^2 between bins i and i+1 (the first one on ties), in scikit-image's
 // precisions: float32 counts and cumulative weights, class means in Acc (NumPy's promotion of float32 counts
 // with the bin centres' type: float32 for float32 images, float64 otherwise). count(i) and centre(i) read bin i;
@@ -36,8 +44,7 @@ SKB_HD std::int64_t best_bin(std::int64_t n, CountAt count, CentreAt centre, flo
         const float w1 = wsum += count(i);
         const Acc m1 = (msum += product_unfused(static_cast<Acc>(count(i)), static_cast<Acc>(centre(i)))) /
                        static_cast<Acc>(w1);
-        const Acc diff = m1 - m2[i + 1];
-        const Acc variance = static_cast<Acc>(w1 * w2[i + 1]) * (diff * diff);
+        const Acc variance = split_variance<Acc>(w1, m1, w2[i + 1], m2[i + 1]);
         if (variance > best_variance) {
             best_variance = variance;
             best = i;

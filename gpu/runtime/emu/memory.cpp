@@ -1,11 +1,17 @@
 // The emulator's memory: device and pinned allocations are tracked (so launch() and the copies can tell device
-// memory from host memory) and poisoned when allocated (so data that never reached the device reads as
-// signalling NaNs). They come from the ordinary heap, so ASan still sees a kernel's out-of-bounds access.
-// Streams are no-ops (everything is synchronous); events read a steady clock.
+// memory from host memory) and poisoned whenever they are handed out (so data that never reached the device reads
+// as signalling NaNs). They come from the ordinary heap, so ASan still sees a kernel's out-of-bounds access.
+// Freed device memory is kept, as the GPU build's memory pool keeps it, and handed out again for an allocation of
+// the same size: exact sizes, so ASan's bounds stay the allocation's; kept blocks are ASan-poisoned, so a use after
+// free is still caught. transfer_stats().device_allocations counts the allocations the pool could not serve.
+// Streams are no-ops (everything is synchronous) that count their synchronisations; events read a steady clock.
+#include <sanitizer/asan_interface.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
+#include <iterator>
 #include <map>
 #include <mutex>
 #include <new>
@@ -22,13 +28,21 @@ using Clock = std::chrono::steady_clock;
 
 enum class Region { Device, Pinned, Registered };  // Registered: host memory page-locked in place
 
+// The most freed device memory the pool keeps (the GPU build keeps all of it, up to the device's size): enough for
+// every benchmark case's working set, so that from a case's second call on nothing is allocated.
+constexpr std::size_t kKeptDeviceBytes = std::size_t{1} << 30;
+
 class Heap {
 public:
     void* allocate(std::size_t bytes, Region region) {
-        const std::size_t size = std::max<std::size_t>(bytes, 4);
-        void* p = ::operator new((size + 3) / 4 * 4, std::align_val_t{256});
+        const std::size_t size = block_size(bytes);
+        void* p = region == Region::Device ? take_kept(size) : nullptr;
+        if (!p) {
+            p = ::operator new(size, std::align_val_t{256});
+            if (region == Region::Device) record_device_allocation();
+        }
         auto* words = static_cast<std::uint32_t*>(p);
-        std::fill(words, words + (size + 3) / 4, kPoison32);
+        std::fill(words, words + size / 4, kPoison32);
         const std::lock_guard lock(mutex_);
         live_[reinterpret_cast<std::uintptr_t>(p)] = Allocation{bytes, region};
         return p;
@@ -36,11 +50,26 @@ public:
 
     void free(void* p, Region region) noexcept {
         if (!p) return;
+        std::size_t size = 0;
         {
             const std::lock_guard lock(mutex_);
             const auto it = live_.find(reinterpret_cast<std::uintptr_t>(p));
             if (it == live_.end() || it->second.region != region) std::abort();  // a bug in the buffer classes
+            size = block_size(it->second.bytes);
             live_.erase(it);
+            if (region == Region::Device && size <= kKeptDeviceBytes) {
+                // Make room by releasing the largest kept blocks first (deterministic, and it keeps the most blocks).
+                while (kept_bytes_ + size > kKeptDeviceBytes) {
+                    const auto largest = std::prev(kept_.end());
+                    kept_bytes_ -= largest->first;
+                    release(largest->second, largest->first);
+                    kept_.erase(largest);
+                }
+                ASAN_POISON_MEMORY_REGION(p, size);
+                kept_.emplace(size, p);
+                kept_bytes_ += size;
+                return;
+            }
         }
         ::operator delete(p, std::align_val_t{256});
     }
@@ -73,8 +102,31 @@ private:
         std::size_t bytes;
         Region region;
     };
+
+    // What is allocated for `bytes`: whole poison words, at least one.
+    static std::size_t block_size(std::size_t bytes) { return (std::max<std::size_t>(bytes, 4) + 3) / 4 * 4; }
+
+    // A kept device block of exactly `size` bytes, or nullptr.
+    void* take_kept(std::size_t size) {
+        const std::lock_guard lock(mutex_);
+        const auto it = kept_.find(size);
+        if (it == kept_.end()) return nullptr;
+        void* p = it->second;
+        kept_.erase(it);
+        kept_bytes_ -= size;
+        ASAN_UNPOISON_MEMORY_REGION(p, size);
+        return p;
+    }
+
+    static void release(void* p, std::size_t size) {
+        ASAN_UNPOISON_MEMORY_REGION(p, size);
+        ::operator delete(p, std::align_val_t{256});
+    }
+
     mutable std::mutex mutex_;
     std::map<std::uintptr_t, Allocation> live_;
+    std::multimap<std::size_t, void*> kept_;  // freed device blocks by size
+    std::size_t kept_bytes_ = 0;
 };
 
 Heap& heap() {
@@ -114,19 +166,28 @@ bool is_pinned_host(const void* p, std::size_t bytes) {
 const bool host_pinning_installed = (set_host_pinning(SKB_GPU_BACKEND_NAME, {host_register, host_unregister}), true);
 }  // namespace
 
+bool full_checks() { return true; }
+
 Stream::Stream() = default;
 Stream::~Stream() = default;
-void Stream::synchronize() const {}
+void Stream::synchronize() const { record_sync(); }  // the work is done already: counted, as on a GPU
+
+// Everything runs synchronously, so every thread may share one stream; never destroyed, as on a GPU.
+const Stream& thread_stream() {
+    static const Stream* const stream = new Stream;
+    return *stream;
+}
 
 Event::Event() = default;
 Event::~Event() = default;
 void Event::record(const Stream*) {
     time_ns_ = std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now().time_since_epoch()).count();
 }
-void Event::synchronize() const {}
+void Event::synchronize() const { record_sync(); }
 double Event::elapsed_ms(const Event& start, const Event& stop) { return (stop.time_ns_ - start.time_ns_) / 1e6; }
 
-void copy_bytes(void* dst, const void* src, std::size_t bytes, CopyKind kind, const Stream*) {
+// Copies at once (the emulator has no queue); copy_bytes then counts the synchronisation a GPU needs.
+void enqueue_copy(void* dst, const void* src, std::size_t bytes, CopyKind kind, const Stream*) {
     const bool h2d = kind == CopyKind::HostToDevice;
     SKB_NVTX_RANGE(h2d ? "H2D" : "D2H");
     const char* what = h2d ? "copy_to_device" : "copy_to_host";
