@@ -1,5 +1,6 @@
 #include "suite.hpp"
 
+#include <sys/resource.h>
 #include <time.h>
 
 #include <algorithm>
@@ -210,6 +211,39 @@ PinnedSide time_with_pinned_input(const std::string& backend, const std::vector<
     return {ms / n, (t.h2d_ms + t.d2h_ms) / n, t.h2d_pinned_bytes / iterations};
 }
 
+// Minor page faults of the whole process so far (every thread): first touches of fresh memory.
+double minor_page_faults() {
+    rusage usage{};
+    getrusage(RUSAGE_SELF, &usage);
+    return static_cast<double>(usage.ru_minflt);
+}
+
+// The output-reuse side of a CPU case: the same calls writing into one output buffer kept across calls (out=),
+// timed by hand right after Google Benchmark's fresh-output loop, `iterations` of them. Zeroes when the result is
+// a scalar or the backend makes its own arrays (ref: only opt writes into the caller's buffer).
+struct ReusedSide {
+    double ms_per_call = 0, page_faults_per_call = 0;
+};
+ReusedSide time_with_reused_output(const std::vector<PreparedOp>& steps, const OpInputs& input,
+                                   const RunOptions& options, std::int64_t iterations) {
+    const ArrayMeta& meta = steps.back().output();
+    if (iterations <= 0 || meta.shape.empty()) return {};
+    Array buffer(meta.dtype, meta.shape);
+    RunOptions reuse = options;
+    reuse.output = &buffer;
+    if (!run_steps(steps, input, reuse).borrowed()) return {};  // (this call also touches the buffer's pages)
+    const double faults = minor_page_faults();
+    const auto start = std::chrono::steady_clock::now();
+    for (std::int64_t i = 0; i < iterations; ++i) {
+        Array output = run_steps(steps, input, reuse);
+        benchmark::DoNotOptimize(output.raw());
+        benchmark::ClobberMemory();
+    }
+    const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+    const auto n = static_cast<double>(iterations);
+    return {ms / n, (minor_page_faults() - faults) / n};
+}
+
 double process_cpu_seconds() {
     timespec ts{};
     clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
@@ -232,12 +266,14 @@ void run_case(benchmark::State& state, const Case& c) {
     gpu::reset_transfer_stats();
     const auto wall_start = std::chrono::steady_clock::now();
     const double cpu_start = process_cpu_seconds();
+    const double faults_start = minor_page_faults();
     for (auto _ : state) {
         Array output = run_steps(steps, input, options);
         benchmark::DoNotOptimize(output.raw());
         benchmark::ClobberMemory();
     }
     const double cpu = process_cpu_seconds() - cpu_start;
+    const double faults = minor_page_faults() - faults_start;
     const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
     const gpu::TransferStats timed = gpu::transfer_stats();
 
@@ -260,6 +296,16 @@ void run_case(benchmark::State& state, const Case& c) {
     state.counters["f64_bytes"] = a.f64_bytes;
     state.counters["allocations"] = a.allocations;
     if (a.rss_delta_bytes >= 0) state.counters["rss_peak_delta_bytes"] = a.rss_delta_bytes;
+    state.counters["page_faults"] = iterations > 0 ? faults / iterations : 0;  // per call, fresh outputs
+    if (!backend_info(c.backend).on_device) {
+        // The output-memory axis: fresh outputs above (what a plain call pays), one reused buffer here (out=).
+        const ReusedSide reused = time_with_reused_output(steps, input, options, state.iterations());
+        if (reused.ms_per_call > 0) {
+            state.counters["reused_ms"] = reused.ms_per_call;
+            state.counters["reused_page_faults"] = reused.page_faults_per_call;
+            if (reference_bandwidth > 0) state.counters["reused_bw_fraction"] = bytes / (reused.ms_per_call * 1e-3) / reference_bandwidth;
+        }
+    }
     if (backend_info(c.backend).on_device) {
         // Per call: the traffic (deterministic, from the audited run) and where the time went (the timed loop:
         // CUDA events on a GPU; the emulator's clock otherwise). Real time itself is end to end.

@@ -41,7 +41,9 @@ inline int threads_for_work(int available, std::int64_t work) {
 
 // The options a call of `work` element operations runs with: its thread count decided by threads_for_work.
 inline RunOptions sized_for_work(const RunOptions& options, std::int64_t work) {
-    return RunOptions{threads_for_work(thread_count(options), work)};
+    RunOptions sized = options;
+    sized.threads = threads_for_work(thread_count(options), work);
+    return sized;
 }
 
 namespace detail {

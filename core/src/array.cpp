@@ -49,7 +49,7 @@ std::size_t alignment_for(std::size_t bytes) { return bytes >= kHugePageThreshol
 }  // namespace
 
 void detail::AuditedFree::operator()(std::byte* p) const {
-    if (!p) return;
+    if (!p || !owned) return;
     ::operator delete[](p, std::align_val_t{alignment_for(bytes)});
     audit::record_free(bytes, dtype);
 }
@@ -64,6 +64,19 @@ Array::Array(DType dtype, Shape shape) : dtype_(dtype), shape_(std::move(shape))
     if (alloc >= kHugePageThreshold) ::madvise(p, alloc & ~(kHugePage - 1), MADV_HUGEPAGE);  // advice only
     audit::record_allocation(alloc, dtype_);
     storage_ = std::unique_ptr<std::byte, detail::AuditedFree>(p, detail::AuditedFree{alloc, dtype_});
+}
+
+Array Array::borrow(void* data, DType dtype, Shape shape) {
+    if (!data) throw InternalError("Array::borrow of a null pointer");
+    if (reinterpret_cast<std::uintptr_t>(data) % dtype_size(dtype) != 0)
+        throw InternalError("Array::borrow: memory not aligned for " + std::string(dtype_name(dtype)));
+    Array a;
+    a.dtype_ = dtype;
+    a.shape_ = std::move(shape);
+    a.size_ = element_count(a.shape_);
+    a.storage_ = std::unique_ptr<std::byte, detail::AuditedFree>(static_cast<std::byte*>(data),
+                                                                  detail::AuditedFree{a.nbytes(), dtype, false});
+    return a;
 }
 
 Array Array::zeros(DType dtype, Shape shape) {

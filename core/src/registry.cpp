@@ -216,12 +216,28 @@ Array PreparedOp::run(const OpInputs& inputs, const RunOptions& options) const {
                     shape_string(inputs_.image.shape) + " and " + std::to_string(inputs_.extras.size()) +
                     " extra inputs, given " + std::string(dtype_name(inputs.image().dtype())) + " " +
                     shape_string(inputs.image().shape()) + " and " + std::to_string(inputs.extras().size()));
+    if (options.output) {  // an op never reads the memory it writes
+        const auto overlaps = [out = options.output](const Array& a) {
+            const auto* o = static_cast<const std::byte*>(out->raw());
+            const auto* p = static_cast<const std::byte*>(a.raw());
+            return out->nbytes() > 0 && a.nbytes() > 0 && o < p + a.nbytes() && p < o + out->nbytes();
+        };
+        bool aliased = overlaps(inputs.image());
+        for (const auto& extra : inputs.extras()) aliased = aliased || overlaps(*extra.second);
+        if (aliased) throw Error(spec_->id + ": the output buffer overlaps an input");
+    }
     Array result = (*impl_)(inputs, params_, options);
     if (result.dtype() != output_.dtype || result.shape() != output_.shape)
         throw InternalError(spec_->id + "/" + backend_->name + " produced " + std::string(dtype_name(result.dtype())) +
                             " " + shape_string(result.shape()) + ", its spec says " +
                             std::string(dtype_name(output_.dtype)) + " " + shape_string(output_.shape));
     return result;
+}
+
+Array new_output(const RunOptions& options, DType dtype, Shape shape) {
+    if (options.output && options.output->dtype() == dtype && options.output->shape() == shape)
+        return Array::borrow(options.output->raw(), dtype, std::move(shape));
+    return Array(dtype, std::move(shape));
 }
 
 Array run_pipeline(std::span<const PreparedOp> steps, const Array& input, const RunOptions& options) {
@@ -233,8 +249,11 @@ Array run_pipeline(std::span<const PreparedOp> steps, const Array& input, const 
     if (steps.size() > 1)
         if (const PipelineImpl* whole = Registry::instance().find_pipeline_impl(steps.front().backend().name))
             if (std::optional<Array> output = (*whole)(steps, input, options)) return std::move(*output);
-    Array current = steps.front().run(input, options);
-    for (std::size_t i = 1; i < steps.size(); ++i) current = steps[i].run(current, options);
+    // Only the last step writes into the caller's output buffer: a step never writes where the next one reads.
+    RunOptions inner = options;
+    inner.output = nullptr;
+    Array current = steps.front().run(input, steps.size() == 1 ? options : inner);
+    for (std::size_t i = 1; i < steps.size(); ++i) current = steps[i].run(current, i + 1 == steps.size() ? options : inner);
     return current;
 }
 

@@ -8,7 +8,7 @@ namespace {
 
 Array rgb2gray(const Array& input, const Params&, const RunOptions& requested) {
     SKB_NVTX_RANGE("color.rgb2gray/opt");
-    Array gray(DType::F32, Shape(input.shape().begin(), input.shape().end() - 1));
+    Array gray = new_output(requested, DType::F32, Shape(input.shape().begin(), input.shape().end() - 1));
     float* out = gray.data<float>();
     const RunOptions options = sized_for_work(requested, gray.size() * 4);  // 3 channels read, 1 value written
     visit_dtype(input.dtype(), [&](auto tag) {

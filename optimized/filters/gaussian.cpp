@@ -201,7 +201,7 @@ Array gaussian(const Array& input, const Params& params, const RunOptions& reque
     const Taps tz = ndim == 3 ? taps_for(sigma_of(0), truncate) : Taps{};
     const std::int64_t taps = 2 * (s.tx.radius() + s.ty.radius() + tz.radius()) + (ndim == 3 ? 3 : 2);
     const RunOptions options = sized_for_work(requested, input.size() * taps);
-    Array result(DType::F32, shape);
+    Array result = new_output(options, DType::F32, shape);
     float* out = result.data<float>();
     // Tiles tall enough that the halo (2 * radius rows) is a small part of the x pass.
     const std::int64_t tile = std::max<std::int64_t>(32, 8 * s.ty.radius());

@@ -61,7 +61,7 @@ Array sobel(const Array& input, const Params& params, const RunOptions& requeste
     const std::int64_t Z = ndim == 3 ? shape[0] : 1, H = shape[ndim - 2], W = shape[ndim - 1];
     const int planes = ndim == 3 ? 3 : 1;
     const RunOptions options = sized_for_work(requested, input.size() * (ndim == 3 ? 27 : 9));  // 3^n taps
-    Array result(DType::F32, shape);
+    Array result = new_output(options, DType::F32, shape);
     float* out = result.data<float>();
     const std::int64_t tiles = (H + kTileRows - 1) / kTileRows, row_len = W + 2;
     using RowKernel = void (*)(const float* const*, float*, std::int64_t);

@@ -569,7 +569,7 @@ void renumber_in_scan_order(Label* out, const Shape& shape, bool bool_input, std
 template <class Label, class Index, class T>
 Array label_runs(const T* in, const Shape& shape, int connectivity, std::int64_t background, bool bool_input,
                  const RunOptions& options) {
-    Array result(dtype_of<Label>, shape);
+    Array result = new_output(options, dtype_of<Label>, shape);
     if (element_count(shape) == 0) return result;
     RunLabeler<Label, Index, T> labeler(in, shape, connectivity, background, options);
     labeler.scan_stripes();

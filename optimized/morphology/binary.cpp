@@ -46,7 +46,7 @@ template <Extremum First, bool Then> Array binary(const Array& input, const Para
     const TapVolume v = tap_volume(input.shape(), volume_offsets);
     std::vector<TapPass<Byte>> passes{TapPass<Byte>(volume_offsets, First, first_border)};
     if (Then) passes.emplace_back(mirrored(volume_offsets), second, second_border);
-    Array result(DType::Bool, input.shape());
+    Array result = new_output(options, DType::Bool, input.shape());
     visit_dtype(input.dtype(), [&](auto tag) {
         using T = decltype(tag);
         row_tap_passes(input.data<T>(), static_cast<Byte*>(result.raw()), v, passes, options,

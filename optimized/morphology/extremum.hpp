@@ -52,7 +52,7 @@ void box_pass(const T* src, T* dst, const VolumeFootprint& f, Extremum which, co
 template <class T>
 Array box_passes(const Array& image, const VolumeFootprint& f, Extremum first, const MorphologyBorder<T>& first_border,
                  const MorphologyBorder<T>* second_border, DType out_dtype, const RunOptions& options) {
-    Array result(out_dtype, image.shape());
+    Array result = new_output(options, out_dtype, image.shape());
     T* out = static_cast<T*>(result.raw());
     box_pass(static_cast<const T*>(image.raw()), out, f, first, first_border, options);
     if (second_border) {  // a mirrored box is a box: only the bounds flip

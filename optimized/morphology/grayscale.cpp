@@ -29,7 +29,7 @@ template <Extremum First, bool Then> Array grayscale(const Array& input, const P
         const TapVolume v = tap_volume(input.shape(), volume_offsets);
         std::vector<TapPass<S>> passes{TapPass<S>(volume_offsets, First, as_s(first_border))};
         if (Then) passes.emplace_back(mirrored(volume_offsets), second, as_s(second_border));
-        Array result(input.dtype(), input.shape());
+        Array result = new_output(options, input.dtype(), input.shape());
         row_tap_passes(static_cast<const S*>(input.raw()), static_cast<S*>(result.raw()), v, passes, options,
                        [](S value) { return value; });
         return result;

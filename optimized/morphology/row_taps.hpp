@@ -42,15 +42,24 @@ template <class T> struct TapPass {
         for (auto& [row, dxs] : by_row) groups.push_back({row.first, row.second, std::move(dxs)});
     }
 
-    // Row indices (z * H + y) one output row reads, lowest to highest: what a row cache must hold at once.
-    std::int64_t row_span(const TapVolume& v) const {
-        std::int64_t lo = 0, hi = 0;
-        for (const auto& g : groups) {
-            lo = std::min(lo, g.dz * v.H + g.dy);
-            hi = std::max(hi, g.dz * v.H + g.dy);
-        }
-        return hi - lo + 1;
+    // The reach along z and y: rows are cached by their position in the volume extended by it on every side.
+    std::int64_t reach_z() const {
+        std::int64_t r = 0;
+        for (const auto& g : groups) r = std::max(r, std::abs(g.dz));
+        return r;
     }
+    std::int64_t reach_y() const {
+        std::int64_t r = 0;
+        for (const auto& g : groups) r = std::max(r, std::abs(g.dy));
+        return r;
+    }
+    // The cache key of the row at (z, y), either possibly outside the image: its index in the extended volume.
+    // Keys are unique per position (rows that the border rule maps to the same source row get several keys),
+    // so the keys one output row reads span at most row_span() consecutive values whatever the border rule.
+    std::int64_t key(std::int64_t z, std::int64_t y, const TapVolume& v) const {
+        return (z + reach_z()) * (v.H + 2 * reach_y()) + y + reach_y();
+    }
+    std::int64_t row_span(const TapVolume& v) const { return 2 * reach_z() * (v.H + 2 * reach_y()) + 2 * reach_y() + 1; }
 };
 
 // The volume's dimensions for a 2-d or 3-d shape, and offsets given one per axis as (dz, dy, dx).
@@ -62,21 +71,22 @@ inline TapVolume tap_volume(const Shape& s, Offsets& offsets) {
     return v;
 }
 
-// Rows by flat index, direct-mapped (slot = index mod capacity). With a capacity of at least the span one output
-// row reads, the rows an output row holds at once never evict one another; consecutive output rows then find most
-// of theirs already there.
+// Rows by key (TapPass::key), direct-mapped (slot = key mod capacity). With a capacity of at least the span of
+// keys one output row reads, the rows an output row holds at once never evict one another; consecutive output
+// rows then find most of theirs already there.
 template <class T> class RowCache {
 public:
     RowCache(std::int64_t capacity, std::int64_t stride)
         : capacity_(capacity), stride_(stride), tags_(capacity, -1), rows_(storage_.get(capacity * stride)) {}
 
-    // Row `index` (pointer to element 0; the extension lies before and after it), made by produce(row) on a miss.
-    template <class Produce> const T* get(std::int64_t index, std::int64_t pad, const Produce& produce) {
-        const std::int64_t slot = index % capacity_;
+    // The row of `key` (pointer to element 0; the extension lies before and after it), made by produce(row) on a
+    // miss.
+    template <class Produce> const T* get(std::int64_t key, std::int64_t pad, const Produce& produce) {
+        const std::int64_t slot = key % capacity_;
         T* row = rows_ + slot * stride_ + pad;
-        if (tags_[slot] != index) {
+        if (tags_[slot] != key) {
             produce(row);
-            tags_[slot] = index;
+            tags_[slot] = key;
         }
         return row;
     }
@@ -136,7 +146,8 @@ void row_tap_passes(const In* input, T* out, const TapVolume& v, const std::vect
             outside_rows.emplace_back(stride, pass.border.outside);
         }
         std::vector<const T*> taps, final_taps;  // a first-pass row is produced while the final taps are gathered
-        // One output row (z, y) of pass p into row[0, W): its taps point into rows that row_at(index) returns.
+        // One output row (z, y) of pass p into row[0, W): its taps point into rows that row_at(key, source row)
+        // returns.
         auto pass_row = [&](std::size_t p, std::int64_t z, std::int64_t y, std::vector<const T*>& tap_list,
                             const auto& row_at, T* row) {
             const TapPass<T>& pass = passes[p];
@@ -144,20 +155,21 @@ void row_tap_passes(const In* input, T* out, const TapVolume& v, const std::vect
             for (const auto& g : pass.groups) {
                 const std::int64_t zz = border_index(z + g.dz, v.Z, pass.border.mode);  // 2-d: Z = 1, dz = 0
                 const std::int64_t yy = border_index(y + g.dy, v.H, pass.border.mode);
-                const T* source = zz < 0 || yy < 0 ? outside_rows[p].data() + v.pad : row_at(zz * v.H + yy);
+                const T* source = zz < 0 || yy < 0 ? outside_rows[p].data() + v.pad
+                                                   : row_at(pass.key(z + g.dz, y + g.dy, v), zz * v.H + yy);
                 for (std::int64_t dx : g.dxs) tap_list.push_back(source + dx);
             }
             if (pass.which == Extremum::Min) fold_taps<Extremum::Min>(tap_list.data(), tap_list.size(), row, v.W);
             else fold_taps<Extremum::Max>(tap_list.data(), tap_list.size(), row, v.W);
         };
-        auto input_row = [&](std::int64_t index) {
-            return caches[0].get(index, v.pad, [&](T* row) {
+        auto input_row = [&](std::int64_t key, std::int64_t index) {
+            return caches[0].get(key, v.pad, [&](T* row) {
                 load_padded_row(input + index * v.W, v.W, v.pad, passes[0].border.mode, passes[0].border.outside,
                                 row - v.pad, convert);
             });
         };
-        auto first_pass_row = [&](std::int64_t index) {
-            return caches[1].get(index, v.pad, [&](T* row) {
+        auto first_pass_row = [&](std::int64_t key, std::int64_t index) {
+            return caches[1].get(key, v.pad, [&](T* row) {
                 pass_row(0, index / v.H, index % v.H, taps, input_row, row);
                 extend_row(row, v.W, v.pad, passes[1].border);
             });

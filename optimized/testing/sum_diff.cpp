@@ -20,7 +20,7 @@ Array sum_diff(const OpInputs& inputs, const Params&, const RunOptions& requeste
     const RunOptions options = sized_for_work(requested, n * 4);  // 2 inputs read, 2 outputs written
     Shape stacked{2};
     stacked.insert(stacked.end(), image.shape().begin(), image.shape().end());
-    Array result(DType::F32, stacked);
+    Array result = new_output(options, DType::F32, stacked);
     float* sum = result.data<float>();
     float* difference = sum + n;
     parallel_blocks(options, n, 1 << 16, [&](std::int64_t begin, std::int64_t end) {

@@ -188,3 +188,37 @@ TEST(OptThreads, BinaryMorphologyMatchesRefForEveryFootprintDtypeAndThreads) {
     }
     EXPECT_EQ(checked, 13 * 4 * 3 * 3 * 2);
 }
+
+// Grayscale morphology over non-box footprints runs the fused row-tap kernel, whose row caches are keyed by
+// position in the volume extended by the footprint's reach: every border rule (wrap and reflections map rows far
+// apart), volumes thinner than the footprint, and 1 and 3 threads, against ref.
+TEST(OptThreads, GrayscaleRowTapMorphologyMatchesRefForEveryModeAndThinVolumes) {
+    struct Case {
+        skb::Shape shape;
+        std::string footprint;  // "" for the default cross
+    };
+    const std::vector<Case> cases = {{{10, 3, 8}, ""}, {{2, 9, 5}, "ball:1"}, {{3, 2, 40}, "ball:2"},
+                                     {{5, 7}, "disk:3"},  {{1, 12}, ""},        {{120, 150}, "disk:2"},
+                                     {{30, 40, 50}, ""}};
+    int checked = 0;
+    for (const auto& c : cases) {
+        for (const std::string op : {"erosion", "dilation", "opening", "closing"}) {
+            for (const std::string mode : {"reflect", "mirror", "nearest", "wrap", "constant", "ignore", "max", "min"}) {
+                skb::ParamTexts params = {{"mode", mode}, {"cval", "0.25"}};
+                if (!c.footprint.empty()) params["footprint"] = c.footprint;
+                const std::string id = "morphology." + op;
+                const skb::Array input = skb::synthetic_image(skb::SyntheticInput::Smooth, skb::DType::F32, c.shape, 4);
+                const skb::Array ref = skb::run_op(id, "ref", input, params);
+                for (int threads : {1, 3}) {
+                    const skb::Array opt = skb::run_op(id, "opt", input, params, {threads});
+                    const auto outcome = skb::golden::check_result(id, "opt", opt, ref, ref.dtype());
+                    EXPECT_EQ(outcome.status, skb::golden::Status::Pass)
+                        << id << " " << skb::shape_string(c.shape) << " " << c.footprint << " mode=" << mode
+                        << " threads=" << threads << ": " << outcome.detail;
+                    ++checked;
+                }
+            }
+        }
+    }
+    EXPECT_EQ(checked, 7 * 4 * 8 * 2);
+}

@@ -23,10 +23,11 @@ Shape c_strides(const Shape& shape);           // in elements
 inline constexpr std::size_t kArrayAlignment = 64;
 
 namespace detail {
-// Frees an array's storage and tells the allocation audit.
+// Frees an array's storage and tells the allocation audit (nothing for borrowed storage: the caller's memory).
 struct AuditedFree {
     std::size_t bytes = 0;
     DType dtype = DType::U8;
+    bool owned = true;
     void operator()(std::byte* p) const;
 };
 }  // namespace detail
@@ -37,6 +38,10 @@ public:
     // Uninitialised storage (callers overwrite every element); use zeros() when that is not so.
     Array(DType dtype, Shape shape);
     static Array zeros(DType dtype, Shape shape);
+    // An array over memory the caller owns and keeps alive (an out= buffer): never freed or audited here, and
+    // `data` must be aligned for the dtype and hold the shape's bytes.
+    static Array borrow(void* data, DType dtype, Shape shape);
+    bool borrowed() const { return !storage_.get_deleter().owned; }
     template <class T> static Array scalar(T value) {
         Array a(dtype_of<T>, Shape{});
         *a.data<T>() = value;

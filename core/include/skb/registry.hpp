@@ -18,7 +18,14 @@ namespace skb {
 
 struct RunOptions {
     int threads = 0;  // 0: every hardware thread; backends that are not parallel ignore it
+    // The caller's buffer for the result (out=), reused across calls: an impl that creates its result through
+    // new_output() writes into it when its dtype and shape are the result's (else into a new array).
+    Array* output = nullptr;
 };
+
+// The array an impl writes its result into: a borrowed view of options.output when that has this dtype and shape,
+// else a new array.
+Array new_output(const RunOptions& options, DType dtype, Shape shape);
 
 // The arrays one call of an op reads: the image, and the extra inputs its spec declares, by name (an optional one
 // that was not given is absent). It refers to arrays the caller owns.

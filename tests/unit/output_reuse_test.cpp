@@ -1,0 +1,75 @@
+// out=: an op run with the caller's output buffer (RunOptions::output) writes its result there, bit-identical to a
+// fresh result, and every opt op with an array result does so; a buffer of another dtype or shape is not used; a
+// buffer overlapping an input is refused.
+#include <gtest/gtest.h>
+
+#include <cstring>
+
+#include "skb/registry.hpp"
+#include "skb/synthetic.hpp"
+
+namespace {
+
+TEST(OutputReuse, EveryOptOpWritesIntoTheCallersBufferBitIdentically) {
+    const auto& registry = skb::Registry::instance();
+    int checked = 0;
+    for (const auto& id : registry.op_ids()) {
+        if (!registry.find_impl(id, "opt")) continue;
+        const skb::OpSpec& spec = registry.spec(id);
+        for (const skb::Shape& spatial : {skb::Shape{300, 263}, skb::Shape{19, 70, 67}}) {
+            skb::Shape shape = spatial;
+            if (spec.channels > 0) shape.push_back(spec.channels);
+            for (skb::DType dtype : spec.bench.dtypes) {
+                const skb::InputMetas metas = skb::default_input_metas(spec, skb::ArrayMeta{dtype, shape});
+                const skb::InputArrays arrays = skb::synthetic_inputs(spec, spec.bench.input, metas, 5);
+                const skb::PreparedOp op(id, "opt", metas, spec.bench.params);
+                if (op.output().shape.empty()) continue;  // a scalar result: nothing to reuse
+                const std::string what = id + " " + skb::shape_string(shape) + " " + std::string(skb::dtype_name(dtype));
+                const skb::Array fresh = op.run(arrays.view(), {2});
+                skb::Array buffer(op.output().dtype, op.output().shape);
+                std::memset(buffer.raw(), 0xA5, buffer.nbytes());  // stale contents must not survive
+                for (int call = 0; call < 2; ++call) {
+                    const skb::Array result = op.run(arrays.view(), skb::RunOptions{2, &buffer});
+                    EXPECT_TRUE(result.borrowed()) << what;
+                    EXPECT_EQ(result.raw(), buffer.raw()) << what << ": not written into the buffer";
+                    EXPECT_EQ(std::memcmp(fresh.raw(), buffer.raw(), fresh.nbytes()), 0) << what << ": differs from fresh";
+                }
+                ++checked;
+            }
+        }
+    }
+    EXPECT_GT(checked, 20);
+}
+
+TEST(OutputReuse, AMismatchedBufferIsNotUsed) {
+    const skb::Array image = skb::synthetic_image(skb::SyntheticInput::Smooth, skb::DType::F32, {40, 30}, 1);
+    skb::Array wrong_shape(skb::DType::F32, {30, 40});
+    skb::Array wrong_dtype(skb::DType::F64, {40, 30});
+    for (skb::Array* buffer : {&wrong_shape, &wrong_dtype}) {
+        const skb::Array result = skb::run_op("filters.gaussian", "opt", image, {}, skb::RunOptions{1, buffer});
+        EXPECT_FALSE(result.borrowed());
+        EXPECT_NE(result.raw(), buffer->raw());
+    }
+}
+
+TEST(OutputReuse, ABufferOverlappingAnInputIsRefused) {
+    skb::Array image = skb::synthetic_image(skb::SyntheticInput::Smooth, skb::DType::F32, {40, 30}, 1);
+    try {
+        skb::run_op("filters.gaussian", "opt", image, {}, skb::RunOptions{1, &image});
+        FAIL() << "expected skb::Error";
+    } catch (const skb::Error& e) {
+        EXPECT_NE(std::string(e.what()).find("overlaps an input"), std::string::npos) << e.what();
+    }
+}
+
+TEST(OutputReuse, ABorrowedArrayNeitherFreesNorAudits) {
+    alignas(64) float storage[12] = {};
+    {
+        skb::Array view = skb::Array::borrow(storage, skb::DType::F32, {3, 4});
+        EXPECT_TRUE(view.borrowed());
+        view.data<float>()[5] = 2.5f;
+    }  // destroyed: must not free the stack storage
+    EXPECT_EQ(storage[5], 2.5f);
+}
+
+}  // namespace
