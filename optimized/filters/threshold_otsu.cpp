@@ -103,9 +103,9 @@ private:
 template <class T> Array integer_threshold(const T* v, std::int64_t n, const RunOptions& options) {
     static_assert(sizeof(T) <= 2, "the dtype range must be small enough to histogram whole");
     const std::int64_t range = std::int64_t{1} << (8 * sizeof(T));
-    const auto full = sizeof(T) == 1 && n >= (1 << 20)
-                          ? byte_pair_histogram(reinterpret_cast<const std::uint8_t*>(v), n, options)
-                          : histogram(n, range, options, [v](std::int64_t i) { return static_cast<std::int64_t>(v[i]); });
+    const auto* bytes = reinterpret_cast<const std::uint8_t*>(v);
+    const auto full = sizeof(T) == 1 ? (n >= (1 << 20) ? byte_pair_histogram(bytes, n, options) : byte_histogram(bytes, n, options))
+                                     : histogram(n, range, options, [v](std::int64_t i) { return static_cast<std::int64_t>(v[i]); });
     std::int64_t min = 0, max = range - 1;
     while (full[min] == 0) ++min;
     while (full[max] == 0) --max;

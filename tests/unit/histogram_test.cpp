@@ -36,6 +36,18 @@ TEST(Histogram, BytePairCountsEqualPlainCounts) {
     }
 }
 
+TEST(Histogram, ByteTableCountsEqualPlainCounts) {
+    for (std::int64_t n : {0, 1, 3, 4, 5, 4099, (1 << 18) * 3 + 2}) {
+        for (bool smooth : {false, true}) {
+            const auto v = pseudo_random_bytes(n, static_cast<std::uint64_t>(n) + 11 + smooth, smooth);
+            for (int threads : {1, 3}) {
+                const auto counts = skb::opt::byte_histogram(v.data(), n, {threads});
+                EXPECT_EQ(counts, plain_counts(v)) << "n=" << n << " smooth=" << smooth << " threads=" << threads;
+            }
+        }
+    }
+}
+
 TEST(Histogram, SplitCounterCountsEqualPlainCounts) {
     for (std::int64_t n : {1, 5, 4096, (1 << 18) * 3 + 1}) {
         const auto v = pseudo_random_bytes(n, 7, true);

@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <iterator>
 #include <map>
@@ -57,7 +58,7 @@ public:
             if (it == live_.end() || it->second.region != region) std::abort();  // a bug in the buffer classes
             size = block_size(it->second.bytes);
             live_.erase(it);
-            if (region == Region::Device && size <= kKeptDeviceBytes) {
+            if (region == Region::Device && size <= kKeptDeviceBytes && !exiting_) {
                 // Make room by releasing the largest kept blocks first (deterministic, and it keeps the most blocks).
                 while (kept_bytes_ + size > kKeptDeviceBytes) {
                     const auto largest = std::prev(kept_.end());
@@ -72,6 +73,16 @@ public:
             }
         }
         ::operator delete(p, std::align_val_t{256});
+    }
+
+    // At exit: the kept blocks go back to the host heap (leak checkers such as the heaptrack memory tests would
+    // otherwise count the pool as leaked), and blocks freed from then on (static buffers) are not kept.
+    void release_kept() noexcept {
+        const std::lock_guard lock(mutex_);
+        exiting_ = true;
+        for (const auto& [size, p] : kept_) release(p, size);
+        kept_.clear();
+        kept_bytes_ = 0;
     }
 
     // cudaHostRegister's bookkeeping: the range is the caller's memory (never poisoned, never freed here).
@@ -127,10 +138,15 @@ private:
     std::map<std::uintptr_t, Allocation> live_;
     std::multimap<std::size_t, void*> kept_;  // freed device blocks by size
     std::size_t kept_bytes_ = 0;
+    bool exiting_ = false;
 };
 
 Heap& heap() {
-    static Heap* const h = new Heap;  // never destroyed: buffers in static objects may outlive any order
+    static Heap* const h = [] {
+        auto* made = new Heap;  // never destroyed: buffers in static objects may outlive any order
+        std::atexit([] { heap().release_kept(); });
+        return made;
+    }();
     return *h;
 }
 
