@@ -49,8 +49,12 @@ template <Extremum First, bool Then> Array binary(const Array& input, const Para
     Array result = new_output(options, DType::Bool, input.shape());
     visit_dtype(input.dtype(), [&](auto tag) {
         using T = decltype(tag);
-        row_tap_passes(input.data<T>(), static_cast<Byte*>(result.raw()), v, passes, options,
-                       [](T value) { return static_cast<Byte>(value != T(0)); });
+        if constexpr (std::is_same_v<T, bool>)  // already 0/1 bytes
+            row_tap_passes(static_cast<const Byte*>(input.raw()), static_cast<Byte*>(result.raw()), v, passes, options,
+                           SameBytes{});
+        else
+            row_tap_passes(input.data<T>(), static_cast<Byte*>(result.raw()), v, passes, options,
+                           [](T value) { return static_cast<Byte>(value != T(0)); });
     });
     return result;
 }

@@ -31,7 +31,7 @@ template <Extremum First, bool Then> Array grayscale(const Array& input, const P
         if (Then) passes.emplace_back(mirrored(volume_offsets), second, as_s(second_border));
         Array result = new_output(options, input.dtype(), input.shape());
         row_tap_passes(static_cast<const S*>(input.raw()), static_cast<S*>(result.raw()), v, passes, options,
-                       [](S value) { return value; });
+                       SameBytes{});
         return result;
     });
 }

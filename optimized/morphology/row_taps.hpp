@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <cstring>
 #include <map>
+#include <type_traits>
 #include <vector>
 
 #include "parallel.hpp"
@@ -34,32 +35,26 @@ template <class T> struct TapPass {
     std::vector<RowGroup> groups;
     Extremum which;
     MorphologyBorder<T> border;
+    std::int64_t reach_z = 0, reach_y = 0;  // rows are cached by position in the volume extended by these
 
     // offsets: (dz, dy, dx) each, as the pass reads them.
     TapPass(const Offsets& offsets, Extremum pass, MorphologyBorder<T> b) : which(pass), border(b) {
         std::map<std::pair<std::int64_t, std::int64_t>, std::vector<std::int64_t>> by_row;
         for (const auto& o : offsets) by_row[{o[0], o[1]}].push_back(o[2]);
-        for (auto& [row, dxs] : by_row) groups.push_back({row.first, row.second, std::move(dxs)});
+        for (auto& [row, dxs] : by_row) {
+            groups.push_back({row.first, row.second, std::move(dxs)});
+            reach_z = std::max(reach_z, std::abs(row.first));
+            reach_y = std::max(reach_y, std::abs(row.second));
+        }
     }
 
-    // The reach along z and y: rows are cached by their position in the volume extended by it on every side.
-    std::int64_t reach_z() const {
-        std::int64_t r = 0;
-        for (const auto& g : groups) r = std::max(r, std::abs(g.dz));
-        return r;
-    }
-    std::int64_t reach_y() const {
-        std::int64_t r = 0;
-        for (const auto& g : groups) r = std::max(r, std::abs(g.dy));
-        return r;
-    }
     // The cache key of the row at (z, y), either possibly outside the image: its index in the extended volume.
     // Keys are unique per position (rows that the border rule maps to the same source row get several keys),
     // so the keys one output row reads span at most row_span() consecutive values whatever the border rule.
     std::int64_t key(std::int64_t z, std::int64_t y, const TapVolume& v) const {
-        return (z + reach_z()) * (v.H + 2 * reach_y()) + y + reach_y();
+        return (z + reach_z) * (v.H + 2 * reach_y) + y + reach_y;
     }
-    std::int64_t row_span(const TapVolume& v) const { return 2 * reach_z() * (v.H + 2 * reach_y()) + 2 * reach_y() + 1; }
+    std::int64_t row_span(const TapVolume& v) const { return 2 * reach_z * (v.H + 2 * reach_y) + 2 * reach_y + 1; }
 };
 
 // The volume's dimensions for a 2-d or 3-d shape, and offsets given one per axis as (dz, dy, dx).
@@ -98,26 +93,53 @@ private:
     T* rows_;
 };
 
-// out[x] = pick over t of taps[t][x], from the identity (so NaN taps are skipped as in extremum_pick), x in [0, W).
+// The target's vector width: GCC lowers a min/max ternary of a native-width vector type to one min/max
+// instruction (minps, pminub), but of a wider type, without AVX-512, to a scalar sequence per element.
+#if defined(__AVX512F__)
+inline constexpr std::int64_t kVectorBytes = 64;
+#elif defined(__AVX__)
+inline constexpr std::int64_t kVectorBytes = 32;
+#else
+inline constexpr std::int64_t kVectorBytes = 16;
+#endif
+
+// out[x, x + Vectors * Bytes / sizeof(T)) = pick over the taps, from the identity: the block stays in registers
+// (Vectors vectors of Bytes bytes) across the taps.
+template <Extremum Which, class T, int Bytes, int Vectors>
+inline void fold_block(const T* const* taps, std::size_t count, T* __restrict out, std::int64_t x) {
+    typedef T Lanes __attribute__((vector_size(Bytes)));  // (GCC ignores the attribute on a dependent `using`)
+    constexpr std::int64_t kPerVector = Bytes / sizeof(T);
+    Lanes acc[Vectors], v;
+    for (int k = 0; k < Vectors; ++k)
+        for (std::int64_t l = 0; l < kPerVector; ++l) acc[k][l] = extremum_identity<Which, T>();
+    for (std::size_t t = 0; t < count; ++t)
+        for (int k = 0; k < Vectors; ++k) {
+            std::memcpy(&v, taps[t] + x + k * kPerVector, Bytes);
+            acc[k] = Which == Extremum::Min ? (v < acc[k] ? v : acc[k]) : (acc[k] < v ? v : acc[k]);
+        }
+    std::memcpy(out + x, acc, sizeof acc);
+}
+
+// out[x] = pick over t of taps[t][x], from the identity (so NaN taps are skipped as in extremum_pick), x in [0, W):
+// 64-byte blocks, the last one ending at W (it overlaps its neighbour and writes the same values), 16-byte blocks
+// for rows narrower than 64 bytes, scalar below 16.
 template <Extremum Which, class T>
 void fold_taps(const T* const* taps, std::size_t count, T* __restrict out, std::int64_t W) {
-    typedef T Lanes __attribute__((vector_size(64)));  // (GCC ignores the attribute on a dependent `using`)
-    constexpr std::int64_t kLanes = 64 / sizeof(T);
-    const T identity = extremum_identity<Which, T>();
-    std::int64_t x = 0;
-    for (; x + kLanes <= W; x += kLanes) {
-        Lanes acc, v;
-        for (std::int64_t l = 0; l < kLanes; ++l) acc[l] = identity;
-        for (std::size_t t = 0; t < count; ++t) {
-            std::memcpy(&v, taps[t] + x, 64);
-            acc = Which == Extremum::Min ? (v < acc ? v : acc) : (acc < v ? v : acc);
+    constexpr std::int64_t kBlock = 64 / sizeof(T), kSmall = 16 / sizeof(T);
+    if (W >= kBlock) {
+        std::int64_t x = 0;
+        for (; x + kBlock <= W; x += kBlock) fold_block<Which, T, kVectorBytes, 64 / kVectorBytes>(taps, count, out, x);
+        if (x < W) fold_block<Which, T, kVectorBytes, 64 / kVectorBytes>(taps, count, out, W - kBlock);
+    } else if (W >= kSmall) {
+        std::int64_t x = 0;
+        for (; x + kSmall <= W; x += kSmall) fold_block<Which, T, 16, 1>(taps, count, out, x);
+        if (x < W) fold_block<Which, T, 16, 1>(taps, count, out, W - kSmall);
+    } else {
+        for (std::int64_t x = 0; x < W; ++x) {
+            T acc = extremum_identity<Which, T>();
+            for (std::size_t t = 0; t < count; ++t) acc = extremum_pick<Which>(acc, taps[t][x]);
+            out[x] = acc;
         }
-        std::memcpy(out + x, &acc, 64);
-    }
-    for (; x < W; ++x) {
-        T acc = identity;
-        for (std::size_t t = 0; t < count; ++t) acc = extremum_pick<Which>(acc, taps[t][x]);
-        out[x] = acc;
     }
 }
 
@@ -130,7 +152,12 @@ template <class T> void extend_row(T* row, std::int64_t W, std::int64_t pad, con
     }
 }
 
-// The passes (one, or two fused) over `input` into `out`; convert(v) turns an input element into a T.
+// The conversion for inputs whose elements already are T's bytes (T itself, or bool as 0/1 bytes): rows are
+// loaded by memcpy, the kernel's widest copy.
+struct SameBytes {};
+
+// The passes (one, or two fused) over `input` into `out`; convert(v) turns an input element into a T (or
+// SameBytes).
 template <class T, class In, class Convert>
 void row_tap_passes(const In* input, T* out, const TapVolume& v, const std::vector<TapPass<T>>& passes,
                     const RunOptions& options, const Convert& convert) {
@@ -164,8 +191,14 @@ void row_tap_passes(const In* input, T* out, const TapVolume& v, const std::vect
         };
         auto input_row = [&](std::int64_t key, std::int64_t index) {
             return caches[0].get(key, v.pad, [&](T* row) {
-                load_padded_row(input + index * v.W, v.W, v.pad, passes[0].border.mode, passes[0].border.outside,
-                                row - v.pad, convert);
+                if constexpr (std::is_same_v<Convert, SameBytes>) {
+                    static_assert(sizeof(In) == sizeof(T));
+                    std::memcpy(row, input + index * v.W, v.W * sizeof(T));
+                    extend_row(row, v.W, v.pad, passes[0].border);
+                } else {
+                    load_padded_row(input + index * v.W, v.W, v.pad, passes[0].border.mode, passes[0].border.outside,
+                                    row - v.pad, convert);
+                }
             });
         };
         auto first_pass_row = [&](std::int64_t key, std::int64_t index) {
