@@ -36,7 +36,7 @@ template <Extremum First, bool Then> Array binary(const Array& input, const Para
     const Offsets first_offsets = First == Extremum::Min ? offsets : mirrored(offsets);
     const VolumeFootprint f(input.shape(), first_offsets);
     const MorphologyBorder<Byte> first_border = border(First), second_border = border(second);
-    if (f.box) {
+    if (f.box && !row_taps_for_box(f)) {
         // bool arrays already hold 0/1 bytes; other dtypes become a 0/1 mask first.
         const Array converted = input.dtype() == DType::Bool ? Array() : as_mask(input, options);
         return box_passes<Byte>(input.dtype() == DType::Bool ? input : converted, f, First, first_border,

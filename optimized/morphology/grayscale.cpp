@@ -22,7 +22,7 @@ template <Extremum First, bool Then> Array grayscale(const Array& input, const P
         };
         const MorphologyBorder<T> first_border = border(First), second_border = border(second);
         const VolumeFootprint f(input.shape(), offsets);
-        if (f.box) return box_passes<T>(input, f, First, first_border, Then ? &second_border : nullptr, input.dtype(), options);
+        if (f.box && !row_taps_for_box(f)) return box_passes<T>(input, f, First, first_border, Then ? &second_border : nullptr, input.dtype(), options);
         using S = std::conditional_t<std::is_same_v<T, bool>, std::uint8_t, T>;  // bool as its 0/1 bytes
         const auto as_s = [](const MorphologyBorder<T>& b) { return MorphologyBorder<S>{b.mode, static_cast<S>(b.outside)}; };
         Offsets volume_offsets = offsets;

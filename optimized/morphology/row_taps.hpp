@@ -36,15 +36,28 @@ template <class T> struct TapPass {
     Extremum which;
     MorphologyBorder<T> border;
     std::int64_t reach_z = 0, reach_y = 0;  // rows are cached by position in the volume extended by these
+    // Separable along x: every row group reads the same run dx = x_lo..x_hi (boxes, and any footprint of equal
+    // rows). The rows this pass reads are then cached already reduced over that run, and each group reads its
+    // row once (dx = 0): x_hi - x_lo + 1 taps per source row instead of per output row and group.
+    bool x_reduced = false;
+    std::int64_t x_lo = 0, x_hi = 0;
 
     // offsets: (dz, dy, dx) each, as the pass reads them.
     TapPass(const Offsets& offsets, Extremum pass, MorphologyBorder<T> b) : which(pass), border(b) {
         std::map<std::pair<std::int64_t, std::int64_t>, std::vector<std::int64_t>> by_row;
         for (const auto& o : offsets) by_row[{o[0], o[1]}].push_back(o[2]);
         for (auto& [row, dxs] : by_row) {
+            std::sort(dxs.begin(), dxs.end());
             groups.push_back({row.first, row.second, std::move(dxs)});
             reach_z = std::max(reach_z, std::abs(row.first));
             reach_y = std::max(reach_y, std::abs(row.second));
+        }
+        const auto& first = groups.empty() ? std::vector<std::int64_t>{} : groups.front().dxs;
+        x_reduced = first.size() >= 2 && first.back() - first.front() + 1 == static_cast<std::int64_t>(first.size()) &&
+                    std::all_of(groups.begin(), groups.end(), [&](const RowGroup& g) { return g.dxs == first; });
+        if (x_reduced) {
+            x_lo = first.front(), x_hi = first.back();
+            for (auto& g : groups) g.dxs = {0};
         }
     }
 
@@ -162,8 +175,10 @@ template <class T, class In, class Convert>
 void row_tap_passes(const In* input, T* out, const TapVolume& v, const std::vector<TapPass<T>>& passes,
                     const RunOptions& options, const Convert& convert) {
     const std::int64_t stride = v.W + 2 * v.pad, rows = v.Z * v.H;
-    // Each block of output rows refills its caches from cold; blocks of many rows keep that halo work small.
-    const std::int64_t grain = std::max<std::int64_t>(8, (1 << 16) / std::max<std::int64_t>(v.W, 1));
+    // Each block of output rows refills its caches from cold (about a row span per level): blocks of at least four
+    // spans and 64 rows keep that halo work small.
+    std::int64_t grain = std::max<std::int64_t>(64, (1 << 16) / std::max<std::int64_t>(v.W, 1));
+    for (const auto& pass : passes) grain = std::max(grain, 4 * pass.row_span(v));
     parallel_blocks(options, rows, grain, [&](std::int64_t begin, std::int64_t end) {
         // Per level: a cache of the rows the pass reads, and its constant row (outside the image in constant mode).
         std::vector<RowCache<T>> caches;
@@ -172,7 +187,24 @@ void row_tap_passes(const In* input, T* out, const TapVolume& v, const std::vect
             caches.emplace_back(pass.row_span(v), stride);
             outside_rows.emplace_back(stride, pass.border.outside);
         }
+        std::vector<std::vector<T>> padded_rows(passes.size(), std::vector<T>(stride));  // per level, before x-reduction
         std::vector<const T*> taps, final_taps;  // a first-pass row is produced while the final taps are gathered
+        std::vector<const T*> run_taps;
+        // A cache slot of `level`: the padded row make_padded(row) writes, reduced along x first when the pass that
+        // reads this level is separable.
+        auto fill = [&](std::size_t level, T* slot, const auto& make_padded) {
+            const TapPass<T>& reader = passes[level];
+            if (!reader.x_reduced) {
+                make_padded(slot);
+                return;
+            }
+            T* padded = padded_rows[level].data() + v.pad;
+            make_padded(padded);
+            run_taps.clear();
+            for (std::int64_t dx = reader.x_lo; dx <= reader.x_hi; ++dx) run_taps.push_back(padded + dx);
+            if (reader.which == Extremum::Min) fold_taps<Extremum::Min>(run_taps.data(), run_taps.size(), slot, v.W);
+            else fold_taps<Extremum::Max>(run_taps.data(), run_taps.size(), slot, v.W);
+        };
         // One output row (z, y) of pass p into row[0, W): its taps point into rows that row_at(key, source row)
         // returns.
         auto pass_row = [&](std::size_t p, std::int64_t z, std::int64_t y, std::vector<const T*>& tap_list,
@@ -190,21 +222,25 @@ void row_tap_passes(const In* input, T* out, const TapVolume& v, const std::vect
             else fold_taps<Extremum::Max>(tap_list.data(), tap_list.size(), row, v.W);
         };
         auto input_row = [&](std::int64_t key, std::int64_t index) {
-            return caches[0].get(key, v.pad, [&](T* row) {
-                if constexpr (std::is_same_v<Convert, SameBytes>) {
-                    static_assert(sizeof(In) == sizeof(T));
-                    std::memcpy(row, input + index * v.W, v.W * sizeof(T));
-                    extend_row(row, v.W, v.pad, passes[0].border);
-                } else {
-                    load_padded_row(input + index * v.W, v.W, v.pad, passes[0].border.mode, passes[0].border.outside,
-                                    row - v.pad, convert);
-                }
+            return caches[0].get(key, v.pad, [&](T* slot) {
+                fill(0, slot, [&](T* row) {
+                    if constexpr (std::is_same_v<Convert, SameBytes>) {
+                        static_assert(sizeof(In) == sizeof(T));
+                        std::memcpy(row, input + index * v.W, v.W * sizeof(T));
+                        extend_row(row, v.W, v.pad, passes[0].border);
+                    } else {
+                        load_padded_row(input + index * v.W, v.W, v.pad, passes[0].border.mode,
+                                        passes[0].border.outside, row - v.pad, convert);
+                    }
+                });
             });
         };
         auto first_pass_row = [&](std::int64_t key, std::int64_t index) {
-            return caches[1].get(key, v.pad, [&](T* row) {
-                pass_row(0, index / v.H, index % v.H, taps, input_row, row);
-                extend_row(row, v.W, v.pad, passes[1].border);
+            return caches[1].get(key, v.pad, [&](T* slot) {
+                fill(1, slot, [&](T* row) {
+                    pass_row(0, index / v.H, index % v.H, taps, input_row, row);
+                    extend_row(row, v.W, v.pad, passes[1].border);
+                });
             });
         };
         for (std::int64_t index = begin; index < end; ++index) {

@@ -189,9 +189,10 @@ TEST(OptThreads, BinaryMorphologyMatchesRefForEveryFootprintDtypeAndThreads) {
     EXPECT_EQ(checked, 13 * 4 * 3 * 3 * 2);
 }
 
-// Grayscale morphology over non-box footprints runs the fused row-tap kernel, whose row caches are keyed by
-// position in the volume extended by the footprint's reach: every border rule (wrap and reflections map rows far
-// apart), volumes thinner than the footprint, and 1 and 3 threads, against ref.
+// Grayscale morphology over non-box footprints and small boxes runs the fused row-tap kernel, whose row caches are
+// keyed by position in the volume extended by the footprint's reach (and hold rows reduced along x for boxes):
+// every border rule (wrap and reflections map rows far apart), volumes thinner than the footprint, and 1 and 3
+// threads, against ref.
 TEST(OptThreads, GrayscaleRowTapMorphologyMatchesRefForEveryModeAndThinVolumes) {
     struct Case {
         skb::Shape shape;
@@ -199,7 +200,9 @@ TEST(OptThreads, GrayscaleRowTapMorphologyMatchesRefForEveryModeAndThinVolumes) 
     };
     const std::vector<Case> cases = {{{10, 3, 8}, ""}, {{2, 9, 5}, "ball:1"}, {{3, 2, 40}, "ball:2"},
                                      {{5, 7}, "disk:3"},  {{1, 12}, ""},        {{120, 150}, "disk:2"},
-                                     {{30, 40, 50}, ""}};
+                                     {{30, 40, 50}, ""},
+                                     // small boxes: rows reduced along x in the caches (row_taps_for_box)
+                                     {{50, 60}, "square:3"}, {{50, 60}, "rectangle:2x7"}, {{9, 20, 30}, "rectangle:1x3x5"}};
     int checked = 0;
     for (const auto& c : cases) {
         for (const std::string op : {"erosion", "dilation", "opening", "closing"}) {
@@ -220,5 +223,5 @@ TEST(OptThreads, GrayscaleRowTapMorphologyMatchesRefForEveryModeAndThinVolumes) 
             }
         }
     }
-    EXPECT_EQ(checked, 7 * 4 * 8 * 2);
+    EXPECT_EQ(checked, 10 * 4 * 8 * 2);
 }
