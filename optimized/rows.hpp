@@ -9,6 +9,16 @@
 
 namespace skb::opt {
 
+// The target's vector width, for GCC vector types: wider generic vectors are lowered through the stack, and a
+// min/max ternary of one to a scalar sequence per element (minss), where a native-width one is one instruction.
+#if defined(__AVX512F__)
+inline constexpr std::int64_t kVectorBytes = 64;
+#elif defined(__AVX__)
+inline constexpr std::int64_t kVectorBytes = 32;
+#else
+inline constexpr std::int64_t kVectorBytes = 16;
+#endif
+
 // One element as float32: scaled by img_as_float32's rule, or raw with preserve_range.
 template <class T> inline float as_float(T v, bool preserve_range) {
     return img_as_float_or_raw<float>(v, preserve_range);

@@ -26,6 +26,7 @@
 #endif
 
 #include "parallel.hpp"
+#include "rows.hpp"
 #include "skb/label_order.hpp"
 #include "skb/nd.hpp"
 #include "skb/nvtx.hpp"
@@ -273,14 +274,6 @@ public:
     void finish() { fill(width_, Label{0}); }
 
 private:
-    // The target's widest integer vector: wider generic vectors are lowered through the stack.
-#if defined(__AVX512F__)
-    static constexpr std::int64_t kVectorBytes = 64;
-#elif defined(__AVX__)
-    static constexpr std::int64_t kVectorBytes = 32;
-#else
-    static constexpr std::int64_t kVectorBytes = 16;
-#endif
     static constexpr std::int64_t kLanes = kVectorBytes / sizeof(Label);
     using Vector [[gnu::vector_size(kVectorBytes)]] = Label;
 

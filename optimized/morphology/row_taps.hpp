@@ -106,16 +106,6 @@ private:
     T* rows_;
 };
 
-// The target's vector width: GCC lowers a min/max ternary of a native-width vector type to one min/max
-// instruction (minps, pminub), but of a wider type, without AVX-512, to a scalar sequence per element.
-#if defined(__AVX512F__)
-inline constexpr std::int64_t kVectorBytes = 64;
-#elif defined(__AVX__)
-inline constexpr std::int64_t kVectorBytes = 32;
-#else
-inline constexpr std::int64_t kVectorBytes = 16;
-#endif
-
 // out[x, x + Vectors * Bytes / sizeof(T)) = pick over the taps, from the identity: the block stays in registers
 // (Vectors vectors of Bytes bytes) across the taps.
 template <Extremum Which, class T, int Bytes, int Vectors>

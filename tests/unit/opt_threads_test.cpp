@@ -8,35 +8,21 @@
 #include "skb/golden.hpp"
 #include "skb/registry.hpp"
 #include "skb/synthetic.hpp"
+#include "opt_cases.hpp"
 
 namespace {
 
 TEST(OptThreads, BitIdenticalAcrossThreadCountsAndCloseToRef) {
-    const auto& registry = skb::Registry::instance();
-    int checked = 0;
-    for (const auto& id : registry.op_ids()) {
-        if (!registry.find_impl(id, "opt")) continue;
-        const skb::OpSpec& spec = registry.spec(id);
-        for (const skb::Shape& spatial : {skb::Shape{300, 263}, skb::Shape{19, 70, 67}}) {
-            skb::Shape shape = spatial;
-            if (spec.channels > 0) shape.push_back(spec.channels);
-            for (skb::DType dtype : spec.bench.dtypes) {
-                const skb::InputMetas metas = skb::default_input_metas(spec, skb::ArrayMeta{dtype, shape});
-                const skb::InputArrays arrays = skb::synthetic_inputs(spec, spec.bench.input, metas, 7);
-                const skb::OpInputs input = arrays.view();
-                const skb::PreparedOp opt(id, "opt", metas, spec.bench.params);
-                const skb::Array one = opt.run(input, {1});
-                const skb::Array three = opt.run(input, {3});
-                const std::string what = id + " " + skb::shape_string(shape) + " " + std::string(skb::dtype_name(dtype));
-                ASSERT_EQ(one.nbytes(), three.nbytes()) << what;
-                EXPECT_EQ(std::memcmp(one.raw(), three.raw(), one.nbytes()), 0) << what << ": 1 vs 3 threads differ";
-                const skb::Array ref = skb::run_op(id, "ref", input, spec.bench.params);
-                const auto outcome = skb::golden::check_result(id, "opt", three, ref, opt.output().dtype);
-                EXPECT_EQ(outcome.status, skb::golden::Status::Pass) << what << ": " << outcome.detail;
-                ++checked;
-            }
-        }
-    }
+    const int checked = skb::testing::for_each_opt_case(7, [](const skb::testing::OptCase& c) {
+        const skb::OpInputs input = c.arrays.view();
+        const skb::Array one = c.op.run(input, {1});
+        const skb::Array three = c.op.run(input, {3});
+        ASSERT_EQ(one.nbytes(), three.nbytes()) << c.what();
+        EXPECT_EQ(std::memcmp(one.raw(), three.raw(), one.nbytes()), 0) << c.what() << ": 1 vs 3 threads differ";
+        const skb::Array ref = skb::run_op(c.id, "ref", input, c.op.spec().bench.params);
+        const auto outcome = skb::golden::check_result(c.id, "opt", three, ref, c.op.output().dtype);
+        EXPECT_EQ(outcome.status, skb::golden::Status::Pass) << c.what() << ": " << outcome.detail;
+    });
     EXPECT_GT(checked, 20);
 }
 

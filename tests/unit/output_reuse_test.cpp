@@ -7,38 +7,26 @@
 
 #include "skb/registry.hpp"
 #include "skb/synthetic.hpp"
+#include "opt_cases.hpp"
 
 namespace {
 
 TEST(OutputReuse, EveryOptOpWritesIntoTheCallersBufferBitIdentically) {
-    const auto& registry = skb::Registry::instance();
-    int checked = 0;
-    for (const auto& id : registry.op_ids()) {
-        if (!registry.find_impl(id, "opt")) continue;
-        const skb::OpSpec& spec = registry.spec(id);
-        for (const skb::Shape& spatial : {skb::Shape{300, 263}, skb::Shape{19, 70, 67}}) {
-            skb::Shape shape = spatial;
-            if (spec.channels > 0) shape.push_back(spec.channels);
-            for (skb::DType dtype : spec.bench.dtypes) {
-                const skb::InputMetas metas = skb::default_input_metas(spec, skb::ArrayMeta{dtype, shape});
-                const skb::InputArrays arrays = skb::synthetic_inputs(spec, spec.bench.input, metas, 5);
-                const skb::PreparedOp op(id, "opt", metas, spec.bench.params);
-                if (op.output().shape.empty()) continue;  // a scalar result: nothing to reuse
-                const std::string what = id + " " + skb::shape_string(shape) + " " + std::string(skb::dtype_name(dtype));
-                const skb::Array fresh = op.run(arrays.view(), {2});
-                skb::Array buffer(op.output().dtype, op.output().shape);
-                std::memset(buffer.raw(), 0xA5, buffer.nbytes());  // stale contents must not survive
-                for (int call = 0; call < 2; ++call) {
-                    const skb::Array result = op.run(arrays.view(), skb::RunOptions{2, &buffer});
-                    EXPECT_TRUE(result.borrowed()) << what;
-                    EXPECT_EQ(result.raw(), buffer.raw()) << what << ": not written into the buffer";
-                    EXPECT_EQ(std::memcmp(fresh.raw(), buffer.raw(), fresh.nbytes()), 0) << what << ": differs from fresh";
-                }
-                ++checked;
-            }
+    int reused = 0;
+    skb::testing::for_each_opt_case(5, [&](const skb::testing::OptCase& c) {
+        if (c.op.output().shape.empty()) return;  // a scalar result: nothing to reuse
+        const skb::Array fresh = c.op.run(c.arrays.view(), {2});
+        skb::Array buffer(c.op.output().dtype, c.op.output().shape);
+        std::memset(buffer.raw(), 0xA5, buffer.nbytes());  // stale contents must not survive
+        for (int call = 0; call < 2; ++call) {
+            const skb::Array result = c.op.run(c.arrays.view(), skb::RunOptions{2, &buffer});
+            EXPECT_TRUE(result.borrowed()) << c.what();
+            EXPECT_EQ(result.raw(), buffer.raw()) << c.what() << ": not written into the buffer";
+            EXPECT_EQ(std::memcmp(fresh.raw(), buffer.raw(), fresh.nbytes()), 0) << c.what() << ": differs from fresh";
         }
-    }
-    EXPECT_GT(checked, 20);
+        ++reused;
+    });
+    EXPECT_GT(reused, 20);
 }
 
 TEST(OutputReuse, AMismatchedBufferIsNotUsed) {
