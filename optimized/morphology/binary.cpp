@@ -42,18 +42,17 @@ template <Extremum First, bool Then> Array binary(const Array& input, const Para
         return box_passes<Byte>(input.dtype() == DType::Bool ? input : converted, f, First, first_border,
                                 Then ? &second_border : nullptr, DType::Bool, options);
     }
-    Offsets volume_offsets = first_offsets;
-    const TapVolume v = tap_volume(input.shape(), volume_offsets);
-    std::vector<TapPass<Byte>> passes{TapPass<Byte>(volume_offsets, First, first_border)};
-    if (Then) passes.emplace_back(mirrored(volume_offsets), second, second_border);
+    const auto plan = row_tap_plan<Byte>(input.shape(), first_offsets, First, first_border, Then ? &second_border : nullptr);
     Array result = new_output(options, DType::Bool, input.shape());
     visit_dtype(input.dtype(), [&](auto tag) {
         using T = decltype(tag);
         if constexpr (std::is_same_v<T, bool>)  // already 0/1 bytes
-            row_tap_passes(static_cast<const Byte*>(input.raw()), static_cast<Byte*>(result.raw()), v, passes, options,
+            row_tap_passes(static_cast<const Byte*>(input.raw()), static_cast<Byte*>(result.raw()), plan.volume, plan.passes,
+                           options,
                            SameBytes{});
         else
-            row_tap_passes(input.data<T>(), static_cast<Byte*>(result.raw()), v, passes, options,
+            row_tap_passes(input.data<T>(), static_cast<Byte*>(result.raw()), plan.volume, plan.passes,
+                           options,
                            [](T value) { return static_cast<Byte>(value != T(0)); });
     });
     return result;

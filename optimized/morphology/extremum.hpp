@@ -48,6 +48,23 @@ inline bool row_taps_for_box(const VolumeFootprint& f) {
     return (f.hi[0] - f.lo[0] + 1) * (f.hi[1] - f.lo[1] + 1) <= 3 && f.hi[2] - f.lo[2] + 1 <= 7;
 }
 
+// The whole op over any other footprint, as row taps: the first pass over `offsets` (one entry per axis), then,
+// if second_border is given, the opposite extremum over the mirrored offsets.
+template <class T> struct RowTapPlan {
+    TapVolume volume;
+    std::vector<TapPass<T>> passes;
+};
+template <class T>
+RowTapPlan<T> row_tap_plan(const Shape& shape, Offsets offsets, Extremum first, const MorphologyBorder<T>& first_border,
+                           const MorphologyBorder<T>* second_border) {
+    RowTapPlan<T> plan{tap_volume(shape, offsets), {}};
+    plan.passes.emplace_back(offsets, first, first_border);
+    if (second_border)
+        plan.passes.emplace_back(mirrored(offsets), first == Extremum::Min ? Extremum::Max : Extremum::Min,
+                                 *second_border);
+    return plan;
+}
+
 template <class T>
 void box_pass(const T* src, T* dst, const VolumeFootprint& f, Extremum which, const MorphologyBorder<T>& border,
               const RunOptions& options) {

@@ -25,12 +25,10 @@ template <Extremum First, bool Then> Array grayscale(const Array& input, const P
         if (f.box && !row_taps_for_box(f)) return box_passes<T>(input, f, First, first_border, Then ? &second_border : nullptr, input.dtype(), options);
         using S = std::conditional_t<std::is_same_v<T, bool>, std::uint8_t, T>;  // bool as its 0/1 bytes
         const auto as_s = [](const MorphologyBorder<T>& b) { return MorphologyBorder<S>{b.mode, static_cast<S>(b.outside)}; };
-        Offsets volume_offsets = offsets;
-        const TapVolume v = tap_volume(input.shape(), volume_offsets);
-        std::vector<TapPass<S>> passes{TapPass<S>(volume_offsets, First, as_s(first_border))};
-        if (Then) passes.emplace_back(mirrored(volume_offsets), second, as_s(second_border));
+        const MorphologyBorder<S> first_s = as_s(first_border), second_s = as_s(second_border);
+        const auto plan = row_tap_plan<S>(input.shape(), offsets, First, first_s, Then ? &second_s : nullptr);
         Array result = new_output(options, input.dtype(), input.shape());
-        row_tap_passes(static_cast<const S*>(input.raw()), static_cast<S*>(result.raw()), v, passes, options,
+        row_tap_passes(static_cast<const S*>(input.raw()), static_cast<S*>(result.raw()), plan.volume, plan.passes, options,
                        SameBytes{});
         return result;
     });
