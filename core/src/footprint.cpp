@@ -78,17 +78,30 @@ Footprint Footprint::parse(std::string_view text) {
 }
 
 Footprint Footprint::cross(int ndim) {
+    Footprint f = connectivity_structure(ndim, 1);
+    f.spec = "cross";
+    return f;
+}
+
+Footprint Footprint::connectivity_structure(int ndim, int connectivity) {
     Shape shape(ndim, 3);
-    Footprint f{shape, std::vector<std::uint8_t>(static_cast<std::size_t>(element_count(shape))), "cross"};
+    Footprint f{shape, std::vector<std::uint8_t>(static_cast<std::size_t>(element_count(shape))),
+                "connectivity:" + std::to_string(connectivity)};
     for (std::size_t i = 0; i < f.mask.size(); ++i) {
         std::int64_t rest = static_cast<std::int64_t>(i), off_centre = 0;
         for (int d = 0; d < ndim; ++d) {
             off_centre += (rest % 3 != 1);
             rest /= 3;
         }
-        f.mask[i] = off_centre <= 1;
+        f.mask[i] = off_centre <= connectivity;
     }
     return f;
+}
+
+std::optional<int> Footprint::connectivity() const {
+    for (int c = 1; c <= ndim(); ++c)
+        if (connectivity_structure(ndim(), c).mask == mask && shape == Shape(ndim(), 3)) return c;
+    return std::nullopt;
 }
 
 std::vector<std::vector<std::int64_t>> Footprint::offsets(EvenCentre centre) const {

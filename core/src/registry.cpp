@@ -272,16 +272,16 @@ ParamSpec cval_param() {
     return {"cval", ParamKind::Float, "0", "value outside the image when mode=constant", {}, std::nullopt};
 }
 
-ParamSpec footprint_param() {
-    return {"footprint", ParamKind::Footprint, "",
+ParamSpec footprint_param(std::string name) {
+    return {std::move(name), ParamKind::Footprint, "",
             "square:N, rectangle:RxC[xD], cube:N, disk:R or ball:R; default: the cross of face neighbours", {},
             std::nullopt};
 }
 
-void check_footprint_rank(const std::string& op_id, const Params& params, int image_ndim) {
-    const Footprint* f = params.footprint("footprint");
+void check_footprint_rank(const std::string& op_id, const Params& params, int image_ndim, const std::string& name) {
+    const Footprint* f = params.footprint(name);
     if (f && f->ndim() != image_ndim)
-        throw Error(op_id + ": parameter footprint=" + f->spec + " is " + std::to_string(f->ndim()) +
+        throw Error(op_id + ": parameter " + name + "=" + f->spec + " is " + std::to_string(f->ndim()) +
                     "-d but the image is " + std::to_string(image_ndim) + "-d");
 }
 

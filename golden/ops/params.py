@@ -62,7 +62,7 @@ def call_kwargs(params):
     """Parameters as passed to the scikit-image call: footprint texts become arrays, tuples lists."""
     kw = {}
     for k, v in params.items():
-        if k == "footprint":
+        if k in ("footprint", "structure"):  # SciPy names it structure
             kw[k] = footprint(v)
         elif isinstance(v, tuple):
             kw[k] = list(v)

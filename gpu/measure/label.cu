@@ -22,7 +22,7 @@
 #include <limits>
 #include <type_traits>
 
-#include "measure/union_find.cuh"
+#include "measure/components.cuh"
 #include "runtime/block_scan.cuh"
 #include "runtime/kernel.hpp"
 #include "skb/label_order.hpp"
@@ -30,107 +30,6 @@
 
 namespace skb::gpu {
 namespace {
-
-struct LabelPolicy {
-    static constexpr Dim3 tile_2d{32, 16, 1};      // local_merge / border_merge block (x, y, z) for one plane
-    static constexpr Dim3 tile_3d{32, 4, 4};       // ... for volumes
-    static constexpr unsigned tile_threads = 512;  // the larger of the two tiles' pixel counts
-    static constexpr unsigned scan_block = 256;    // threads per block of flatten and the numbering kernels
-    static constexpr unsigned items = 4;           // consecutive pixels per thread of those kernels
-    static constexpr unsigned pixels_per_block = scan_block * items;
-};
-static_assert(LabelPolicy::tile_2d.count() <= LabelPolicy::tile_threads &&
-              LabelPolicy::tile_3d.count() <= LabelPolicy::tile_threads);
-
-// How pixel values become keys: bool pixels are 1 (foreground) when they differ from `flip`, others keep their
-// value truncated to an integer; pixels whose key is `background` are background.
-struct KeyRule {
-    std::int64_t background;
-    bool flip;
-    int connectivity;  // max number of axes a neighbour may differ in
-};
-
-template <class T> __device__ __forceinline__ std::int64_t key_of(T value, const KeyRule& rule) {
-    if constexpr (std::is_same_v<T, bool>) return value != rule.flip;
-    else return static_cast<std::int64_t>(value);
-}
-
-// The neighbours of a pixel that come before it in index order (first nonzero offset -1) and move along at
-// most `connectivity` axes: the other half of each pair is the neighbour's business.
-template <class Fn> __device__ __forceinline__ void for_each_earlier_neighbour(int connectivity, Fn&& fn) {
-    for (int dz = -1; dz <= 0; ++dz)
-        for (int dy = -1; dy <= 1; ++dy)
-            for (int dx = -1; dx <= 1; ++dx) {
-                if (dz == 0 && (dy > 0 || (dy == 0 && dx >= 0))) continue;
-                if ((dz != 0) + (dy != 0) + (dx != 0) > connectivity) continue;
-                fn(dz, dy, dx);
-            }
-}
-
-// The element of a 3-d view at linear index g of its extents (the scan order).
-template <class V> __device__ __forceinline__ auto& at_index(const V& v, std::int64_t g) {
-    const std::int64_t x = g % v.extent[2], yz = g / v.extent[2];
-    return v(yz / v.extent[1], yz % v.extent[1], x);
-}
-
-template <class T, class Index>
-__global__ void local_merge_kernel(View<const T, 3> in, Index* parent, KeyRule rule) {
-    SKB_SHARED(std::int64_t, keys, LabelPolicy::tile_threads);
-    SKB_SHARED(unsigned char, foreground, LabelPolicy::tile_threads);
-    SKB_SHARED(int, local, LabelPolicy::tile_threads);  // tile-local union-find
-    const int t = static_cast<int>(threadIdx.x + blockDim.x * (threadIdx.y + blockDim.y * threadIdx.z));
-    const std::int64_t z0 = std::int64_t{blockIdx.z} * blockDim.z, y0 = std::int64_t{blockIdx.y} * blockDim.y,
-                       x0 = std::int64_t{blockIdx.x} * blockDim.x;
-    const std::int64_t z = z0 + threadIdx.z, y = y0 + threadIdx.y, x = x0 + threadIdx.x;
-    const bool inside = z < in.extent[0] && y < in.extent[1] && x < in.extent[2];
-    const std::int64_t key = inside ? key_of(in(z, y, x), rule) : 0;
-    const bool mine = inside && key != rule.background;
-    keys[t] = key;
-    foreground[t] = mine;
-    local[t] = t;
-    __syncthreads();
-    if (mine)
-        for_each_earlier_neighbour(rule.connectivity, [&](int dz, int dy, int dx) {
-            const int tz = static_cast<int>(threadIdx.z) + dz, ty = static_cast<int>(threadIdx.y) + dy,
-                      tx = static_cast<int>(threadIdx.x) + dx;
-            if (tz < 0 || ty < 0 || ty >= static_cast<int>(blockDim.y) || tx < 0 || tx >= static_cast<int>(blockDim.x))
-                return;  // another tile's: border_merge
-            const int n = tx + static_cast<int>(blockDim.x) * (ty + static_cast<int>(blockDim.y) * tz);
-            if (foreground[n] && keys[n] == key) uf_union(local, t, n);
-        });
-    __syncthreads();
-    if (!inside) return;
-    if (!mine) {
-        parent[(z * in.extent[1] + y) * in.extent[2] + x] = -1;
-        return;
-    }
-    // Tile order is index order, so the tile-local root is the component's smallest index in the tile.
-    const int r = uf_find(local, t);
-    const std::int64_t rx = r % blockDim.x, ry = r / blockDim.x % blockDim.y, rz = r / (blockDim.x * blockDim.y);
-    parent[(z * in.extent[1] + y) * in.extent[2] + x] =
-        static_cast<Index>(((z0 + rz) * in.extent[1] + y0 + ry) * in.extent[2] + x0 + rx);
-}
-
-template <class T, class Index>
-__global__ void border_merge_kernel(View<const T, 3> in, Index* parent, KeyRule rule) {
-    const std::int64_t z = std::int64_t{blockIdx.z} * blockDim.z + threadIdx.z,
-                       y = std::int64_t{blockIdx.y} * blockDim.y + threadIdx.y,
-                       x = std::int64_t{blockIdx.x} * blockDim.x + threadIdx.x;
-    if (z >= in.extent[0] || y >= in.extent[1] || x >= in.extent[2]) return;
-    const bool face = threadIdx.z == 0 || threadIdx.y == 0 || threadIdx.y + 1 == blockDim.y || threadIdx.x == 0 ||
-                      threadIdx.x + 1 == blockDim.x;
-    if (!face) return;  // every earlier neighbour is in the tile: joined by local_merge
-    const std::int64_t key = key_of(in(z, y, x), rule);
-    if (key == rule.background) return;
-    const auto g = static_cast<Index>((z * in.extent[1] + y) * in.extent[2] + x);
-    for_each_earlier_neighbour(rule.connectivity, [&](int dz, int dy, int dx) {
-        const std::int64_t nz = z + dz, ny = y + dy, nx = x + dx;
-        if (nz < 0 || ny < 0 || ny >= in.extent[1] || nx < 0 || nx >= in.extent[2]) return;
-        const bool same_tile = nz / blockDim.z == blockIdx.z && ny / blockDim.y == blockIdx.y && nx / blockDim.x == blockIdx.x;
-        if (same_tile || key_of(in(nz, ny, nx), rule) != key) return;
-        uf_union(parent, g, static_cast<Index>((nz * in.extent[1] + ny) * in.extent[2] + nx));
-    });
-}
 
 // The first of the consecutive pixels of one thread of the per-pixel kernels.
 __device__ __forceinline__ std::int64_t first_item() {
@@ -192,17 +91,12 @@ void label_on_device(const Array& input, Array& result, const std::vector<int>& 
     const std::int64_t n = result.size();
     DeviceBuffer<Index> parent(static_cast<std::size_t>(n));
 
+    merge_components_on_device(in, parent.data(), rule);
+
     using P = LabelPolicy;
-    const Dim3 tile = in.extent[0] == 1 ? P::tile_2d : P::tile_3d;
     const auto blocks = [](std::int64_t extent, unsigned per_block) {
         return static_cast<unsigned>((extent + per_block - 1) / per_block);
     };
-    const Dim3 tiles{blocks(in.extent[2], tile.x), blocks(in.extent[1], tile.y), blocks(in.extent[0], tile.z)};
-    launch(local_merge_kernel<T, Index>, {.name = "measure.label/local_merge", .grid = tiles, .block = tile}, in,
-           parent.data(), rule);
-    launch(border_merge_kernel<T, Index>, {.name = "measure.label/border_merge", .grid = tiles, .block = tile}, in,
-           parent.data(), rule);
-
     const unsigned scan_blocks = blocks(n, P::pixels_per_block);
     DeviceBuffer<Index> block_roots(scan_blocks);
     const auto per_pixel = [&](const char* name) {
@@ -232,9 +126,7 @@ Array label(const Array& input, const Params& params, const RunOptions&) {
     const std::vector<int> scan_axes = label_scan_axes(input.shape(), bool_input);
     visit_dtype(input.dtype(), [&](auto tag) {
         using T = decltype(tag);
-        if constexpr (std::is_same_v<T, std::int32_t> || std::is_same_v<T, std::int64_t>) {
-            throw Error("measure.label: unsupported dtype " + std::string(dtype_name(input.dtype())));
-        } else {
+        {
             using Label = std::conditional_t<std::is_same_v<T, bool>, std::int32_t, std::int64_t>;
             if (n >= static_cast<std::int64_t>(std::numeric_limits<Label>::max()) - 1)
                 throw Error("measure.label: " + shape_string(input.shape()) + " has too many pixels for " +

@@ -1,6 +1,7 @@
 // Structuring elements ("footprints") with scikit-image's constructors and its even-size centring rules.
 #pragma once
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -26,6 +27,12 @@ struct Footprint {
     static Footprint parse(std::string_view text);
     // scikit-image's default: generate_binary_structure(ndim, 1), the cross of face neighbours.
     static Footprint cross(int ndim);
+    // generate_binary_structure(ndim, connectivity): the centre and the neighbours that move along at most
+    // `connectivity` axes (1: the cross, ndim: the 3^n box).
+    static Footprint connectivity_structure(int ndim, int connectivity);
+    // The c for which this footprint is connectivity_structure(ndim, c) (union-find labelling can then stand in
+    // for a flood with it), or none.
+    std::optional<int> connectivity() const;
 
     // Offsets (one per axis) of the footprint's elements relative to its centre, in C order.
     std::vector<std::vector<std::int64_t>> offsets(EvenCentre centre) const;

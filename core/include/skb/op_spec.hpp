@@ -74,9 +74,10 @@ namespace spec_parts {
 // mode: scikit-image's five ndimage boundary modes plus any op-specific extras (max, min, ignore).
 ParamSpec mode_param(std::string default_mode, std::vector<std::string> extra_modes = {});
 ParamSpec cval_param();
-ParamSpec footprint_param();
+ParamSpec footprint_param(std::string name = "footprint");  // SciPy names it structure
 // Throws unless the footprint (if one is given) has one axis per image axis.
-void check_footprint_rank(const std::string& op_id, const Params& params, int image_ndim);
+void check_footprint_rank(const std::string& op_id, const Params& params, int image_ndim,
+                          const std::string& name = "footprint");
 // Number of elements in the footprint parameter (the default cross when it is None).
 double footprint_size(const Params& params, int image_ndim);
 // Bytes per element of an op that reads the input once and writes one output element per input element.

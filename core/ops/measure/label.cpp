@@ -14,7 +14,7 @@ OpSpec label_spec() {
         {"background", ParamKind::Int, "", "pixels of this value are background (label 0); default 0", {}, {}},
         {"connectivity", ParamKind::Int, "", "max number of axes a neighbour may differ in; default ndim", {}, {}},
     };
-    s.input_dtypes = {DType::Bool, DType::U8, DType::U16, DType::F32, DType::F64};
+    s.input_dtypes = {DType::Bool, DType::U8, DType::U16, DType::I32, DType::I64, DType::F32, DType::F64};
     s.output = [](const ArrayMeta& in, const Params& p, Precision) {
         const auto ndim = static_cast<std::int64_t>(in.shape.size());
         if (const auto c = p.optional_integer("connectivity"); c && (*c < 1 || *c > ndim))

@@ -40,6 +40,12 @@ def cases(I):
     yield case(u16l3, "uint16 3-D connectivity 2 background 300", connectivity=2, background=300)
     yield case(I.labels("u8", (9, 13, 16), 75), "uint8 3-D conn 3 background 200",
         connectivity=3, background=200)
+    i32l = I.raw("labels_i32_31x37_s89", np.random.default_rng(89).integers(-2, 3, size=(31, 37)).astype(np.int32))
+    yield case(i32l, "int32 labels with negatives, conn 1", connectivity=1)
+    yield case(i32l, "int32 labels background -1", background=-1)
+    i64l = I.raw("labels_i64_9x13x16_s90",
+                 np.random.default_rng(90).integers(0, 3, size=(9, 13, 16)).astype(np.int64) * 10**12)
+    yield case(i64l, "int64 3-D labels near 2e12 (wider than int32)")
     f32l = I.labels("f32", (31, 37), 76)
     yield case(f32l, "float32 few values defaults")
     yield case(f32l, "float32 few values conn 1", connectivity=1)
