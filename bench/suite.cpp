@@ -227,7 +227,7 @@ struct ReusedSide {
 ReusedSide time_with_reused_output(const std::vector<PreparedOp>& steps, const OpInputs& input,
                                    const RunOptions& options, std::int64_t iterations) {
     const ArrayMeta& meta = steps.back().output();
-    if (iterations <= 0 || meta.shape.empty()) return {};
+    if (iterations <= 0 || meta.shape.empty() || has_data_dependent_extent(meta)) return {};
     Array buffer(meta.dtype, meta.shape);
     RunOptions reuse = options;
     reuse.output = &buffer;

@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 packages=(build-essential cmake ninja-build git python3 python3-venv python3-pip
-          libgtest-dev libgmock-dev nlohmann-json3-dev libcli11-dev libbenchmark-dev libbenchmark-tools libtbb-dev
+          libgtest-dev libgmock-dev nlohmann-json3-dev libcli11-dev libbenchmark-dev libbenchmark-tools libtbb-dev libeigen3-dev
           libsqlite3-dev valgrind heaptrack chromium)
 missing=()
 for p in "${packages[@]}"; do

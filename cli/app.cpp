@@ -42,6 +42,7 @@ const char* param_kind_name(skb::ParamKind kind) {
         case skb::ParamKind::Int: return "int";
         case skb::ParamKind::Bool: return "bool";
         case skb::ParamKind::Choice: return "choice";
+        case skb::ParamKind::ChoiceList: return "choice_list";
         case skb::ParamKind::Footprint: return "footprint";
     }
     return "?";
@@ -182,6 +183,7 @@ int run_one(const RunArgs& args) {
         const nlohmann::json audit = {
             {"op", args.op}, {"backend", args.backend}, {"threads", args.threads}, {"repeat", args.repeat},
             {"input_bytes", input.nbytes()}, {"output_bytes", result.nbytes()},
+            {"output_dtype", std::string(skb::dtype_name(result.dtype()))},
             {"op_peak_bytes", during.peak_bytes},          // live audited bytes at the op's peak (input included)
             {"process_peak_bytes", std::max(before.peak_bytes, during.peak_bytes)},
             {"op_f64_bytes", f64}, {"op_allocations", during.allocations}};

@@ -32,6 +32,17 @@ double parse_real(std::string_view op_id, const ParamSpec& spec, std::string_vie
     return value;
 }
 
+// `item` as one of spec.choices (`whole`: the parameter's text, for the message).
+std::string parse_choice(std::string_view op_id, const ParamSpec& spec, std::string_view item, std::string_view whole) {
+    std::string expected;
+    for (const auto& c : spec.choices) {
+        if (item == c) return std::string(item);
+        expected += (expected.empty() ? "" : ", ") + c;
+    }
+    const std::string what = item == whole ? "" : ": '" + std::string(item) + "'";
+    throw Error(where(op_id, spec.name, whole) + what + " is not one of " + expected);
+}
+
 ParamValue parse_value(std::string_view op_id, const ParamSpec& spec, std::string_view text) {
     switch (spec.kind) {
         case ParamKind::Float: return parse_real(op_id, spec, text);
@@ -59,13 +70,17 @@ ParamValue parse_value(std::string_view op_id, const ParamSpec& spec, std::strin
             if (text == "true" || text == "True") return true;
             if (text == "false" || text == "False") return false;
             throw Error(where(op_id, spec.name, text) + " is not a boolean (true or false)");
-        case ParamKind::Choice: {
-            std::string expected;
-            for (const auto& c : spec.choices) {
-                if (text == c) return std::string(text);
-                expected += (expected.empty() ? "" : ", ") + c;
+        case ParamKind::Choice: return parse_choice(op_id, spec, text, text);
+        case ParamKind::ChoiceList: {
+            std::vector<std::string> values;
+            std::size_t start = 0;
+            while (true) {
+                const auto comma = text.find(',', start);
+                values.push_back(parse_choice(op_id, spec, text.substr(start, comma - start), text));
+                if (comma == std::string_view::npos) break;
+                start = comma + 1;
             }
-            throw Error(where(op_id, spec.name, text) + " is not one of " + expected);
+            return values;
         }
         case ParamKind::Footprint: return Footprint::parse(text);
     }
@@ -131,6 +146,10 @@ std::optional<std::int64_t> Params::optional_integer(const std::string& name) co
 bool Params::flag(const std::string& name) const { return std::get<bool>(value(name)); }
 
 const std::string& Params::choice(const std::string& name) const { return std::get<std::string>(value(name)); }
+
+const std::vector<std::string>& Params::choices(const std::string& name) const {
+    return std::get<std::vector<std::string>>(value(name));
+}
 
 const Footprint* Params::footprint(const std::string& name) const { return std::get_if<Footprint>(&value(name)); }
 

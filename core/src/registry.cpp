@@ -197,6 +197,7 @@ PreparedOp::PreparedOp(std::string_view op_id, std::string_view backend, const I
     check_extra_inputs(*spec_, inputs_);
     params_ = Params::parse(spec_->id, spec_->params, params);
     output_ = spec_->output(inputs_.image, params_, backend_->precision);
+    if (spec_->check_inputs) spec_->check_inputs(inputs_.extras, params_);
     const std::size_t outputs = spec_->output_names.size();
     if (outputs > 0 && (output_.shape.empty() || output_.shape[0] != static_cast<std::int64_t>(outputs)))
         throw InternalError(spec_->id + ": its output rule gave shape " + shape_string(output_.shape) + " for " +
@@ -227,11 +228,18 @@ Array PreparedOp::run(const OpInputs& inputs, const RunOptions& options) const {
         if (aliased) throw Error(spec_->id + ": the output buffer overlaps an input");
     }
     Array result = (*impl_)(inputs, params_, options);
-    if (result.dtype() != output_.dtype || result.shape() != output_.shape)
+    bool shape_ok = result.shape().size() == output_.shape.size();
+    for (std::size_t d = 0; shape_ok && d < output_.shape.size(); ++d)
+        shape_ok = output_.shape[d] == kDataDependentExtent || output_.shape[d] == result.shape()[d];
+    if (result.dtype() != output_.dtype || !shape_ok)
         throw InternalError(spec_->id + "/" + backend_->name + " produced " + std::string(dtype_name(result.dtype())) +
                             " " + shape_string(result.shape()) + ", its spec says " +
                             std::string(dtype_name(output_.dtype)) + " " + shape_string(output_.shape));
     return result;
+}
+
+bool has_data_dependent_extent(const ArrayMeta& meta) {
+    return std::find(meta.shape.begin(), meta.shape.end(), kDataDependentExtent) != meta.shape.end();
 }
 
 Array new_output(const RunOptions& options, DType dtype, Shape shape) {
@@ -293,6 +301,14 @@ double footprint_size(const Params& params, int image_ndim) {
 
 double read_write_bytes(const ArrayMeta& input, DType output) {
     return static_cast<double>(dtype_size(input.dtype) + dtype_size(output));
+}
+
+void component_op_costs(OpSpec& spec, DType (*output_dtype)(DType), std::vector<DType> dtypes) {
+    spec.bytes_per_element = [output_dtype](const ArrayMeta& in, const Params&, Precision) {
+        return read_write_bytes(in, output_dtype(in.dtype));
+    };
+    spec.flops_per_element = [](const ArrayMeta& in, const Params&) { return static_cast<double>(in.shape.size()); };
+    spec.bench = {SyntheticInput::Blobs, std::move(dtypes), {}};
 }
 
 }  // namespace skb::spec_parts

@@ -2,6 +2,7 @@
 // produces, and the bytes and flops it costs per element (benchmarks and gates read these).
 #pragma once
 #include <functional>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -17,6 +18,11 @@ struct ArrayMeta {
     DType dtype = DType::F64;
     Shape shape;
 };
+
+// An output extent only the run decides (regionprops_table's rows: one per label present); a spec's output rule
+// gives it where the data decides, and every other extent is still checked.
+inline constexpr std::int64_t kDataDependentExtent = -1;
+bool has_data_dependent_extent(const ArrayMeta& meta);
 
 // scikit-image's float output type: float32 stays float32, everything else becomes float64
 // (_supported_float_type after img_as_float); a float32 backend always produces float32.
@@ -61,6 +67,9 @@ struct OpSpec {
     // Checks the parameters against the input (per-axis list lengths, footprint rank, ...) and returns the
     // output a backend of `precision` produces. Throws skb::Error naming the bad value.
     std::function<ArrayMeta(const ArrayMeta& input, const Params& params, Precision precision)> output;
+    // Checks between parameters and the extra inputs given (a property that needs the intensity image), by name;
+    // empty when there are none. Throws skb::Error naming the bad value.
+    std::function<void(const std::map<std::string, ArrayMeta, std::less<>>& extras, const Params& params)> check_inputs;
     // Cost model per input element: bytes an ideal single pass must move (read input, write output) and the
     // arithmetic it does, for a backend of `precision`.
     std::function<double(const ArrayMeta& input, const Params& params, Precision precision)> bytes_per_element;
@@ -82,6 +91,10 @@ void check_footprint_rank(const std::string& op_id, const Params& params, int im
 double footprint_size(const Params& params, int image_ndim);
 // Bytes per element of an op that reads the input once and writes one output element per input element.
 double read_write_bytes(const ArrayMeta& input, DType output);
+// The cost model of the component ops (label, clear_border, remove_small_objects, binary_fill_holes): one read of
+// the input, one write of an output element of dtype output_dtype(input dtype), a comparison per axis; and their
+// benchmark workload, blobs in `dtypes`.
+void component_op_costs(OpSpec& spec, DType (*output_dtype)(DType), std::vector<DType> dtypes);
 
 }  // namespace spec_parts
 

@@ -19,6 +19,7 @@ enum class ParamKind {
     Int,        // "3"
     Bool,       // "true" | "false"
     Choice,     // one of ParamSpec::choices
+    ChoiceList, // "label,area,bbox": one or more of ParamSpec::choices, in the caller's order
     Footprint,  // "disk:2" (see Footprint::parse)
 };
 
@@ -31,7 +32,8 @@ struct ParamSpec {
     std::optional<double> minimum;     // numeric kinds: smallest accepted value (inclusive)
 };
 
-using ParamValue = std::variant<std::monostate, double, std::vector<double>, std::int64_t, bool, std::string, Footprint>;
+using ParamValue = std::variant<std::monostate, double, std::vector<double>, std::int64_t, bool, std::string, Footprint,
+                                std::vector<std::string>>;
 
 // name=value texts as given on the command line or in a golden manifest.
 using ParamTexts = std::map<std::string, std::string>;
@@ -52,6 +54,7 @@ public:
     std::optional<std::int64_t> optional_integer(const std::string& name) const;
     bool flag(const std::string& name) const;
     const std::string& choice(const std::string& name) const;
+    const std::vector<std::string>& choices(const std::string& name) const;  // a ChoiceList
     const Footprint* footprint(const std::string& name) const;  // nullptr: None (op default)
     const std::string& text(const std::string& name) const;     // as given, for messages and names
 

@@ -22,11 +22,7 @@ OpSpec label_spec() {
                         std::to_string(ndim) + " for a " + std::to_string(ndim) + "-d image");
         return ArrayMeta{label_dtype(in.dtype), in.shape};
     };
-    s.bytes_per_element = [](const ArrayMeta& in, const Params&, Precision) {
-        return spec_parts::read_write_bytes(in, label_dtype(in.dtype));
-    };
-    s.flops_per_element = [](const ArrayMeta& in, const Params&) { return static_cast<double>(in.shape.size()); };
-    s.bench = {SyntheticInput::Blobs, {DType::Bool, DType::U8}, {}};
+    spec_parts::component_op_costs(s, label_dtype, {DType::Bool, DType::U8});
     return s;
 }
 

@@ -24,11 +24,7 @@ OpSpec remove_small_objects_spec() {
                         std::to_string(ndim) + " for a " + std::to_string(ndim) + "-d image");
         return ArrayMeta{in.dtype, in.shape};
     };
-    s.bytes_per_element = [](const ArrayMeta& in, const Params&, Precision) {
-        return spec_parts::read_write_bytes(in, in.dtype);
-    };
-    s.flops_per_element = [](const ArrayMeta& in, const Params&) { return static_cast<double>(in.shape.size()); };
-    s.bench = {SyntheticInput::Blobs, {DType::Bool}, {}};
+    spec_parts::component_op_costs(s, [](DType in) { return in; }, {DType::Bool});
     return s;
 }
 

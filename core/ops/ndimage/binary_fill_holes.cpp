@@ -17,11 +17,7 @@ OpSpec binary_fill_holes_spec() {
         spec_parts::check_footprint_rank(id, p, static_cast<int>(in.shape.size()), "structure");
         return ArrayMeta{DType::Bool, in.shape};
     };
-    s.bytes_per_element = [](const ArrayMeta& in, const Params&, Precision) {
-        return spec_parts::read_write_bytes(in, DType::Bool);
-    };
-    s.flops_per_element = [](const ArrayMeta& in, const Params&) { return static_cast<double>(in.shape.size()); };
-    s.bench = {SyntheticInput::Blobs, {DType::Bool, DType::U8}, {}};
+    spec_parts::component_op_costs(s, [](DType) { return DType::Bool; }, {DType::Bool, DType::U8});
     return s;
 }
 

@@ -40,11 +40,7 @@ OpSpec clear_border_spec() {
                         std::string(dtype_name(in.dtype)));
         return ArrayMeta{in.dtype, in.shape};
     };
-    s.bytes_per_element = [](const ArrayMeta& in, const Params&, Precision) {
-        return spec_parts::read_write_bytes(in, in.dtype);
-    };
-    s.flops_per_element = [](const ArrayMeta& in, const Params&) { return static_cast<double>(in.shape.size()); };
-    s.bench = {SyntheticInput::Blobs, {DType::Bool, DType::U8}, {}};
+    spec_parts::component_op_costs(s, [](DType in) { return in; }, {DType::Bool, DType::U8});
     return s;
 }
 

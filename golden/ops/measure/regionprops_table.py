@@ -1,0 +1,90 @@
+"""measure.regionprops_table: per-region measurements of a label image. skbench returns the table as one float64
+array of shape (columns, regions), the columns in the dict's order; this descriptor's call stacks scikit-image's
+dict the same way."""
+import numpy as np
+from skimage import measure
+
+from .. import case, random_inputs
+
+OP = "measure.regionprops_table"
+ALL_2D = ("label", "area", "bbox", "centroid", "area_bbox", "extent", "equivalent_diameter_area",
+          "inertia_tensor_eigvals", "axis_major_length", "axis_minor_length", "eccentricity", "orientation")
+ALL_3D = tuple(p for p in ALL_2D if p not in ("eccentricity", "orientation"))
+INTENSITY = ("label", "intensity_mean", "intensity_min", "intensity_max")
+
+
+def call(label_image, intensity_image=None, properties=("label", "bbox")):
+    if isinstance(properties, str):  # one property: the CLI text has no comma
+        properties = [properties]
+    table = measure.regionprops_table(label_image, intensity_image=intensity_image, properties=list(properties))
+    return np.stack([np.asarray(column, dtype=np.float64) for column in table.values()])
+
+
+def _blob_labels(shape, seed, dtype, fraction=0.45):
+    """measure.label's components of a noisy threshold: irregular regions of many sizes, single pixels included."""
+    g = np.random.default_rng(seed)
+    unit = g.random(shape)
+    for axis in range(len(shape)):
+        unit = (unit + np.roll(unit, 1, axis) + 0.5 * np.roll(unit, -1, axis)) / 2.5
+    return measure.label(unit > np.quantile(unit, 1 - fraction), connectivity=1).astype(dtype)
+
+
+def cases(I):
+    l2 = I.raw("blob_labels_i64_48x64_s170", _blob_labels((48, 64), 170, np.int64))
+    yield case(l2, "2-D defaults (label, bbox)")
+    yield case(l2, "2-D every geometric property", properties=ALL_2D)
+    yield case(l2, "2-D one property", properties="area")
+    yield case(l2, "2-D properties out of order, repeated geometry", properties=("centroid", "label", "bbox", "area"))
+    inten = I.field("smooth", "f64", (48, 64), 171)
+    yield case(l2, "2-D intensity float64", properties=INTENSITY, extra_inputs={"intensity_image": inten})
+    yield case(l2, "2-D intensity uint8", properties=INTENSITY + ("area",),
+               extra_inputs={"intensity_image": I.field("smooth", "u8", (48, 64), 172)})
+    yield case(l2, "2-D intensity float32", properties=INTENSITY,
+               extra_inputs={"intensity_image": I.field("noise", "f32", (48, 64), 173)})
+    u8 = I.raw("blob_labels_u8_31x37_s174", _blob_labels((31, 37), 174, np.uint8, 0.3))
+    yield case(u8, "uint8 labels", properties=ALL_2D)
+    u16 = I.raw("labels_u16_sparse_31x37_s175", (_blob_labels((31, 37), 175, np.uint16) * 97).astype(np.uint16))
+    yield case(u16, "uint16 sparse label values (gaps between labels)", properties=("label", "area", "centroid"))
+    g = np.random.default_rng(176)
+    scattered = g.integers(0, 6, size=(29, 41)).astype(np.int32)
+    yield case(I.raw("scattered_i32_29x41_s176", scattered), "int32 labels scattered (regions not connected)",
+               properties=ALL_2D)
+    neg = scattered - 2
+    yield case(I.raw("scattered_negative_i32_29x41_s176", neg), "int32 with negative labels (ignored)",
+               properties=("label", "area", "bbox"))
+    l3 = I.raw("blob_labels_i32_16x20x24_s177", _blob_labels((16, 20, 24), 177, np.int32, 0.35))
+    yield case(l3, "3-D defaults")
+    yield case(l3, "3-D every geometric property", properties=ALL_3D)
+    yield case(l3, "3-D intensity uint16", properties=INTENSITY,
+               extra_inputs={"intensity_image": I.field("smooth", "u16", (16, 20, 24), 178)})
+    one = np.zeros((9, 11), np.uint8)
+    one[4, 5] = 3
+    yield case(I.raw("single_pixel_label3_u8_9x11", one), "a single-pixel region", properties=ALL_2D)
+    yield case(I.const(np.uint8, 0, (13, 17)), "no regions: empty columns", properties=("label", "area", "bbox"))
+    full = np.full((7, 9), 2, np.int64)
+    yield case(I.raw("full_i64_7x9", full), "one region filling the image", properties=ALL_2D)
+    yield case(I.raw("line_u8_1x23", np.array([[0, 1, 1, 1, 0, 2, 0] + [0] * 16], np.uint8)), "1xN",
+               properties=ALL_2D)
+    yield case(I.field("blobs", "bool", (13, 17), 179), "bool label image refused", error=True)
+    yield case(I.field("smooth", "f32", (13, 17), 180), "float label image refused", error=True)
+    yield case(l3, "orientation of a 3-D image refused", error=True, properties=("label", "orientation"))
+    yield case(l2, "intensity property without an intensity image", error=True, properties=("intensity_mean",))
+
+
+def random_case(rng):
+    ndim, shape, _ = random_inputs.shape_and_dtype(rng)
+    dtype = rng.choice(["uint8", "uint16", "int32", "int64"])
+    g = np.random.default_rng(rng.randrange(1 << 30))
+    labels = g.integers(0, rng.randint(2, 9), size=shape).astype(dtype)
+    pool = ALL_2D if ndim == 2 else ALL_3D
+    properties = tuple(rng.sample(pool, rng.randint(1, len(pool))))
+    extra = {}
+    if rng.random() < 0.4:
+        extra["intensity_image"] = random_inputs.image(rng, shape, rng.choice(["uint8", "uint16", "float32", "float64"]))
+        properties += tuple(rng.sample(INTENSITY[1:], rng.randint(1, 3)))
+    return labels, {"properties": properties}, extra
+
+
+scipy_peer = None   # SciPy has no region table (ndimage.find_objects gives bounding boxes only)
+opencv_peer = None  # connectedComponentsWithStats labels and measures in one call: see the pipeline workloads
+itk_peer = None
