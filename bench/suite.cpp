@@ -50,6 +50,11 @@ const std::vector<NamedWorkload>& named_workloads() {
         {{"morphology.erosion:footprint=cube:10", {{"morphology.erosion", {{"footprint", "cube:10"}}}},
           SyntheticInput::Smooth},
          {100, 256, 256}, DType::U8, false},
+        // Issue 14: label + regionprops_table against cv2.connectedComponentsWithStats (one call).
+        {{"pipeline.label_regionprops",
+          {{"measure.label", {}}, {"measure.regionprops_table", {{"properties", "label,area,bbox,centroid"}}}},
+          SyntheticInput::Blobs},
+         {4096, 4096}, DType::Bool, false},
     };
     return table;
 }

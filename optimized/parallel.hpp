@@ -12,6 +12,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <mutex>
 #include <cstdint>
 #include <thread>
 #include <vector>
@@ -93,6 +94,30 @@ void parallel_blocks(const RunOptions& options, std::int64_t n, std::int64_t gra
         tbb::parallel_for(tbb::blocked_range<std::int64_t>(0, n, std::max<std::int64_t>(grain, 1)),
                           [&](const tbb::blocked_range<std::int64_t>& r) { body(r.begin(), r.end()); });
     });
+}
+
+// The smallest and largest of [begin, end) (not empty). Written on copied values with ?: so that GCC vectorizes
+// it: std::min/std::max return references, which GCC 12 keeps as control flow (scalar, 1.8 ns an element).
+template <class T> std::pair<T, T> minmax_of(const T* begin, const T* end) {
+    T lo = *begin, hi = *begin;
+    for (const T* p = begin; p < end; ++p) {
+        const T x = *p;
+        lo = x < lo ? x : lo;
+        hi = x > hi ? x : hi;
+    }
+    return {lo, hi};
+}
+
+// The smallest and largest of v[0..n) (n > 0), in parallel.
+template <class T> std::pair<T, T> parallel_minmax(const T* v, std::int64_t n, const RunOptions& options) {
+    std::pair<T, T> range{v[0], v[0]};
+    std::mutex merge;
+    parallel_blocks(options, n, kWorkPerThread, [&](std::int64_t b, std::int64_t e) {
+        const auto [lo, hi] = minmax_of(v + b, v + e);
+        std::lock_guard lock(merge);
+        range = {std::min(range.first, lo), std::max(range.second, hi)};
+    });
+    return range;
 }
 
 }  // namespace skb::opt

@@ -68,7 +68,12 @@ def _required_inputs(call):
 
 
 def build(tool, steps, ndim, dtype):
-    """The whole pipeline as one function, or None if the tool lacks any step."""
+    """The whole pipeline as one function, or None if the tool lacks any step. A tool's one-call form of the whole
+    pipeline (the last step's descriptor's FUSED_PEERS) takes precedence over composing its steps."""
+    fused = descriptor(steps[-1]["op"]).fused_peers.get(tool, {}).get(tuple(s["op"] for s in steps[:-1]))
+    if fused is not None:
+        p = {k: param_value(v) for s in steps for k, v in s.get("params", {}).items()}
+        return fused(p, ndim, dtype)
     fns = []
     for step in steps:
         fn = step_function(tool, step, ndim, dtype)

@@ -46,42 +46,61 @@ Inertia inertia(const RegionSums& r, int ndim) {
     return out;
 }
 
+enum class Property {
+    Label, Area, Bbox, Centroid, AreaBbox, Extent, EquivalentDiameterArea, IntensityMean, IntensityMin, IntensityMax,
+    InertiaTensorEigvals, AxisMajorLength, AxisMinorLength, Eccentricity, Orientation
+};
+
+Property property_of(const std::string& name) {
+    const auto& names = property_names();
+    const auto it = std::find(names.begin(), names.end(), name);
+    if (it == names.end()) throw InternalError("regionprops: property " + name + " has no formula");
+    return static_cast<Property>(it - names.begin());  // property_names() lists them in the enum's order
+}
+
 // One property's columns for one region, appended to `row`.
-void property_values(const std::string& p, const RegionSums& r, int ndim, std::vector<double>& row) {
+void property_values(Property p, const RegionSums& r, int ndim, std::vector<double>& row) {
     const auto n = static_cast<double>(r.count);
     double box = 1;
     for (int a = 0; a < ndim; ++a) box *= static_cast<double>(r.hi[a] - r.lo[a] + 1);
-    if (p == "label") row.push_back(static_cast<double>(r.label));
-    else if (p == "area") row.push_back(n);
-    else if (p == "bbox") {
-        for (int a = 0; a < ndim; ++a) row.push_back(static_cast<double>(r.lo[a]));
-        for (int a = 0; a < ndim; ++a) row.push_back(static_cast<double>(r.hi[a] + 1));
-    } else if (p == "centroid") {
-        for (int a = 0; a < ndim; ++a) row.push_back(static_cast<double>(r.sum[a]) / n);
-    } else if (p == "area_bbox") row.push_back(box);
-    else if (p == "extent") row.push_back(n / box);
-    else if (p == "equivalent_diameter_area") row.push_back(std::pow(2.0 * ndim * n / std::numbers::pi, 1.0 / ndim));
-    else if (p == "intensity_mean") row.push_back(r.intensity_sum / n);
-    else if (p == "intensity_min") row.push_back(r.intensity_min);
-    else if (p == "intensity_max") row.push_back(r.intensity_max);
-    else {
-        const Inertia in = inertia(r, ndim);
-        const auto& ev = in.eigvals;
-        if (p == "inertia_tensor_eigvals") {
+    switch (p) {
+        case Property::Label: row.push_back(static_cast<double>(r.label)); return;
+        case Property::Area: row.push_back(n); return;
+        case Property::Bbox:
+            for (int a = 0; a < ndim; ++a) row.push_back(static_cast<double>(r.lo[a]));
+            for (int a = 0; a < ndim; ++a) row.push_back(static_cast<double>(r.hi[a] + 1));
+            return;
+        case Property::Centroid:
+            for (int a = 0; a < ndim; ++a) row.push_back(static_cast<double>(r.sum[a]) / n);
+            return;
+        case Property::AreaBbox: row.push_back(box); return;
+        case Property::Extent: row.push_back(n / box); return;
+        case Property::EquivalentDiameterArea: row.push_back(std::pow(2.0 * ndim * n / std::numbers::pi, 1.0 / ndim)); return;
+        case Property::IntensityMean: row.push_back(r.intensity_sum / n); return;
+        case Property::IntensityMin: row.push_back(r.intensity_min); return;
+        case Property::IntensityMax: row.push_back(r.intensity_max); return;
+        default: break;
+    }
+    const Inertia in = inertia(r, ndim);
+    const auto& ev = in.eigvals;
+    switch (p) {
+        case Property::InertiaTensorEigvals:
             for (int a = 0; a < ndim; ++a) row.push_back(ev[a]);
-        } else if (p == "axis_major_length") {
+            return;
+        case Property::AxisMajorLength:
             row.push_back(ndim == 2 ? 4 * std::sqrt(ev[0]) : std::sqrt(std::max(0.0, 10 * (ev[0] + ev[1] - ev[2]))));
-        } else if (p == "axis_minor_length") {
+            return;
+        case Property::AxisMinorLength:
             row.push_back(ndim == 2 ? 4 * std::sqrt(ev[1]) : std::sqrt(std::max(0.0, 10 * (-ev[0] + ev[1] + ev[2]))));
-        } else if (p == "eccentricity") {
-            row.push_back(ev[0] == 0 ? 0.0 : std::sqrt(1 - ev[1] / ev[0]));
-        } else if (p == "orientation") {
+            return;
+        case Property::Eccentricity: row.push_back(ev[0] == 0 ? 0.0 : std::sqrt(1 - ev[1] / ev[0])); return;
+        case Property::Orientation: {
             const double a = in.tensor(0, 0), b = in.tensor(0, 1), c = in.tensor(1, 1);
             if (a - c == 0) row.push_back(b < 0 ? std::numbers::pi / 4 : -std::numbers::pi / 4);
             else row.push_back(0.5 * std::atan2(-2 * b, c - a));
-        } else {
-            throw InternalError("regionprops: property " + p + " has no formula");
+            return;
         }
+        default: throw InternalError("regionprops: a property without a formula");
     }
 }
 
@@ -162,10 +181,12 @@ Array write_table(std::span<const RegionSums> regions, const std::vector<std::st
     const auto nrows = static_cast<std::int64_t>(regions.size());
     Array table(DType::F64, Shape{ncols, nrows});
     double* out = table.data<double>();
+    std::vector<Property> wanted;
+    for (const auto& p : properties) wanted.push_back(property_of(p));
     std::vector<double> row;
     for (std::int64_t r = 0; r < nrows; ++r) {
         row.clear();
-        for (const auto& p : properties) property_values(p, regions[r], ndim, row);
+        for (const Property p : wanted) property_values(p, regions[r], ndim, row);
         for (std::int64_t c = 0; c < ncols; ++c) out[c * nrows + r] = row[c];
     }
     return table;

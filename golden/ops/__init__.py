@@ -20,6 +20,9 @@ and optionally:
   IGNORED_WARNINGS  [(category, message regex)]: warnings call emits every time that are not under test
   ORDER             its position among its category's ops in the manifest (ops without one follow, by name);
                     it keeps the committed manifest's case order
+  FUSED_PEERS       {tool: {(earlier op ids...): peer}}: a tool's one-call form of a pipeline ending in this op
+                    (OpenCV's connectedComponentsWithStats for label -> regionprops_table); the peer receives
+                    the pipeline's steps' params merged, and replaces the step-by-step composition
 """
 import dataclasses
 import functools
@@ -54,6 +57,7 @@ class Descriptor:
     channel_axis: Optional[int]
     ignored_warnings: list
     path: Path
+    fused_peers: dict = dataclasses.field(default_factory=dict)
 
     def compute(self, image, params, extra_inputs=None):
         """The golden output: call's result, several outputs stacked along a new leading axis."""
@@ -77,7 +81,8 @@ def _load(path):
     desc = Descriptor(op=module.OP, call=module.call, cases=module.cases, random_case=module.random_case,
                       peers={tool: getattr(module, f"{tool}_peer") for tool in PEER_TOOLS},
                       outputs=getattr(module, "OUTPUTS", None), channel_axis=getattr(module, "CHANNEL_AXIS", None),
-                      ignored_warnings=getattr(module, "IGNORED_WARNINGS", []), path=path)
+                      ignored_warnings=getattr(module, "IGNORED_WARNINGS", []), path=path,
+                      fused_peers=getattr(module, "FUSED_PEERS", {}))
     order = getattr(module, "ORDER", None)
     return (category, order is None, order or 0, name), desc
 

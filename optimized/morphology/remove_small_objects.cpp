@@ -30,21 +30,9 @@ void remove_small_components(const bool* in, const Shape& shape, int connectivit
     });
 }
 
-// The smallest and largest label, in parallel.
-template <class T> std::pair<T, T> label_range(const T* v, std::int64_t n, const RunOptions& options) {
-    std::pair<T, T> range{v[0], v[0]};
-    std::mutex merge;
-    parallel_blocks(options, n, 1 << 16, [&](std::int64_t b, std::int64_t e) {
-        const auto [lo, hi] = std::minmax_element(v + b, v + e);
-        std::lock_guard lock(merge);
-        range = {std::min(range.first, *lo), std::max(range.second, *hi)};
-    });
-    return range;
-}
-
 template <class T>
 void remove_small_labels(const T* in, std::int64_t n, std::int64_t max_size, T* out, const RunOptions& options) {
-    const auto [lowest, highest] = label_range(in, n, options);
+    const auto [lowest, highest] = parallel_minmax(in, n, options);
     if (lowest < 0)
         throw Error("morphology.remove_small_objects: label " + std::to_string(lowest) +
                     " is negative (negative labels are not supported)");

@@ -4,7 +4,7 @@ dict the same way."""
 import numpy as np
 from skimage import measure
 
-from .. import case, random_inputs
+from .. import case, peers, random_inputs
 
 OP = "measure.regionprops_table"
 ALL_2D = ("label", "area", "bbox", "centroid", "area_bbox", "extent", "equivalent_diameter_area",
@@ -86,5 +86,21 @@ def random_case(rng):
 
 
 scipy_peer = None   # SciPy has no region table (ndimage.find_objects gives bounding boxes only)
-opencv_peer = None  # connectedComponentsWithStats labels and measures in one call: see the pipeline workloads
+opencv_peer = None  # OpenCV measures only the components it labels itself: FUSED_PEERS below
 itk_peer = None
+
+
+def _opencv_components_with_stats(p, ndim, dtype):
+    """measure.label -> regionprops_table(label, area, bbox, centroid) of a 2-D mask as OpenCV does it in one
+    call: connectedComponentsWithStats (area, bbox and centroid per component; labels in its own order)."""
+    cv2 = peers.opencv()
+    wanted = set(p.get("properties", ("label", "bbox")))
+    if isinstance(p.get("properties"), str):
+        wanted = {p["properties"]}
+    if cv2 is None or ndim != 2 or dtype not in ("bool", "uint8") or not wanted <= {"label", "area", "bbox", "centroid"}:
+        return None
+    conn = 4 if p.get("connectivity", 2) == 1 else 8
+    return lambda x: cv2.connectedComponentsWithStats(x.view(np.uint8), connectivity=conn)[2]  # stats (centroids too)
+
+
+FUSED_PEERS = {"opencv": {("measure.label",): _opencv_components_with_stats}}
