@@ -153,6 +153,7 @@ private:
 struct Audited {
     std::string error;  // empty: verified
     double peak_bytes = 0, f64_bytes = 0, allocations = 0, rss_delta_bytes = -1;
+    double f64_result_bytes = 0;  // the result's bytes when the op returns float64 by its spec (regionprops_table)
     gpu::TransferStats transfers;  // one call's host<->device traffic (GPU backends)
 };
 
@@ -173,6 +174,7 @@ Audited audit_and_verify(const Case& c, const std::vector<PreparedOp>& steps, co
     // Peak bytes live because of this call, counting the input (allocated before the window opened).
     a.peak_bytes = static_cast<double>(snap.peak_bytes - live_before + static_cast<std::int64_t>(input.nbytes()));
     a.f64_bytes = static_cast<double>(snap.allocated_bytes(DType::F64));
+    if (output.dtype() == DType::F64) a.f64_result_bytes = static_cast<double>(output.nbytes());
     a.allocations = static_cast<double>(snap.allocations);
     if (!backend_info(c.backend).is_reference) {  // ref itself is held to scikit-image by the conformance suite
         const Array& expected = reference_outputs.get(c.group(), [&] {
@@ -299,6 +301,7 @@ void run_case(benchmark::State& state, const Case& c) {
     if (reference_bandwidth > 0 && wall > 0) state.counters["bw_fraction"] = bytes * iterations / wall / reference_bandwidth;
     state.counters["peak_bytes"] = a.peak_bytes;
     state.counters["f64_bytes"] = a.f64_bytes;
+    state.counters["f64_result_bytes"] = a.f64_result_bytes;
     state.counters["allocations"] = a.allocations;
     if (a.rss_delta_bytes >= 0) state.counters["rss_peak_delta_bytes"] = a.rss_delta_bytes;
     state.counters["page_faults"] = iterations > 0 ? faults / iterations : 0;  // per call, fresh outputs

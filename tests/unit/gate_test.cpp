@@ -82,6 +82,10 @@ TEST(Gate, DeterministicChecksFlagEachPlantedChange) {
         auto cur = make_run();
         cur.cases[0].metrics["f64_bytes"] = 64;  // opt allocates float64
         EXPECT_EQ(check_verdict(gate(make_run(), cur, true), "f64_bytes"), Verdict::Regression);
+        cur.cases[0].metrics["f64_result_bytes"] = 64;  // ... which is its float64 result (regionprops_table)
+        EXPECT_EQ(check_verdict(gate(make_run(), cur, true), "f64_bytes"), Verdict::Pass);
+        cur.cases[0].metrics["f64_bytes"] = 72;  // and 8 bytes of float64 scratch beside it
+        EXPECT_EQ(check_verdict(gate(make_run(), cur, true), "f64_bytes"), Verdict::Regression);
     }
     {
         auto cur = make_run();
