@@ -38,6 +38,9 @@ protected:
         skb::npy::save(dir_ / "line.npy", skb::Array::zeros(skb::DType::U8, {16}));
         skb::npy::save(dir_ / "ints.npy", skb::Array::zeros(skb::DType::I32, {4, 4}));
         skb::npy::save(dir_ / "empty.npy", skb::Array::zeros(skb::DType::F32, {0, 4}));
+        skb::Array negative = skb::Array::zeros(skb::DType::I32, {5, 5});
+        negative.data<std::int32_t>()[7] = -3;
+        skb::npy::save(dir_ / "negative.npy", negative);
         std::ofstream(dir_ / "garbage.npy") << "\x93NUMPY\x01\x00garbage";
     }
     void TearDown() override { fs::remove_all(dir_); }
@@ -82,6 +85,14 @@ TEST_F(Cli, RefusesBadInputWithOneLineAndNoOutput) {
     expect_refusal("run filters.gaussian --threads -2" + img, "-2");
     expect_refusal("run filters.gaussian --bogus" + img, "--bogus");
     expect_refusal("bench --filter '^filters\\.sobel/ref/256x256/f32/threads:1$' --lockstep x:40,41", "'x:40,41'");
+    // Issue 14's ops: a property list with an unknown name, a property that needs an absent input, a float label
+    // image, a markers-like extra input of another shape, a negative label found while running.
+    expect_refusal("run measure.regionprops_table --param properties=label,perimeterr" + img, "'perimeterr'");
+    expect_refusal("run measure.regionprops_table --param properties=intensity_mean" + img, "intensity_image");
+    expect_refusal("run measure.regionprops_table --in " + path("empty.npy"), "float32");
+    expect_refusal("run segmentation.clear_border --in mask=" + path("ints.npy") + img, "mask");
+    expect_refusal("run segmentation.clear_border --param buffer_size=9" + img, "buffer_size=9");
+    expect_refusal("run morphology.remove_small_objects --in " + path("negative.npy"), "-3");
 }
 
 TEST_F(Cli, WritesArraysAndPrintsScalars) {
