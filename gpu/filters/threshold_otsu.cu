@@ -25,6 +25,7 @@
 
 #include "runtime/block_scan.cuh"
 #include "runtime/device_array.hpp"
+#include "runtime/fill.cuh"
 #include "runtime/kernel.hpp"
 #include "skb/nvtx.hpp"
 #include "skb/otsu.hpp"
@@ -125,11 +126,6 @@ template <class T> __global__ void range_kernel(const T* image, std::int64_t n, 
         atomicMax(&range->max, hi);
         if (bad != kNone) atomicMin(&range->first_non_finite, bad);
     }
-}
-
-__global__ void zero_kernel(Count* counts, std::int64_t n) {
-    const std::int64_t stride = std::int64_t{blockDim.x} * gridDim.x;
-    for (std::int64_t i = std::int64_t{blockIdx.x} * blockDim.x + threadIdx.x; i < n; i += stride) counts[i] = 0;
 }
 
 // The bins of an image whose range the range pass found: NumPy's uniform bins for float and bool images, one
@@ -290,8 +286,8 @@ template <class T> DeviceArray threshold_on_device(const DeviceArray& input, std
     launch(init_range_kernel<V>, {.name = "filters.threshold_otsu/init"}, range_keys->data());
     launch(range_kernel<T>, grid_stride_config("filters.threshold_otsu/range", n, P::block, P::max_blocks), image, n,
            range_keys->data());
-    launch(zero_kernel, grid_stride_config("filters.threshold_otsu/zero", capacity, P::block, P::max_blocks),
-           hist.data(), capacity);
+    launch(fill_kernel<Count>, grid_stride_config("filters.threshold_otsu/zero", capacity, P::block, P::max_blocks),
+           hist.data(), capacity, Count{0});
     LaunchConfig config = grid_stride_config("filters.threshold_otsu/histogram", n, P::block, P::max_blocks);
     const std::int64_t shared_capacity = std::min(capacity, P::shared_bins);
     config.dynamic_shared_bytes = static_cast<std::size_t>(shared_capacity) * sizeof(unsigned);

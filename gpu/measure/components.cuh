@@ -8,6 +8,7 @@
 #include <type_traits>
 
 #include "measure/union_find.cuh"
+#include "runtime/fill.cuh"
 #include "runtime/kernel.hpp"
 
 namespace skb::gpu {
@@ -177,10 +178,5 @@ __device__ __forceinline__ bool in_border_band(std::int64_t g, const VolumeShape
     return band;
 }
 
-// Fills n elements of p with `value` (flag and count tables start at zero).
-template <class T> __global__ void fill_kernel(T* p, std::int64_t n, T value) {
-    const std::int64_t stride = std::int64_t{blockDim.x} * gridDim.x;
-    for (std::int64_t i = std::int64_t{blockIdx.x} * blockDim.x + threadIdx.x; i < n; i += stride) p[i] = value;
-}
 
 }  // namespace skb::gpu

@@ -11,7 +11,6 @@
 namespace skb::opt {
 namespace {
 
-
 // Shapes where scikit-image scans another axis order (skb/label_order.hpp): the labels, 1..components in C order,
 // renumbered by first sight in that order, in one more pass.
 template <class Label>
