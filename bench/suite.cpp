@@ -455,6 +455,8 @@ MachineContext machine_context(bool measure_bandwidth) {
     if (measure_bandwidth) m.stream_triad_bytes_per_second = stream_triad_bandwidth(m.hardware_threads);
     m.compiler = build_info::kCompiler;
     m.cxx_flags = build_info::kCxxFlags;
+    if (*build_info::kOptTargetFlags != '\0')
+        m.cxx_flags += std::string(" (opt backend: ") + build_info::kOptTargetFlags + ")";
     m.build_type = std::string(build_info::kBuildType) +
                    (std::string(build_info::kSanitize).empty() ? "" : "+" + std::string(build_info::kSanitize));
     const std::string git = "git -C '" + std::string(build_info::kSourceDir) + "' ";
