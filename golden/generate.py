@@ -276,7 +276,22 @@ def main(argv=None):
     if args.check:
         return check()
     out = Path(args.out) if args.out else DATA_DIR
-    manifest, files, per_op = generate(out)
+    # Generated beside the target and swapped in whole: a case that fails leaves the committed data untouched.
+    staging = out.with_name(out.name + ".partial")
+    shutil.rmtree(staging, ignore_errors=True)
+    try:
+        manifest, files, per_op = generate(staging)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    for keep in out.glob("*") if out.exists() else []:
+        if keep.name not in ("inputs", "outputs", "manifest.json"):
+            shutil.move(str(keep), staging / keep.name)
+    replaced = out.with_name(out.name + ".replaced")
+    if out.exists():
+        out.rename(replaced)
+    staging.rename(out)
+    shutil.rmtree(replaced, ignore_errors=True)
     total = sum((out / rel).stat().st_size for rel in files)
     nerr = sum(1 for c in manifest["cases"] if c["expect_error"])
     summary = ", ".join(f"{op}={n}" for op, n in per_op.items())

@@ -18,6 +18,10 @@ __extension__ using Int128 = __int128;
 struct Inertia {
     Eigen::Matrix3d tensor = Eigen::Matrix3d::Zero();
     std::array<double, 3> eigvals{};
+    // No spread along some axis (exact: integer moments): the region lies in a plane, where the largest
+    // eigenvalue is the sum of the other two and the 3-D minor axis length is exactly 0. Computed from the
+    // eigenvalues it would be the square root of a rounding error (~1e-8), not the 0 scikit-image gets.
+    bool planar = false;
 };
 
 Inertia inertia(const RegionSums& r, int ndim) {
@@ -30,6 +34,7 @@ Inertia inertia(const RegionSums& r, int ndim) {
             mu[a][b] = mu[b][a] = static_cast<double>(numerator) / n;
         }
     Inertia out;
+    for (int a = 0; a < ndim; ++a) out.planar = out.planar || mu[a][a] == 0;
     double trace = 0;
     for (int a = 0; a < ndim; ++a) trace += mu[a][a];
     for (int a = 0; a < ndim; ++a)
@@ -91,7 +96,8 @@ void property_values(Property p, const RegionSums& r, int ndim, std::vector<doub
             row.push_back(ndim == 2 ? 4 * std::sqrt(ev[0]) : std::sqrt(std::max(0.0, 10 * (ev[0] + ev[1] - ev[2]))));
             return;
         case Property::AxisMinorLength:
-            row.push_back(ndim == 2 ? 4 * std::sqrt(ev[1]) : std::sqrt(std::max(0.0, 10 * (-ev[0] + ev[1] + ev[2]))));
+            if (ndim == 2) row.push_back(4 * std::sqrt(ev[1]));
+            else row.push_back(in.planar ? 0.0 : std::sqrt(std::max(0.0, 10 * (-ev[0] + ev[1] + ev[2]))));
             return;
         case Property::Eccentricity: row.push_back(ev[0] == 0 ? 0.0 : std::sqrt(1 - ev[1] / ev[0])); return;
         case Property::Orientation: {
