@@ -12,6 +12,7 @@
 #include <mutex>
 #include <thread>
 
+#include "seed_coins.hpp"
 #include "skb/audit.hpp"
 #include "skb/build_info.hpp"
 #include "skb/golden.hpp"
@@ -55,6 +56,16 @@ const std::vector<NamedWorkload>& named_workloads() {
           {{"measure.label", {}}, {"measure.regionprops_table", {{"properties", "label,area,bbox,centroid"}}}},
           SyntheticInput::Blobs},
          {4096, 4096}, DType::Bool, false},
+        // Issue 14: the seed's coins pipeline, glue included (numpy.greater bound to Otsu's t; the area filter).
+        {{"seed.coins_regions",
+          {{"filters.threshold_otsu", {}},
+           {"numpy.greater", {{"x2", "@0"}}, true},
+           {"morphology.binary_closing", {{"footprint", "square:3"}}},
+           {"segmentation.clear_border", {}},
+           {"measure.label", {}},
+           {"measure.regionprops_table", {{"properties", "label,area,bbox,centroid"}}}},
+          SyntheticInput::Smooth, keep_regions_of_area_at_least_100, coins_image},
+         {4096, 4096}, DType::U8, false},
     };
     return table;
 }
@@ -109,20 +120,82 @@ InputMetas case_input_metas(const Case& c) {
     return default_input_metas(Registry::instance().spec(c.workload.steps.front().op), ArrayMeta{c.dtype, c.shape});
 }
 
-std::vector<PreparedOp> prepare_steps(const Case& c, const std::string& backend) {
+// Step k of a pipeline when a parameter's text is "@k" (its value is that step's scalar result).
+std::optional<std::size_t> bound_step(const std::string& text) {
+    if (text.size() < 2 || text[0] != '@') return std::nullopt;
+    return static_cast<std::size_t>(std::stoul(text.substr(1)));
+}
+
+bool has_bound_params(const Step& s) {
+    return std::any_of(s.params.begin(), s.params.end(), [](const auto& p) { return bound_step(p.second).has_value(); });
+}
+
+// A straight chain (each step reads the previous output alone) goes through run_pipeline, which a GPU backend runs
+// on device data; other pipelines run step by step.
+bool is_chain(const Workload& w) {
+    return std::none_of(w.steps.begin() + 1, w.steps.end(),
+                        [](const Step& s) { return s.reads_input || has_bound_params(s); }) &&
+           !has_bound_params(w.steps.front());
+}
+
+// Prepared with a bound parameter's placeholder ("0"): run_steps prepares that step again with the value.
+std::vector<PreparedOp> prepare_workload(const Workload& w, const std::string& backend, const InputMetas& first) {
     std::vector<PreparedOp> steps;
-    InputMetas metas = case_input_metas(c);
-    for (const auto& s : c.workload.steps) {
-        steps.emplace_back(s.op, backend, metas, s.params);
+    InputMetas metas = first;
+    for (const auto& s : w.steps) {
+        ParamTexts params = s.params;
+        for (auto& [name, text] : params)
+            if (bound_step(text)) text = "0";
+        steps.emplace_back(s.op, backend, s.reads_input ? InputMetas(first.image) : metas, params);
         metas = InputMetas(steps.back().output());
     }
     return steps;
 }
 
-// One op reads all its inputs; a chain (whose steps read their image alone) goes through run_pipeline.
-Array run_steps(const std::vector<PreparedOp>& steps, const OpInputs& inputs, const RunOptions& options) {
-    if (steps.size() == 1) return steps.front().run(inputs, options);
-    return run_pipeline(steps, inputs.image(), options);
+std::vector<PreparedOp> prepare_steps(const Case& c, const std::string& backend) {
+    return prepare_workload(c.workload, backend, case_input_metas(c));
+}
+
+std::string scalar_text(const Array& scalar) {
+    if (scalar.size() != 1) throw InternalError("a pipeline parameter bound to a result of " +
+                                                shape_string(scalar.shape()) + ", not a scalar");
+    char text[32];
+    visit_dtype(scalar.dtype(), [&](auto tag) {
+        std::snprintf(text, sizeof text, "%.17g", static_cast<double>(scalar.data<decltype(tag)>()[0]));
+    });
+    return text;
+}
+
+// The steps in order, each on its image (the previous output, or the workload's input) with its bound parameters
+// set from earlier scalar results; only the last step writes into the caller's output buffer.
+Array run_graph(const Workload& w, const std::vector<PreparedOp>& steps, const OpInputs& inputs,
+                const RunOptions& options) {
+    RunOptions inner = options;
+    inner.output = nullptr;
+    std::vector<Array> results;
+    for (std::size_t i = 0; i < steps.size(); ++i) {
+        const RunOptions& step_options = i + 1 == steps.size() ? options : inner;
+        const Array& image = i == 0 || w.steps[i].reads_input ? inputs.image() : results.back();
+        if (!has_bound_params(w.steps[i])) {
+            results.push_back(i == 0 ? steps[i].run(inputs, step_options) : steps[i].run(image, step_options));
+            continue;
+        }
+        ParamTexts params = w.steps[i].params;
+        for (auto& [name, text] : params)
+            if (const auto k = bound_step(text)) text = scalar_text(results.at(*k));
+        const PreparedOp bound(w.steps[i].op, steps[i].backend().name, steps[i].inputs(), params);
+        results.push_back(i == 0 ? bound.run(inputs, step_options) : bound.run(image, step_options));
+    }
+    return std::move(results.back());
+}
+
+Array run_steps(const Workload& w, const std::vector<PreparedOp>& steps, const OpInputs& inputs,
+                const RunOptions& options) {
+    Array last = steps.size() == 1 ? steps.front().run(inputs, options)
+                 : is_chain(w)     ? run_pipeline(steps, inputs.image(), options)
+                                   : run_graph(w, steps, inputs, options);
+    if (w.finish) return w.finish(last);
+    return last;
 }
 
 // Peak resident memory during a call, from the kernel's high-water mark (reset through /proc/self/clear_refs).
@@ -167,7 +240,7 @@ Audited audit_and_verify(const Case& c, const std::vector<PreparedOp>& steps, co
     audit::reset_peak();
     gpu::reset_transfer_stats();
     const RssPeak rss;
-    Array output = run_steps(steps, input, RunOptions{c.threads});
+    Array output = run_steps(c.workload, steps, input, RunOptions{c.threads});
     const auto snap = audit::snapshot();
     a.transfers = gpu::transfer_stats();
     a.rss_delta_bytes = rss.delta_bytes();
@@ -178,7 +251,7 @@ Audited audit_and_verify(const Case& c, const std::vector<PreparedOp>& steps, co
     a.allocations = static_cast<double>(snap.allocations);
     if (!backend_info(c.backend).is_reference) {  // ref itself is held to scikit-image by the conformance suite
         const Array& expected = reference_outputs.get(c.group(), [&] {
-            return run_steps(prepare_steps(c, reference_backend().name), input, RunOptions{1});
+            return run_steps(c.workload, prepare_steps(c, reference_backend().name), input, RunOptions{1});
         });
         const auto outcome = golden::check_result(c.workload.steps.back().op, c.backend, output, expected,
                                                   steps.back().output().dtype);
@@ -195,9 +268,9 @@ struct PinnedSide {
     double ms_per_call = 0, transfer_ms_per_call = 0;
     std::int64_t h2d_pinned_bytes_per_call = 0;
 };
-PinnedSide time_with_pinned_input(const std::string& backend, const std::vector<PreparedOp>& steps,
+PinnedSide time_with_pinned_input(const Case& c, const std::vector<PreparedOp>& steps,
                                   const OpInputs& input, const RunOptions& options, std::int64_t iterations) {
-    const gpu::HostPinning* pinning = gpu::find_host_pinning(backend);
+    const gpu::HostPinning* pinning = gpu::find_host_pinning(c.backend);
     if (!pinning || iterations <= 0 || input.image().nbytes() == 0) return {};
     auto* host = const_cast<void*>(input.image().raw());  // page-locking does not change the bytes (the image only)
     pinning->pin(host, input.image().nbytes());
@@ -209,7 +282,7 @@ PinnedSide time_with_pinned_input(const std::string& backend, const std::vector<
     gpu::reset_transfer_stats();
     const auto start = std::chrono::steady_clock::now();
     for (std::int64_t i = 0; i < iterations; ++i) {
-        Array output = run_steps(steps, input, options);
+        Array output = run_steps(c.workload, steps, input, options);
         benchmark::DoNotOptimize(output.raw());
     }
     const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
@@ -231,18 +304,18 @@ double minor_page_faults() {
 struct ReusedSide {
     double ms_per_call = 0, page_faults_per_call = 0;
 };
-ReusedSide time_with_reused_output(const std::vector<PreparedOp>& steps, const OpInputs& input,
+ReusedSide time_with_reused_output(const Case& c, const std::vector<PreparedOp>& steps, const OpInputs& input,
                                    const RunOptions& options, std::int64_t iterations) {
     const ArrayMeta& meta = steps.back().output();
     if (iterations <= 0 || meta.shape.empty() || has_data_dependent_extent(meta)) return {};
     Array buffer(meta.dtype, meta.shape);
     RunOptions reuse = options;
     reuse.output = &buffer;
-    if (!run_steps(steps, input, reuse).borrowed()) return {};  // (this call also touches the buffer's pages)
+    if (!run_steps(c.workload, steps, input, reuse).borrowed()) return {};  // (this call also touches the buffer's pages)
     const double faults = minor_page_faults();
     const auto start = std::chrono::steady_clock::now();
     for (std::int64_t i = 0; i < iterations; ++i) {
-        Array output = run_steps(steps, input, reuse);
+        Array output = run_steps(c.workload, steps, input, reuse);
         benchmark::DoNotOptimize(output.raw());
         benchmark::ClobberMemory();
     }
@@ -275,7 +348,7 @@ void run_case(benchmark::State& state, const Case& c) {
     const double cpu_start = process_cpu_seconds();
     const double faults_start = minor_page_faults();
     for (auto _ : state) {
-        Array output = run_steps(steps, input, options);
+        Array output = run_steps(c.workload, steps, input, options);
         benchmark::DoNotOptimize(output.raw());
         benchmark::ClobberMemory();
     }
@@ -286,7 +359,7 @@ void run_case(benchmark::State& state, const Case& c) {
 
     double bytes = 0, flops = 0;
     for (const auto& s : steps) {
-        const ArrayMeta in_meta = &s == &steps.front() ? s.inputs().image : (&s - 1)->output();
+        const ArrayMeta& in_meta = s.inputs().image;
         const double elements = static_cast<double>(element_count(in_meta.shape));
         bytes += s.spec().bytes_per_element(in_meta, s.params(), s.backend().precision) * elements;
         flops += s.spec().flops_per_element(in_meta, s.params()) * elements;
@@ -307,7 +380,7 @@ void run_case(benchmark::State& state, const Case& c) {
     state.counters["page_faults"] = iterations > 0 ? faults / iterations : 0;  // per call, fresh outputs
     if (!backend_info(c.backend).on_device) {
         // The output-memory axis: fresh outputs above (what a plain call pays), one reused buffer here (out=).
-        const ReusedSide reused = time_with_reused_output(steps, input, options, state.iterations());
+        const ReusedSide reused = time_with_reused_output(c, steps, input, options, state.iterations());
         if (reused.ms_per_call > 0) {
             state.counters["reused_ms"] = reused.ms_per_call;
             state.counters["reused_page_faults"] = reused.page_faults_per_call;
@@ -335,7 +408,7 @@ void run_case(benchmark::State& state, const Case& c) {
         state.counters["transfer_fraction"] = per_call_ms > 0 ? transfer_ms / per_call_ms : 0;
         state.counters["h2d_pinned_bytes"] = static_cast<double>(timed.h2d_pinned_bytes) / std::max(iterations, 1.0);
         // The host-memory axis: pageable above, pinned input here (same iterations, right after).
-        const PinnedSide pinned = time_with_pinned_input(c.backend, steps, input, options, state.iterations());
+        const PinnedSide pinned = time_with_pinned_input(c, steps, input, options, state.iterations());
         if (pinned.ms_per_call > 0) {
             state.counters["pinned_ms"] = pinned.ms_per_call;
             state.counters["pinned_transfer_ms"] = pinned.transfer_ms_per_call;
@@ -362,12 +435,24 @@ DType output_dtype(const Case& c) { return prepare_steps(c, c.backend).back().ou
 const InputArrays& case_inputs(const Case& c) {
     static RecentCache<InputArrays> inputs;
     const InputMetas metas = case_input_metas(c);
-    std::string key = std::string(synthetic_input_name(c.workload.input)) + "/" + shape_string(c.shape) + "/" +
+    const std::string kind = c.workload.make_input ? c.workload.name : std::string(synthetic_input_name(c.workload.input));
+    std::string key = kind + "/" + shape_string(c.shape) + "/" +
                       std::string(dtype_name(c.dtype));
     for (const auto& [name, meta] : metas.extras) key += "/" + name + ":" + std::string(dtype_name(meta.dtype));
     return inputs.get(key, [&] {
+        if (c.workload.make_input) return InputArrays{c.workload.make_input(c.shape), {}};
         return synthetic_inputs(Registry::instance().spec(c.workload.steps.front().op), c.workload.input, metas);
     });
+}
+
+const Workload* find_named_workload(std::string_view name) {
+    for (const auto& n : named_workloads())
+        if (n.workload.name == name) return &n.workload;
+    return nullptr;
+}
+
+Array run_workload(const Workload& w, const std::string& backend, const OpInputs& inputs, const RunOptions& options) {
+    return run_steps(w, prepare_workload(w, backend, InputMetas(inputs)), inputs, options);
 }
 
 std::string Case::shape_text() const {

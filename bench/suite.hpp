@@ -17,7 +17,8 @@ namespace skb::bench {
 
 struct Step {
     std::string op;
-    ParamTexts params;
+    ParamTexts params;  // a value "@k" is step k's scalar result (threshold_otsu's t as numpy.greater's x2)
+    bool reads_input = false;  // its image is the workload's input rather than the previous step's output
 };
 
 // What is computed: one op with its parameters, or a pipeline of ops (seed workloads).
@@ -25,7 +26,19 @@ struct Workload {
     std::string name;  // "filters.gaussian", "seed.gaussian3d", "morphology.erosion:footprint=cube:10"
     std::vector<Step> steps;
     SyntheticInput input = SyntheticInput::Smooth;
+    // Host glue after the last step, one code for every backend (the coins pipeline's area filter on its table,
+    // a few thousand regions); timed with the steps. nullptr: none.
+    Array (*finish)(const Array& last_output) = nullptr;
+    // The input image when it is the workload's own (the coins image), deterministic for a shape; nullptr: the
+    // synthetic image of kind `input`.
+    Array (*make_input)(const Shape& shape) = nullptr;
 };
+
+// The named workload `name` (seed pipelines and targets: skbench list --workloads), or nullptr.
+const Workload* find_named_workload(std::string_view name);
+
+// Runs a workload on `backend` (untimed preparation included): what `skbench run <workload>` does.
+Array run_workload(const Workload& w, const std::string& backend, const OpInputs& inputs, const RunOptions& options);
 
 struct Case {
     Workload workload;

@@ -103,4 +103,51 @@ def _opencv_components_with_stats(p, ndim, dtype):
     return lambda x: cv2.connectedComponentsWithStats(x.view(np.uint8), connectivity=conn)[2]  # stats (centroids too)
 
 
-FUSED_PEERS = {"opencv": {("measure.label",): _opencv_components_with_stats}}
+# The seed's coins pipeline (skbench's seed.coins_regions): threshold_otsu -> image > t -> binary_closing(square 3)
+# -> clear_border -> label -> regionprops_table(label, area, bbox, centroid) -> keep area >= 100.
+COINS_STEPS = ("filters.threshold_otsu", "numpy.greater", "morphology.binary_closing", "segmentation.clear_border",
+               "measure.label")
+COINS_PROPERTIES = ("label", "area", "bbox", "centroid")
+
+
+def coins_pipeline_skimage(image):
+    """The pipeline as the seed writes it in scikit-image (plus NumPy for the comparison and the area filter)."""
+    import warnings
+    from skimage import filters, measure, morphology, segmentation
+    t = filters.threshold_otsu(image)
+    with warnings.catch_warnings():  # binary_closing is deprecated in 0.26 (the seed's call, kept as written)
+        warnings.simplefilter("ignore", FutureWarning)
+        closed = morphology.binary_closing(image > t, morphology.footprint_rectangle((3, 3)))
+    labels = measure.label(segmentation.clear_border(closed))
+    table = measure.regionprops_table(labels, properties=COINS_PROPERTIES)
+    keep = table["area"] >= 100
+    return {k: v[keep] for k, v in table.items()}
+
+
+def _skimage_coins(p, ndim, dtype):
+    return coins_pipeline_skimage if ndim == 2 else None
+
+
+def _opencv_coins(p, ndim, dtype):
+    """The same pipeline as an OpenCV user writes it: Otsu's threshold and binarisation in one call, a 3x3 closing,
+    then one connectedComponentsWithStats (8-connected, as label's default) whose stats give area, bbox and
+    centroid; components whose box reaches the border (clear_border) or smaller than 100 pixels are dropped from
+    the stats with NumPy."""
+    cv2 = peers.opencv(dtype)
+    if cv2 is None or ndim != 2 or dtype != "uint8":
+        return None
+    kernel = np.ones((3, 3), np.uint8)
+
+    def run(x):
+        _, mask = cv2.threshold(x, 0, 1, cv2.THRESH_BINARY | cv2.THRESH_OTSU)
+        closed = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, kernel, borderType=cv2.BORDER_CONSTANT, borderValue=0)
+        _, _, stats, centroids = cv2.connectedComponentsWithStats(closed, connectivity=8)
+        left, top, w, h, area = stats[1:].T
+        inside = (left > 0) & (top > 0) & (left + w < x.shape[1]) & (top + h < x.shape[0])
+        keep = inside & (area >= 100)
+        return np.column_stack([stats[1:][keep], centroids[1:][keep]])
+    return run
+
+
+FUSED_PEERS = {"opencv": {("measure.label",): _opencv_components_with_stats, COINS_STEPS: _opencv_coins},
+               "skimage": {COINS_STEPS: _skimage_coins}}
