@@ -146,25 +146,13 @@ void RegionSums::add_pixel(const std::int64_t* coord, int ndim, double value) {
 }
 
 void RegionSums::add_run(const std::int64_t* coord, int ndim, std::int64_t length) {
-    // Along the last axis x runs over [x0, x0 + length): sum x and sum x^2 in closed form; the other axes are fixed.
-    const int last = ndim - 1;
-    const std::int64_t x0 = coord[last], x1 = x0 + length - 1;
-    const std::int64_t sx = (x0 + x1) * length / 2;
-    const auto squares_to = [](std::int64_t m) { return m * (m + 1) * (2 * m + 1) / 6; };  // sum of k^2, k in 0..m
-    const std::int64_t sxx = squares_to(x1) - (x0 > 0 ? squares_to(x0 - 1) : 0);
+    const RunSums r = run_sums(coord, ndim, length);
     count += length;
     for (int a = 0; a < ndim; ++a) {
-        const bool is_x = a == last;
         lo[a] = std::min(lo[a], coord[a]);
-        hi[a] = std::max(hi[a], is_x ? x1 : coord[a]);
-        sum[a] += is_x ? sx : coord[a] * length;
-        for (int b = a; b < ndim; ++b) {
-            std::int64_t s;
-            if (a == last) s = sxx;                      // (x, x)
-            else if (b == last) s = coord[a] * sx;       // (c_a, x)
-            else s = coord[a] * coord[b] * length;       // two fixed axes
-            sum2[pair_index(a, b)] += s;
-        }
+        hi[a] = std::max(hi[a], a == ndim - 1 ? r.x_last : coord[a]);
+        sum[a] += r.sum[a];
+        for (int b = a; b < ndim; ++b) sum2[pair_index(a, b)] += r.sum2[pair_index(a, b)];
     }
 }
 

@@ -27,6 +27,7 @@
 #include "runtime/device_array.hpp"
 #include "runtime/fill.cuh"
 #include "runtime/kernel.hpp"
+#include "runtime/ordered_key.cuh"
 #include "skb/nvtx.hpp"
 #include "skb/otsu.hpp"
 
@@ -47,28 +48,6 @@ inline constexpr std::int64_t kExactFloatCounts = std::int64_t{1} << 24;
 // What NumPy bins: the image's own values, float64 0s and 1s for bool.
 template <class T> using BinValue = std::conditional_t<std::is_same_v<T, bool>, double, T>;
 using Count = unsigned long long;  // CUDA's 64-bit atomicAdd/atomicMin type
-
-// Order-preserving unsigned keys of the values, so min and max reduce with integer atomics.
-template <class V> using Key = std::conditional_t<sizeof(V) == 8, unsigned long long, unsigned>;
-
-template <class V> __host__ __device__ __forceinline__ Key<V> key_of(V v) {
-    if constexpr (std::is_floating_point_v<V>) {
-        constexpr Key<V> sign = Key<V>{1} << (8 * sizeof(V) - 1);
-        const auto bits = std::bit_cast<Key<V>>(v);
-        return bits & sign ? ~bits : bits | sign;  // negatives reversed below the positives
-    } else {
-        return static_cast<Key<V>>(v);
-    }
-}
-
-template <class V> __host__ __device__ V value_of(Key<V> key) {
-    if constexpr (std::is_floating_point_v<V>) {
-        constexpr Key<V> sign = Key<V>{1} << (8 * sizeof(V) - 1);
-        return std::bit_cast<V>(key & sign ? key & ~sign : ~key);
-    } else {
-        return static_cast<V>(key);
-    }
-}
 
 template <class V> struct RangeKeys {
     Key<V> min, max;

@@ -1,6 +1,7 @@
 // The GPU runtime's fixed costs, counted by the emulator as the GPU build counts them (skb::gpu::transfer_stats()):
 // every op's second call on the same input allocates no device memory (the pool keeps the first call's) and waits
-// for the device at most once (the D2H of its result). Also the device memory pool itself, the multi-block scan
+// for the device at most once (the D2H of its result), twice where the result's length depends on the data
+// (regionprops_table reads its largest label, then the sums). Also the device memory pool itself, the multi-block scan
 // (measure.label's root numbering) and threshold_otsu's parallel bin scan against best_bin's sequential one.
 #include <gtest/gtest.h>
 
@@ -57,9 +58,12 @@ TEST(GpuFixedCosts, EveryOpsSecondCallAllocatesNothingAndSynchronisesOnce) {
         reset_transfer_stats();
         const skb::Array second = op.run(inputs);
         const TransferStats warm = transfer_stats();
-        EXPECT_LE(cold.syncs, 1) << c.id;
+        // The one wait is the result's copy; an output whose length the data decides waits for that length first.
+        const int waits = skb::has_data_dependent_extent(op.output()) ? 2 : 1;
+        EXPECT_LE(cold.syncs, waits) << c.id;
         EXPECT_EQ(warm.device_allocations, 0) << c.id;
-        EXPECT_EQ(warm.syncs, warm.d2h_calls > 0 ? 1 : 0) << c.id;  // the one wait is the result's copy
+        EXPECT_LE(warm.syncs, warm.d2h_calls > 0 ? waits : 0) << c.id;
+        EXPECT_GE(warm.syncs, warm.d2h_calls > 0 ? 1 : 0) << c.id;
         EXPECT_EQ(warm.kernel_calls, cold.kernel_calls) << c.id;
         EXPECT_EQ(warm.h2d_calls, cold.h2d_calls) << c.id;
         EXPECT_EQ(warm.d2h_calls, cold.d2h_calls) << c.id;

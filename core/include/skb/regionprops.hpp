@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "skb/array.hpp"
+#include "skb/hd.hpp"
 
 namespace skb::regionprops {
 
@@ -48,9 +49,34 @@ struct RegionSums {
 };
 
 // Index of pair (a, b), a <= b, in RegionSums::sum2.
-constexpr int pair_index(int a, int b) {
-    constexpr int first[3] = {0, 3, 5};
-    return first[a] + (b - a);
+SKB_HD constexpr int pair_index(int a, int b) { return (a == 0 ? 0 : a == 1 ? 3 : 5) + (b - a); }
+
+// What a run of `length` pixels along the last axis from coord (x0 = coord[ndim - 1]) adds to a region's sums:
+// sum x and sum x^2 in closed form, the other axes fixed. Host and device code (the GPU adds it atomically).
+struct RunSums {
+    std::int64_t sum[3] = {};
+    std::int64_t sum2[6] = {};
+    std::int64_t x_last = 0;  // the run's last coordinate along the last axis
+};
+SKB_HD inline RunSums run_sums(const std::int64_t* coord, int ndim, std::int64_t length) {
+    const int last = ndim - 1;
+    const std::int64_t x0 = coord[last], x1 = x0 + length - 1;
+    const std::int64_t sx = (x0 + x1) * length / 2;
+    const auto squares_to = [](std::int64_t m) { return m * (m + 1) * (2 * m + 1) / 6; };  // sum of k^2, k in 0..m
+    const std::int64_t sxx = squares_to(x1) - (x0 > 0 ? squares_to(x0 - 1) : 0);
+    RunSums r;
+    r.x_last = x1;
+    for (int a = 0; a < ndim; ++a) {
+        r.sum[a] = a == last ? sx : coord[a] * length;
+        for (int b = a; b < ndim; ++b) {
+            std::int64_t s;
+            if (a == last) s = sxx;                 // (x, x)
+            else if (b == last) s = coord[a] * sx;  // (c_a, x)
+            else s = coord[a] * coord[b] * length;  // two fixed axes
+            r.sum2[pair_index(a, b)] = s;
+        }
+    }
+    return r;
 }
 
 // The table, one column after another (shape: columns x regions, float64), for regions in increasing label order.
