@@ -27,10 +27,12 @@ constexpr int kExitMismatch = 1;
 constexpr int kExitBadInput = 2;
 constexpr int kExitInternal = 3;
 
-// A table cell for (op, backend): "yes", the reason a built backend cannot run here ("no device"), or "-".
+// A table cell for (op, backend): "yes", "-" (not implemented, or declined by the op's spec: declined_reason says
+// why), or the reason a built backend cannot run here ("no device").
 std::string availability(const std::string& op, const std::string& backend) {
     const auto& registry = skb::Registry::instance();
     if (registry.find_impl(op, backend)) return "yes";
+    if (registry.declined_reason(op, backend)) return "-";
     if (const std::string* why = registry.unavailable_reason(backend)) return *why;
     return "-";
 }
@@ -69,9 +71,12 @@ int list_ops_json() {
         nlohmann::json op = {{"id", id}, {"summary", spec.summary}, {"test_only", spec.test_only},
                              {"input_dtypes", dtype_names(spec.input_dtypes)}, {"spatial_ndims", spec.spatial_ndims},
                              {"channels", spec.channels}, {"output_names", spec.output_names},
-                             {"backends", nlohmann::json::object()}, {"extra_inputs", nlohmann::json::array()},
-                             {"params", nlohmann::json::array()}};
-        for (const auto& b : skb::known_backends()) op["backends"][b.name] = availability(id, b.name);
+                             {"backends", nlohmann::json::object()}, {"declined", nlohmann::json::object()},
+                             {"extra_inputs", nlohmann::json::array()}, {"params", nlohmann::json::array()}};
+        for (const auto& b : skb::known_backends()) {
+            op["backends"][b.name] = availability(id, b.name);
+            if (const std::string* why = registry.declined_reason(id, b.name)) op["declined"][b.name] = *why;
+        }
         for (const auto& e : spec.extra_inputs)
             op["extra_inputs"].push_back({{"name", e.name}, {"dtypes", dtype_names(e.dtypes)},
                                           {"optional", e.optional}, {"help", e.help}});
@@ -87,13 +92,30 @@ int list_ops_json() {
 
 int list_ops(bool show_params) {
     const auto& registry = skb::Registry::instance();
-    std::printf("%-28s", "op");
+    std::size_t width = 2;
+    for (const auto& id : registry.op_ids()) width = std::max(width, id.size());
+    const int op_column = static_cast<int>(width);
+    std::vector<std::string> footnotes;  // "op on backends: reason", numbered from 1 in the order they appear
+    std::printf("%-*s", op_column, "op");
     for (const auto& b : skb::known_backends()) std::printf(" %-9s", b.name.c_str());
     std::printf(" summary\n");
     for (const auto& id : registry.op_ids()) {
         const skb::OpSpec& spec = registry.spec(id);
-        std::printf("%-28s", id.c_str());
-        for (const auto& b : skb::known_backends()) std::printf(" %-9s", availability(id, b.name).c_str());
+        std::printf("%-*s", op_column, id.c_str());
+        for (const auto& b : skb::known_backends()) {
+            std::string cell = availability(id, b.name);
+            if (const std::string* why = registry.declined_reason(id, b.name)) {
+                std::string backends;
+                for (const auto& other : skb::known_backends())
+                    if (registry.declined_reason(id, other.name) == why)
+                        backends += (backends.empty() ? "" : ", ") + other.name;
+                const std::string note = id + " on " + backends + ": " + *why;
+                auto it = std::find(footnotes.begin(), footnotes.end(), note);
+                if (it == footnotes.end()) it = footnotes.insert(it, note);
+                cell += "(" + std::to_string(it - footnotes.begin() + 1) + ")";
+            }
+            std::printf(" %-9s", cell.c_str());
+        }
         std::printf(" %s%s\n", spec.test_only ? "(test-only) " : "", spec.summary.c_str());
         if (!show_params) continue;
         for (const auto& e : spec.extra_inputs)
@@ -107,7 +129,9 @@ int list_ops(bool show_params) {
             std::printf("      %s=%s  %s\n", p.name.c_str(), p.default_value.empty() ? "None" : p.default_value.c_str(),
                         p.help.c_str());
     }
-    std::printf("(- : not implemented; no device: built, but this machine has no CUDA device)\n");
+    std::printf("(- : not implemented; (n): not implemented, for the reason below; no device: built, but this machine "
+                "has no CUDA device)\n");
+    for (std::size_t i = 0; i < footnotes.size(); ++i) std::printf("(%zu) %s\n", i + 1, footnotes[i].c_str());
     return 0;
 }
 

@@ -112,22 +112,34 @@ public:
     const json& errors() const { return errors_; }
 
     // The peers that have this group's workload, at 1 thread (and OpenCV, which is threaded, at the top of the
-    // thread axis); writes the group's input for them under a fresh name (the runner caches what it loaded by path).
+    // thread axis); writes the group's inputs (image, extra inputs) for them under fresh names (the runner caches what
+    // it loaded by path).
     void start_group(const Case& first, std::size_t index) {
         runs_.clear();
         if (!process_) return;
         try {
+            const InputArrays& inputs = bench::case_inputs(first);
+            json extra_names = json::array();
+            for (const auto& [name, array] : inputs.extras) extra_names.push_back(name);
             const json tools = process_->request({{"cmd", "tools"}, {"steps", steps_json(first)}, {"ndim", first.ndim()},
-                                                  {"dtype", std::string(dtype_name(first.dtype))}})
+                                                  {"dtype", std::string(dtype_name(first.dtype))},
+                                                  {"extra_inputs", extra_names}})
                                    .at("tools");
             for (const auto& t : tools) {
                 runs_.push_back({t, 1});
                 if (t == "opencv" && max_threads_ > 1) runs_.push_back({t, max_threads_});
             }
             if (runs_.empty()) return;
-            if (!input_.empty()) std::filesystem::remove(input_);
-            input_ = scratch_ / ("input-" + std::to_string(index) + ".npy");
-            npy::save(input_, bench::case_inputs(first).image);
+            for (const auto& file : files_) std::filesystem::remove(file);
+            files_.clear();
+            extras_ = json::object();
+            const auto save = [&](const std::string& name, const Array& array) {
+                files_.push_back(scratch_ / (name + "-" + std::to_string(index) + ".npy"));
+                npy::save(files_.back(), array);
+                return files_.back().string();
+            };
+            input_ = save("input", inputs.image);
+            for (const auto& [name, array] : inputs.extras) extras_[name] = save(name, array);
         } catch (const std::exception& e) {
             stop(e.what());
         }
@@ -140,7 +152,8 @@ public:
             json request = case_fields(first, tool, tool, threads);
             request["cmd"] = "time";
             request["steps"] = steps_json(first);
-            request["input"] = input_.string();
+            request["input"] = input_;
+            request["extras"] = extras_;  // the op's required extra inputs, by scikit-image's parameter names
             request["min_time"] = args.min_time;
             json reply;
             try {
@@ -177,7 +190,10 @@ private:
     std::unique_ptr<PeerProcess> process_;
     json versions_ = json::object();
     json errors_ = json::array();
-    std::filesystem::path scratch_, input_;
+    std::filesystem::path scratch_;
+    std::vector<std::filesystem::path> files_;  // the current group's inputs, written for the runner
+    std::string input_;
+    json extras_ = json::object();
     std::vector<std::pair<std::string, int>> runs_;  // (tool, threads) of the current group
 };
 

@@ -1,7 +1,7 @@
 """Differential test on inputs no golden file holds: random images, dtypes, shapes and parameters, each run
 through scikit-image and through `skbench run`, then held to the tolerance table by `skbench compare`.
 
-    .venv/bin/python tests/fresh_inputs.py --skbench build/release/bin/skbench [--seed N|random] [--cases N]
+    .venv/bin/python tests/fresh_inputs.py --skbench build/release/bin/skbench [--seed N|random] [--cases N] [--op RE]
 
 Prints one line per failure (with the command that reproduces it) and closes with 'N passed, M failed'.
 The ops are those `skbench list` shows with the backend; each must have an op descriptor (golden/ops/), which
@@ -12,6 +12,7 @@ import argparse
 import json
 import os
 import random
+import re
 import subprocess
 import sys
 import tempfile
@@ -42,18 +43,20 @@ def main():
     parser.add_argument("--seed", default="20261122", help="an integer, or 'random'")
     parser.add_argument("--cases", type=int, default=150)
     parser.add_argument("--backend", default="ref")
+    parser.add_argument("--op", default="", help="only the ops whose id matches this regular expression")
     args = parser.parse_args()
     seed = random.randrange(1 << 31) if args.seed == "random" else int(args.seed)
     rng = random.Random(seed)
     print(f"fresh_inputs: seed {seed}, {args.cases} cases, backend {args.backend}")
     descriptors = ops.by_op()
-    implemented = implemented_ops(args.skbench, args.backend)
+    implemented = [op for op in implemented_ops(args.skbench, args.backend) if re.search(args.op, op)]
     missing = [op for op in implemented if op not in descriptors]
     for op in missing:
         print(f"fresh_inputs: {op} is registered in skbench but has no op descriptor {ops.descriptor_path(op)} "
               "(see golden/ops/__init__.py)", file=sys.stderr)
     if not implemented:
-        print(f"fresh_inputs: skbench list shows no op with backend {args.backend}", file=sys.stderr)
+        print(f"fresh_inputs: skbench list shows no op with backend {args.backend} matching '{args.op}'",
+              file=sys.stderr)
     if missing or not implemented:
         return 1
     passed = failed = 0

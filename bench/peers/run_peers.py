@@ -9,11 +9,12 @@ Two modes:
 
 Requests (serve mode), one JSON object per line:
   {"cmd": "hello"}                                   -> {"versions": {...}}
-  {"cmd": "tools", "steps": [...], "ndim": 2, "dtype": "uint8", "input_kind": "smooth"}
+  {"cmd": "tools", "steps": [...], "ndim": 2, "dtype": "uint8", "input_kind": "smooth", "extra_inputs": ["markers"]}
                                                      -> {"tools": ["skimage", "scipy", "opencv"]}
   {"cmd": "time", "tool": "opencv", "name": "filters.gaussian/opencv/1024x1024/u8/threads:2",
    "steps": [{"op": "filters.gaussian", "params": {"sigma": "2"}}], "input": "/tmp/x.npy", "threads": 2,
-   "min_time": 0.2}                                  -> one benchmark entry (see entry())
+   "min_time": 0.2, "extras": {"markers": "/tmp/m.npy"}}
+                                                     -> one benchmark entry (see entry())
 A step's params are skbench's text syntax (CLI), scikit-image's names; missing ones take scikit-image's defaults.
 Each peer is given its natural input dtype (OpenCV keeps uint8 as uint8, scikit-image converts to float64):
 that is how each is used, and the entry records the output dtype.
@@ -49,15 +50,17 @@ def descriptor(op):
     return desc
 
 
-def step_function(tool, step, ndim, dtype):
-    """One step as a function image -> result for this tool, or None when the tool has no equivalent."""
+def step_function(tool, step, ndim, dtype, extras=None):
+    """One step as a function image -> result for this tool, or None when the tool has no equivalent. extras: the
+    step's extra inputs by scikit-image's parameter names (arrays; when only asking which tools can run, any value)."""
     desc = descriptor(step["op"])
     p = {k: param_value(v) for k, v in step.get("params", {}).items()}
     if tool == "skimage":
-        if _required_inputs(desc.call) > 1:  # a request carries one input array
+        extras = dict(extras or {})
+        if _required_inputs(desc.call) > 1 + len(extras):  # a required input the request does not carry
             return None
         kwargs = call_kwargs(p)
-        return lambda x: desc.call(x, **kwargs)
+        return lambda x: desc.call(x, **extras, **kwargs)
     peer = desc.peers[tool]
     return peer(p, ndim, dtype) if peer is not None else None
 
@@ -67,16 +70,17 @@ def _required_inputs(call):
                if q.default is inspect.Parameter.empty and q.kind in (q.POSITIONAL_ONLY, q.POSITIONAL_OR_KEYWORD))
 
 
-def build(tool, steps, ndim, dtype):
+def build(tool, steps, ndim, dtype, extras=None):
     """The whole pipeline as one function, or None if the tool lacks any step. A tool's one-call form of the whole
-    pipeline (the last step's descriptor's FUSED_PEERS) takes precedence over composing its steps."""
+    pipeline (the last step's descriptor's FUSED_PEERS) takes precedence over composing its steps. extras: the first
+    step's extra inputs (a peer tool's function takes the image alone: none of them has an op with extra inputs)."""
     fused = descriptor(steps[-1]["op"]).fused_peers.get(tool, {}).get(tuple(s["op"] for s in steps[:-1]))
     if fused is not None:
         p = {k: param_value(v) for s in steps for k, v in s.get("params", {}).items()}
         return fused(p, ndim, dtype)
     fns = []
-    for step in steps:
-        fn = step_function(tool, step, ndim, dtype)
+    for i, step in enumerate(steps):
+        fn = step_function(tool, step, ndim, dtype, extras if i == 0 else None)
         if fn is None:
             return None
         fns.append(fn)
@@ -115,16 +119,19 @@ _loaded = {}
 
 
 def load(path):
+    """The array at path; the last few stay loaded (a group's image and extra inputs, reused every repetition)."""
     if path not in _loaded:
-        _loaded.clear()
+        while len(_loaded) >= 4:
+            del _loaded[next(iter(_loaded))]
         _loaded[path] = np.load(path)
     return _loaded[path]
 
 
 def time_request(req):
     x = load(req["input"])
+    extras = {name: load(path) for name, path in req.get("extras", {}).items()}
     ndim = x.ndim - (descriptor(req["steps"][0]["op"]).channel_axis is not None)  # a channel axis is not spatial
-    fn = build(req["tool"], req["steps"], ndim, str(x.dtype))
+    fn = build(req["tool"], req["steps"], ndim, str(x.dtype), extras)
     if fn is None:
         return {"error": f"{req['tool']} has no equivalent"}
     threads = int(req.get("threads", 1))
@@ -178,7 +185,9 @@ def serve():
             if cmd == "hello":
                 reply = {"versions": versions()}
             elif cmd == "tools":
-                reply = {"tools": [t for t in TOOLS if build(t, req["steps"], req["ndim"], req["dtype"]) is not None]}
+                extras = dict.fromkeys(req.get("extra_inputs", []))
+                reply = {"tools": [t for t in TOOLS
+                                   if build(t, req["steps"], req["ndim"], req["dtype"], extras) is not None]}
             elif cmd == "time":
                 reply = time_request(req)
             else:

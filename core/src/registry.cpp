@@ -14,17 +14,17 @@ DType float_output_dtype(DType input, Precision precision) {
 
 const std::vector<BackendInfo>& known_backends() {
     static const std::vector<BackendInfo> backends = {
-        {.name = "ref", .precision = Precision::F64, .is_reference = true, .cpu_parallel = false,
+        {.name = "ref", .family = "ref", .precision = Precision::F64, .is_reference = true, .cpu_parallel = false,
          .on_device = false, .timings_meaningful = true,
          .description = "naive float64 reference"},
-        {.name = "opt", .precision = Precision::F32, .is_reference = false, .cpu_parallel = true,
+        {.name = "opt", .family = "opt", .precision = Precision::F32, .is_reference = false, .cpu_parallel = true,
          .on_device = false, .timings_meaningful = true,
          .description = "float32, oneTBB-parallel, vectorized CPU"},
-        {.name = "cuda", .precision = Precision::F32, .is_reference = false, .cpu_parallel = false,
-         .on_device = true, .timings_meaningful = true,
+        {.name = "cuda", .family = "cuda", .precision = Precision::F32, .is_reference = false,
+         .cpu_parallel = false, .on_device = true, .timings_meaningful = true,
          .description = "CUDA kernels on a GPU"},
-        {.name = "cuda-emu", .precision = Precision::F32, .is_reference = false, .cpu_parallel = false,
-         .on_device = true, .timings_meaningful = false,
+        {.name = "cuda-emu", .family = "cuda", .precision = Precision::F32, .is_reference = false,
+         .cpu_parallel = false, .on_device = true, .timings_meaningful = false,
          .description = "the CUDA kernels on the CPU emulator"},
     };
     return backends;
@@ -71,6 +71,14 @@ void Registry::set_unavailable(const std::string& backend, std::string why) {
 const std::string* Registry::unavailable_reason(std::string_view backend) const {
     const auto it = unavailable_.find(backend);
     return it == unavailable_.end() ? nullptr : &it->second;
+}
+
+const std::string* Registry::declined_reason(std::string_view op_id, std::string_view backend) const {
+    const OpSpec* spec = find_spec(op_id);
+    const BackendInfo* info = find_backend(backend);
+    if (!spec || !info) return nullptr;
+    const auto it = spec->declined.find(info->family);
+    return it == spec->declined.end() ? nullptr : &it->second;
 }
 
 OpImpl Registry::replace_impl(const std::string& op_id, const std::string& backend, OpImpl impl) {
@@ -189,7 +197,11 @@ PreparedOp::PreparedOp(std::string_view op_id, std::string_view backend, const I
       impl_(Registry::instance().find_impl(op_id, backend)),
       inputs_(inputs) {
     if (!impl_) {
-        const std::string* why = Registry::instance().unavailable_reason(backend);
+        const Registry& registry = Registry::instance();
+        if (const std::string* declined = registry.declined_reason(op_id, backend))
+            throw Error("op " + spec_->id + " is not implemented on backend " + std::string(backend) + ": " +
+                        *declined);
+        const std::string* why = registry.unavailable_reason(backend);
         throw Error("op " + spec_->id + " has no '" + std::string(backend) + "' backend (" +
                     (why ? *why : std::string("not implemented")) + ")");
     }
@@ -197,6 +209,8 @@ PreparedOp::PreparedOp(std::string_view op_id, std::string_view backend, const I
     check_extra_inputs(*spec_, inputs_);
     params_ = Params::parse(spec_->id, spec_->params, params);
     output_ = spec_->output(inputs_.image, params_, backend_->precision);
+    if (const auto from = inputs_.extras.find(spec_->output_dtype_from); from != inputs_.extras.end())
+        output_.dtype = from->second.dtype;
     if (spec_->check_inputs) spec_->check_inputs(inputs_.extras, params_);
     const std::size_t outputs = spec_->output_names.size();
     if (outputs > 0 && (output_.shape.empty() || output_.shape[0] != static_cast<std::int64_t>(outputs)))

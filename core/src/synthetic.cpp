@@ -46,6 +46,43 @@ std::vector<double> smooth_field(const Shape& spatial, std::uint64_t seed) {
     return field;
 }
 
+// The exact city-block distance from each foreground pixel (value 1) to the nearest background pixel (0 there), by
+// a forward and a backward pass.
+std::vector<double> blob_distance(const std::vector<double>& foreground, const Shape& shape) {
+    const std::int64_t n = element_count(shape);
+    const Shape strides = c_strides(shape);
+    const int ndim = static_cast<int>(shape.size());
+    const auto axis_coord = [&](std::int64_t i, int d) { return (i / strides[d]) % shape[d]; };
+    std::vector<double> distance(n);
+    for (std::int64_t i = 0; i < n; ++i) distance[i] = foreground[i] > 0.5 ? static_cast<double>(n) : 0.0;
+    for (std::int64_t i = 0; i < n; ++i)
+        for (int d = 0; d < ndim; ++d)
+            if (axis_coord(i, d) > 0) distance[i] = std::min(distance[i], distance[i - strides[d]] + 1);
+    for (std::int64_t i = n - 1; i >= 0; --i)
+        for (int d = 0; d < ndim; ++d)
+            if (axis_coord(i, d) + 1 < shape[d]) distance[i] = std::min(distance[i], distance[i + strides[d]] + 1);
+    return distance;
+}
+
+// Seed labels 1.. (C order) at the distance's local maxima: a pixel whose distance is positive, at least its face
+// neighbours' and more than those before it in C order (one seed per flat top, mostly).
+std::vector<double> distance_peaks(const std::vector<double>& distance, const Shape& shape) {
+    const Shape strides = c_strides(shape);
+    const int ndim = static_cast<int>(shape.size());
+    const auto axis_coord = [&](std::int64_t i, int d) { return (i / strides[d]) % shape[d]; };
+    std::vector<double> labels(distance.size(), 0.0);
+    double next = 1;
+    for (std::int64_t i = 0; i < static_cast<std::int64_t>(distance.size()); ++i) {
+        bool peak = distance[i] > 0;
+        for (int d = 0; d < ndim && peak; ++d) {
+            if (axis_coord(i, d) > 0) peak = distance[i - strides[d]] < distance[i];
+            if (peak && axis_coord(i, d) + 1 < shape[d]) peak = distance[i + strides[d]] <= distance[i];
+        }
+        if (peak) labels[i] = next++;
+    }
+    return labels;
+}
+
 }  // namespace
 
 std::string_view synthetic_input_name(SyntheticInput kind) {
@@ -53,6 +90,8 @@ std::string_view synthetic_input_name(SyntheticInput kind) {
         case SyntheticInput::Smooth: return "smooth";
         case SyntheticInput::Blobs: return "blobs";
         case SyntheticInput::Rgb: return "rgb";
+        case SyntheticInput::Distance: return "distance";
+        case SyntheticInput::Peaks: return "peaks";
     }
     return "?";
 }
@@ -70,8 +109,9 @@ Array synthetic_image(SyntheticInput kind, DType dtype, const Shape& shape, std:
     } else {
         values = smooth_field(shape, seed);
     }
-    const bool binary = kind == SyntheticInput::Blobs || dtype == DType::Bool;
-    if (binary && !values.empty()) {
+    const bool from_blobs = kind == SyntheticInput::Blobs || kind == SyntheticInput::Distance ||
+                            kind == SyntheticInput::Peaks || dtype == DType::Bool;
+    if (from_blobs && !values.empty()) {
         // Foreground: the top 30% of the field, found on a sample (exactness does not matter, determinism does).
         std::vector<double> sample;
         for (std::size_t i = 0; i < values.size(); i += std::max<std::size_t>(1, values.size() / 65536))
@@ -80,7 +120,17 @@ Array synthetic_image(SyntheticInput kind, DType dtype, const Shape& shape, std:
         std::nth_element(sample.begin(), cut, sample.end());
         const double threshold = *cut;
         for (double& v : values) v = v > threshold ? 1.0 : 0.0;
+        if (kind == SyntheticInput::Distance || kind == SyntheticInput::Peaks) {
+            const auto distance = blob_distance(values, shape);
+            if (kind == SyntheticInput::Peaks) {
+                values = distance_peaks(distance, shape);
+            } else {
+                const double top = std::max(1.0, *std::max_element(distance.begin(), distance.end()));
+                for (std::size_t i = 0; i < values.size(); ++i) values[i] = 1.0 - distance[i] / top;
+            }
+        }
     }
+    const bool as_is = kind == SyntheticInput::Blobs || kind == SyntheticInput::Peaks || dtype == DType::Bool;
     Array out(dtype, shape);
     visit_dtype(dtype, [&](auto tag) {
         using T = decltype(tag);
@@ -88,7 +138,7 @@ Array synthetic_image(SyntheticInput kind, DType dtype, const Shape& shape, std:
         for (std::size_t i = 0; i < values.size(); ++i) {
             if constexpr (std::is_same_v<T, bool>) p[i] = values[i] > 0.5;
             else if constexpr (std::is_floating_point_v<T>) p[i] = static_cast<T>(values[i]);
-            else if (binary) p[i] = static_cast<T>(values[i]);
+            else if (as_is) p[i] = static_cast<T>(values[i]);  // 0/1, or the peaks' labels
             else p[i] = static_cast<T>(std::lround(values[i] * std::numeric_limits<T>::max()));
         }
     });
@@ -100,9 +150,11 @@ InputArrays synthetic_inputs(const OpSpec& spec, SyntheticInput kind, const Inpu
     std::uint64_t extra_seed = seed;
     for (const auto& e : spec.extra_inputs) {  // in the spec's order, so the seeds do not depend on the map's
         const auto meta = metas.extras.find(e.name);
+        extra_seed += meta != metas.extras.end() ? 1000 : 0;
+        // Peaks mark the image's own blobs (its seed): markers at the minima of a Distance image.
         if (meta != metas.extras.end())
             made.extras.emplace_back(e.name, synthetic_image(e.bench_input, meta->second.dtype, meta->second.shape,
-                                                             extra_seed += 1000));
+                                                             e.bench_input == SyntheticInput::Peaks ? seed : extra_seed));
     }
     return made;
 }

@@ -4,9 +4,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cmath>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 
 #include <nlohmann/json.hpp>
 
@@ -93,6 +95,67 @@ TEST_F(Cli, RefusesBadInputWithOneLineAndNoOutput) {
     expect_refusal("run segmentation.clear_border --in mask=" + path("ints.npy") + img, "mask");
     expect_refusal("run segmentation.clear_border --param buffer_size=9" + img, "buffer_size=9");
     expect_refusal("run morphology.remove_small_objects --in " + path("negative.npy"), "-3");
+}
+
+// segmentation.watershed's refusals (markers of another shape or dtype, the parameters skbench refuses where
+// scikit-image clamps or floods undefined orders), and an op a backend declines: one line naming why.
+TEST_F(Cli, WatershedRefusalsAndDeclinedBackends) {
+    skb::Array markers = skb::Array::zeros(skb::DType::I32, {12, 9});
+    markers.data<std::int32_t>()[10] = 1;
+    markers.data<std::int32_t>()[100] = 2;
+    skb::npy::save(path("markers.npy"), markers);
+    skb::npy::save(path("markers_t.npy"), skb::Array::zeros(skb::DType::I32, {9, 12}));
+    skb::npy::save(path("markers_f.npy"), skb::Array::zeros(skb::DType::F32, {12, 9}));
+    skb::Array nan = skb::Array::zeros(skb::DType::F64, {12, 9});
+    nan.data<double>()[50] = std::nan("");
+    skb::npy::save(path("nan.npy"), nan);
+    const std::string op = "run segmentation.watershed --in " + path("image.npy");
+    const std::string with_markers = op + " --in markers=" + path("markers.npy");
+    for (const std::string backend : {"ref", "opt"}) {
+        const std::string b = " --backend " + backend;
+        expect_refusal(op + b, "input 'markers' is required");
+        expect_refusal(op + b + " --in markers=" + path("markers_t.npy"),
+                       "markers has shape 9x12, expected the image's 12x9");
+        expect_refusal(op + b + " --in markers=" + path("markers_f.npy"), "markers has dtype float32");
+        expect_refusal(with_markers + b + " --param connectivity=3", "connectivity=3 must be in 1..2");
+        expect_refusal(with_markers + b + " --param connectivity=0", "connectivity=0");
+        expect_refusal(with_markers + b + " --param compactness=inf", "compactness=inf must be finite");
+        expect_refusal("run segmentation.watershed --in " + path("nan.npy") + " --in markers=" + path("markers.npy") +
+                           b,
+                       "NaN (at flat index 50)");
+    }
+    const Result r = run(with_markers + " --backend opt --out " + path("labels.npy"));
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(skb::npy::load(path("labels.npy")).dtype(), skb::DType::I32);
+    expect_refusal(with_markers + " --backend cuda-emu",
+                   "not implemented on backend cuda-emu: not ported: scikit-image's");
+}
+
+// list: every row's columns line up (op ids longer than any old fixed width included), and a declined backend
+// shows "-(n)" with footnote n under the table.
+TEST_F(Cli, ListAlignsColumnsAndFootnotesDeclinedBackends) {
+    const Result r = run("list");
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    std::istringstream lines(r.out);
+    std::string header, line;
+    std::getline(lines, header);
+    const auto ref_column = header.find(" ref ");
+    const auto summary_column = header.find(" summary");
+    ASSERT_NE(ref_column, std::string::npos) << header;
+    bool remove_small_objects = false;
+    std::string watershed_row;
+    while (std::getline(lines, line) && line.rfind("(", 0) != 0) {
+        EXPECT_EQ(line.substr(ref_column, 5), " yes ") << "the ref column lines up: " << line;
+        EXPECT_EQ(line[summary_column], ' ') << line;
+        remove_small_objects = remove_small_objects || line.rfind("morphology.remove_small_objects ", 0) == 0;
+        if (line.rfind("segmentation.watershed ", 0) == 0) watershed_row = line;
+    }
+    EXPECT_TRUE(remove_small_objects);
+    const auto mark = watershed_row.find(" -(");
+    ASSERT_NE(mark, std::string::npos) << watershed_row;
+    const std::string note = watershed_row.substr(mark + 2, watershed_row.find(')', mark) - mark - 1);  // "(n)"
+    EXPECT_NE(r.out.find("\n" + note + " segmentation.watershed on cuda, cuda-emu: not ported"), std::string::npos)
+        << r.out;
 }
 
 TEST_F(Cli, WritesArraysAndPrintsScalars) {
@@ -196,6 +259,9 @@ TEST_F(Cli, ListsAsJsonWithBackendTraits) {
         for (const auto& [backend, state] : op.at("backends").items()) {
             const std::string s = state.get<std::string>();
             EXPECT_TRUE(s == "yes" || s == "-" || s == "no device") << op.at("id") << "/" << backend << ": " << s;
+            if (op.at("declined").contains(backend)) {
+                EXPECT_EQ(s, "-") << op.at("id") << "/" << backend;
+            }
             // nvcc built the cuda backend, and this machine has no GPU: it must say so, not "not implemented".
             if (backend == "cuda" && SKB_BUILT_CUDA && op.at("backends").at("cuda-emu") == "yes") {
                 EXPECT_TRUE(s == "yes" || s == "no device") << op.at("id") << ": " << s;
@@ -206,6 +272,9 @@ TEST_F(Cli, ListsAsJsonWithBackendTraits) {
             EXPECT_TRUE(op.at("test_only").get<bool>());
             EXPECT_EQ(op.at("output_names"), (nlohmann::json{"sum", "difference"}));
             EXPECT_EQ(op.at("extra_inputs").size(), 2u);
+        }
+        if (op.at("id") == "segmentation.watershed") {
+            EXPECT_NE(op.at("declined").at("cuda-emu").get<std::string>().find("sequential"), std::string::npos);
         }
     }
     EXPECT_TRUE(found_test_op);

@@ -77,6 +77,42 @@ TEST(Registry, OutputDtypesFollowScikitImageAndThePrecision) {
               (skb::Shape{4, 5}));
 }
 
+// segmentation.watershed's labels have the markers' dtype (OpSpec::output_dtype_from), whatever the image's.
+TEST(Registry, WatershedOutputHasTheMarkersDtype) {
+    for (DType markers : {DType::U8, DType::U16, DType::I32, DType::I64}) {
+        skb::InputMetas metas(skb::ArrayMeta{DType::F32, {6, 7}});
+        metas.extras.emplace("markers", skb::ArrayMeta{markers, {6, 7}});
+        EXPECT_EQ(skb::PreparedOp("segmentation.watershed", "ref", metas, {}).output().dtype, markers);
+        EXPECT_EQ(skb::PreparedOp("segmentation.watershed", "opt", metas, {}).output().dtype, markers);
+    }
+}
+
+// A spec's declined backends: families that exist, with no implementation registered there, and preparing the op
+// on any backend of the family fails with the reason.
+TEST(Registry, DeclinedBackendsHaveNoImplAndSayWhy) {
+    const auto& r = skb::Registry::instance();
+    int declined = 0;
+    for (const auto& id : r.op_ids()) {
+        for (const auto& [family, why] : r.spec(id).declined) {
+            EXPECT_FALSE(why.empty()) << id;
+            EXPECT_EQ(why.find('\n'), std::string::npos) << id << ": one line";
+            int members = 0;
+            for (const auto& b : skb::known_backends()) {
+                if (b.family != family) continue;
+                ++members;
+                ++declined;
+                EXPECT_EQ(r.find_impl(id, b.name), nullptr) << id << " declines " << b.name << " but implements it";
+                EXPECT_EQ(r.declined_reason(id, b.name), &why);
+                const std::string error = error_of(id, b.name, r.spec(id).input_dtypes.front(), {4, 4});
+                EXPECT_NE(error.find("not implemented on backend " + b.name + ": " + why), std::string::npos) << error;
+            }
+            EXPECT_GT(members, 0) << id << " declines '" << family << "', no backend family of that name";
+        }
+    }
+    EXPECT_GE(declined, 2);  // watershed on cuda and cuda-emu
+    EXPECT_EQ(r.declined_reason("filters.gaussian", "cuda-emu"), nullptr);
+}
+
 TEST(Registry, PreparedOpRefusesAnInputItWasNotPreparedFor) {
     const skb::PreparedOp op("filters.gaussian", "ref", skb::ArrayMeta{DType::F32, {4, 4}}, {});
     Array wrong = Array::zeros(DType::F32, {4, 5});

@@ -30,9 +30,11 @@ DType float_output_dtype(DType input, Precision precision);
 
 // Kinds of deterministic synthetic input (core/include/skb/synthetic.hpp) a benchmark feeds an op.
 enum class SyntheticInput {
-    Smooth,  // a smooth field with mild noise, values over the dtype's range
-    Blobs,   // about 30% foreground blobs (0/1, or False/True)
-    Rgb,     // a smooth RGB image: trailing channel axis of 3
+    Smooth,    // a smooth field with mild noise, values over the dtype's range
+    Blobs,     // about 30% foreground blobs (0/1, or False/True)
+    Rgb,       // a smooth RGB image: trailing channel axis of 3
+    Distance,  // the blobs' city-block distance to the background, inverted: basins at the blobs' centres
+    Peaks,     // seed labels 1.. at the local maxima of that distance, 0 elsewhere (markers; the image's blobs)
 };
 
 // How benchmarks exercise an op when nothing more specific is asked for.
@@ -61,6 +63,9 @@ struct OpSpec {
     // Several outputs (scikit-image returns a tuple or list): stacked along a new leading axis in this order, so a
     // result is still one array, of shape (output_names.size(), ...). Empty: one output.
     std::vector<std::string> output_names;
+    // The extra input whose dtype the output has (watershed's labels have the markers' dtype); empty: the output
+    // rule's dtype.
+    std::string output_dtype_from;
     bool test_only = false;  // exists to exercise the spine (tests), not a scikit-image op: hidden from users' lists
     std::vector<int> spatial_ndims{2, 3};  // accepted image dimensionalities (channel axis not counted)
     int channels = 0;                      // > 0: a trailing channel axis of exactly this size is required
@@ -75,6 +80,9 @@ struct OpSpec {
     std::function<double(const ArrayMeta& input, const Params& params, Precision precision)> bytes_per_element;
     std::function<double(const ArrayMeta& input, const Params& params)> flops_per_element;
     BenchWorkload bench;
+    // Backend families (BackendInfo::family: "cuda" covers cuda and cuda-emu) that deliberately lack this op, each
+    // with its one-line reason: `skbench list` shows it, and running the op there fails with it.
+    std::map<std::string, std::string, std::less<>> declined;
 };
 
 // Building blocks the op specs share.

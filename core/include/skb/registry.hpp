@@ -99,7 +99,8 @@ using PipelineImpl = std::function<std::optional<Array>(std::span<const Prepared
 
 // What a backend is, so that callers ask about traits rather than compare backend names.
 struct BackendInfo {
-    std::string name;  // ref, opt, cuda, cuda-emu
+    std::string name;    // ref, opt, cuda, cuda-emu
+    std::string family;  // what an op's spec declines by (OpSpec::declined): cuda for cuda and cuda-emu
     Precision precision;
     bool is_reference;      // the executable definition the others are checked against (ref)
     bool cpu_parallel;      // honours RunOptions::threads (benchmarks sweep 1..nproc)
@@ -123,6 +124,8 @@ public:
     // A backend that was built but cannot run here (cuda without a device) says so in list and verify.
     void set_unavailable(const std::string& backend, std::string why);
     const std::string* unavailable_reason(std::string_view backend) const;  // nullptr: available (or not built)
+    // Why an op's spec declines this backend (by its family); nullptr: it does not.
+    const std::string* declined_reason(std::string_view op_id, std::string_view backend) const;
     // Swaps a registered implementation for another and returns the old one (test doubles: the gate self-test's
     // planted regressions). Throws if none is registered.
     OpImpl replace_impl(const std::string& op_id, const std::string& backend, OpImpl impl);
