@@ -127,7 +127,8 @@ std::optional<std::size_t> bound_step(const std::string& text) {
 }
 
 bool has_bound_params(const Step& s) {
-    return std::any_of(s.params.begin(), s.params.end(), [](const auto& p) { return bound_step(p.second).has_value(); });
+    return std::any_of(s.params.begin(), s.params.end(),
+                       [](const auto& p) { return bound_step(p.second).has_value(); });
 }
 
 // A straight chain (each step reads the previous output alone) goes through run_pipeline, which a GPU backend runs
@@ -166,6 +167,18 @@ std::string scalar_text(const Array& scalar) {
     return text;
 }
 
+// Whether steps i and i + 1 may run as the backend's fused pair: i + 1 reads i's output alone, and nothing else
+// reads it (no later parameter is bound to it).
+bool can_fuse_with_next(const Workload& w, std::size_t i) {
+    if (i + 1 >= w.steps.size() || has_bound_params(w.steps[i]) || w.steps[i + 1].reads_input ||
+        has_bound_params(w.steps[i + 1]))
+        return false;
+    for (std::size_t j = i + 2; j < w.steps.size(); ++j)
+        for (const auto& [name, text] : w.steps[j].params)
+            if (bound_step(text) == i) return false;
+    return true;
+}
+
 // The steps in order, each on its image (the previous output, or the workload's input) with its bound parameters
 // set from earlier scalar results; only the last step writes into the caller's output buffer.
 Array run_graph(const Workload& w, const std::vector<PreparedOp>& steps, const OpInputs& inputs,
@@ -176,6 +189,16 @@ Array run_graph(const Workload& w, const std::vector<PreparedOp>& steps, const O
     for (std::size_t i = 0; i < steps.size(); ++i) {
         const RunOptions& step_options = i + 1 == steps.size() ? options : inner;
         const Array& image = i == 0 || w.steps[i].reads_input ? inputs.image() : results.back();
+        if (can_fuse_with_next(w, i)) {
+            const OpInputs step_inputs = i == 0 ? inputs : OpInputs(image);
+            const RunOptions& pair_options = i + 2 == steps.size() ? options : inner;
+            if (auto both = run_fused_steps(steps[i], steps[i + 1], step_inputs, pair_options)) {
+                results.emplace_back();  // step i's output was never made (nothing else reads it)
+                results.push_back(std::move(*both));
+                ++i;
+                continue;
+            }
+        }
         if (!has_bound_params(w.steps[i])) {
             results.push_back(i == 0 ? steps[i].run(inputs, step_options) : steps[i].run(image, step_options));
             continue;

@@ -8,6 +8,8 @@
 #include <cstdio>
 #include <fstream>
 #include <iostream>
+#include <functional>
+#include <optional>
 #include <regex>
 
 #include "app.hpp"
@@ -20,6 +22,7 @@
 #include "skb/golden.hpp"
 #include "skb/npy.hpp"
 #include "skb/registry.hpp"
+#include "suite.hpp"
 
 namespace {
 
@@ -189,15 +192,25 @@ int run_one(const RunArgs& args) {
     const skb::ParamTexts params = param_texts(args.params);
     const skb::InputArrays loaded = load_inputs(args.inputs);
     const skb::OpInputs input = loaded.view();
-    const skb::PreparedOp op(args.op, args.backend, skb::InputMetas(input), params);
     const skb::RunOptions options{args.threads};
+    // An op, prepared once; or a named workload (seed.coins_regions), whose steps are prepared in each run.
+    std::function<skb::Array()> call;
+    std::optional<skb::PreparedOp> op;
+    if (const skb::bench::Workload* w = skb::bench::find_named_workload(args.op)) {
+        if (!params.empty())
+            throw skb::Error(args.op + ": a named workload takes no --param (its steps' parameters are fixed)");
+        call = [&, w] { return skb::bench::run_workload(*w, args.backend, input, options); };
+    } else {
+        op.emplace(args.op, args.backend, skb::InputMetas(input), params);
+        call = [&] { return op->run(input, options); };
+    }
     skb::Array result;
     std::vector<double> seconds;
     const skb::audit::Snapshot before = skb::audit::snapshot();  // peak since the process started
     skb::audit::reset_peak();
     for (int i = 0; i < args.repeat; ++i) {  // --repeat: a steady loop for perf, heaptrack, nsys to attach to
         const auto start = std::chrono::steady_clock::now();
-        result = op.run(input, options);
+        result = call();
         seconds.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
     }
     const skb::audit::Snapshot during = skb::audit::snapshot();
@@ -337,8 +350,11 @@ int skbench_main(int argc, char** argv) {
                    "everything as JSON: ops (backends, dtypes, extra inputs, outputs, parameters) and backend traits");
 
     RunArgs run_args;
-    auto* run = app.add_subcommand("run", "run one op on a .npy file and write the result as .npy");
-    run->add_option("op", run_args.op, "op id, e.g. filters.gaussian (skbench list)")->required();
+    auto* run =
+        app.add_subcommand("run", "run one op (or a seed pipeline) on a .npy file and write the result as .npy");
+    run->add_option("op", run_args.op,
+                    "op id, e.g. filters.gaussian (skbench list), or a seed pipeline: seed.coins_regions")
+        ->required();
     run->add_option("--backend", run_args.backend, "ref, opt, cuda or cuda-emu")->capture_default_str();
     run->add_option("--in", run_args.inputs,
                     "input .npy: the image, then any extra input as name=path with scikit-image's parameter name "

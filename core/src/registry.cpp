@@ -96,6 +96,23 @@ const PipelineImpl* Registry::find_pipeline_impl(std::string_view backend) const
     return it == pipelines_.end() ? nullptr : &it->second;
 }
 
+namespace {
+std::string fused_key(std::string_view first_op, std::string_view second_op, std::string_view backend) {
+    return std::string(first_op) + ">" + std::string(second_op) + "/" + std::string(backend);
+}
+}  // namespace
+
+void Registry::add_fused_steps(const std::string& first_op, const std::string& second_op, const std::string& backend,
+                               FusedStepsImpl impl) {
+    fused_[fused_key(first_op, second_op, backend)] = std::move(impl);
+}
+
+const FusedStepsImpl* Registry::find_fused_steps(std::string_view first_op, std::string_view second_op,
+                                                 std::string_view backend) const {
+    const auto it = fused_.find(fused_key(first_op, second_op, backend));
+    return it == fused_.end() ? nullptr : &it->second;
+}
+
 const OpSpec* Registry::find_spec(std::string_view op_id) const {
     const auto it = specs_.find(op_id);
     return it == specs_.end() ? nullptr : &it->second;
@@ -274,9 +291,28 @@ Array run_pipeline(std::span<const PreparedOp> steps, const Array& input, const 
     // Only the last step writes into the caller's output buffer: a step never writes where the next one reads.
     RunOptions inner = options;
     inner.output = nullptr;
-    Array current = steps.front().run(input, steps.size() == 1 ? options : inner);
-    for (std::size_t i = 1; i < steps.size(); ++i) current = steps[i].run(current, i + 1 == steps.size() ? options : inner);
+    Array current;
+    for (std::size_t i = 0; i < steps.size(); ++i) {
+        const Array& in = i == 0 ? input : current;
+        const RunOptions& pair_options = i + 2 == steps.size() ? options : inner;
+        if (i + 1 < steps.size())
+            if (auto both = run_fused_steps(steps[i], steps[i + 1], OpInputs(in), pair_options)) {
+                current = std::move(*both);
+                ++i;
+                continue;
+            }
+        current = steps[i].run(in, i + 1 == steps.size() ? options : inner);
+    }
     return current;
+}
+
+std::optional<Array> run_fused_steps(const PreparedOp& first, const PreparedOp& second, const OpInputs& inputs,
+                                     const RunOptions& options) {
+    if (&first.backend() != &second.backend() || !second.inputs().extras.empty()) return std::nullopt;
+    const FusedStepsImpl* fused =
+        Registry::instance().find_fused_steps(first.spec().id, second.spec().id, first.backend().name);
+    if (!fused) return std::nullopt;
+    return (*fused)(first, second, inputs, options);
 }
 
 }  // namespace skb

@@ -96,6 +96,12 @@ class PreparedOp;
 // nullopt when the backend cannot take this chain (then each step runs on its own).
 using PipelineImpl = std::function<std::optional<Array>(std::span<const PreparedOp> steps, const Array& input,
                                                         const RunOptions& options)>;
+// Two consecutive steps of one backend computed as one, the second reading the first's output alone (opt:
+// label -> regionprops_table from label's runs, never writing the label image); `inputs` are the first step's.
+// nullopt where it does not apply to these inputs (the steps then run one by one). The result equals the
+// composition's exactly (tests/unit/fused_steps_test.cpp).
+using FusedStepsImpl = std::function<std::optional<Array>(const PreparedOp& first, const PreparedOp& second,
+                                                          const OpInputs& inputs, const RunOptions& options)>;
 
 // What a backend is, so that callers ask about traits rather than compare backend names.
 struct BackendInfo {
@@ -132,6 +138,10 @@ public:
 
     void set_pipeline_impl(const std::string& backend, PipelineImpl impl);
     const PipelineImpl* find_pipeline_impl(std::string_view backend) const;
+    void add_fused_steps(const std::string& first_op, const std::string& second_op, const std::string& backend,
+                         FusedStepsImpl impl);
+    const FusedStepsImpl* find_fused_steps(std::string_view first_op, std::string_view second_op,
+                                           std::string_view backend) const;
 
     const OpSpec* find_spec(std::string_view op_id) const;
     const OpImpl* find_impl(std::string_view op_id, std::string_view backend) const;
@@ -143,6 +153,7 @@ private:
     std::map<std::string, OpSpec, std::less<>> specs_;
     std::map<std::pair<std::string, std::string>, OpImpl, std::less<>> impls_;
     std::map<std::string, PipelineImpl, std::less<>> pipelines_;
+    std::map<std::string, FusedStepsImpl, std::less<>> fused_;  // by "first>second/backend"
     std::map<std::string, std::string, std::less<>> unavailable_;
 };
 
@@ -171,9 +182,14 @@ private:
 };
 
 // Runs prepared steps of one backend, each step's input the previous step's output: through the backend's
-// pipeline entry when it takes the chain (one upload and one download on a GPU), else step by step. Steps read
-// their image alone (an op with a required extra input cannot be a step).
+// pipeline entry when it takes the chain (one upload and one download on a GPU), else step by step, two at a time
+// where the backend has them fused. Steps read their image alone (an op with a required extra input cannot be a
+// step).
 Array run_pipeline(std::span<const PreparedOp> steps, const Array& input, const RunOptions& options = {});
+
+// second(first(inputs)) by the backend's fused form of the two, or nullopt where it has none for these inputs.
+std::optional<Array> run_fused_steps(const PreparedOp& first, const PreparedOp& second, const OpInputs& inputs,
+                                     const RunOptions& options);
 
 inline Array run_op(std::string_view op_id, std::string_view backend, const OpInputs& inputs,
                     const ParamTexts& params, const RunOptions& options = {}) {
