@@ -28,6 +28,7 @@ def cases(I):
     yield case(I.field("smooth", "f32", (7, 11, 5), 305), "3-D float32", x2=0.25)
     yield case(I.field("noise", "f64", (1, 23), 306), "1xN float64", x2=0.5)
     yield case(I.field("smooth", "bool", (13, 17), 307), "bool (True is 1)", x2=0.5)
+    yield case(u8, "uint8 against the default x2 = 0 (the memory tests' and the gate's parameter-free case)")
 
 
 def random_case(rng):
