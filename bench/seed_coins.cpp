@@ -5,19 +5,12 @@
 #include <cmath>
 
 #include "skb/error.hpp"
+#include "skb/synthetic.hpp"
 
 namespace skb::bench {
 namespace {
 
-// splitmix64: reproducible pseudo-random numbers from a counter, the same on every machine.
-std::uint64_t mix(std::uint64_t x) {
-    x += 0x9e3779b97f4a7c15ULL;
-    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-    return x ^ (x >> 31);
-}
-
-double unit(std::uint64_t key) { return static_cast<double>(mix(key) >> 11) * 0x1.0p-53; }
+double unit(std::uint64_t key) { return static_cast<double>(splitmix64(key) >> 11) * 0x1.0p-53; }
 
 }  // namespace
 

@@ -5,18 +5,19 @@
 #include <limits>
 
 namespace skb {
-namespace {
 
-// splitmix64: a well-mixed hash of the element index, for reproducible noise.
-std::uint64_t mix(std::uint64_t x) {
+std::uint64_t splitmix64(std::uint64_t x) {
     x += 0x9e3779b97f4a7c15ULL;
     x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
     x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
     return x ^ (x >> 31);
 }
 
+namespace {
+
+
 double unit_noise(std::uint64_t index, std::uint64_t seed) {
-    return static_cast<double>(mix(index * 0x100000001b3ULL + seed) >> 11) * 0x1.0p-53;
+    return static_cast<double>(splitmix64(index * 0x100000001b3ULL + seed) >> 11) * 0x1.0p-53;
 }
 
 // A smooth field in [0, 1]: per axis a sum of two sinusoids (tabulated, so a 60M-voxel volume costs one

@@ -20,4 +20,7 @@ InputArrays synthetic_inputs(const OpSpec& spec, SyntheticInput kind, const Inpu
 
 std::string_view synthetic_input_name(SyntheticInput kind);
 
+// splitmix64: a well-mixed hash of a counter, for reproducible noise (the same on every machine).
+std::uint64_t splitmix64(std::uint64_t x);
+
 }  // namespace skb
