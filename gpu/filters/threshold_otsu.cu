@@ -15,7 +15,6 @@
 // Transfers: one H2D (the image), one D2H (the threshold); a float image with a NaN or infinity costs one more
 // D2H (where it is) on its way to the error.
 #include <algorithm>
-#include <bit>
 #include <cmath>
 #include <memory>
 #include <limits>

@@ -7,7 +7,6 @@
 // counters come back in one D2H each, after the one wait. Labels <= 0 are background. The table is dense (one
 // slot per label value up to the largest): labels beyond max(pixels, 65536) are refused, where ref and opt use a
 // hash table.
-#include <limits>
 #include <optional>
 #include <vector>
 
