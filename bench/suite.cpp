@@ -126,17 +126,18 @@ std::optional<std::size_t> bound_step(const std::string& text) {
     return static_cast<std::size_t>(std::stoul(text.substr(1)));
 }
 
-bool has_bound_params(const Step& s) {
-    return std::any_of(s.params.begin(), s.params.end(),
-                       [](const auto& p) { return bound_step(p.second).has_value(); });
-}
-
-// A straight chain (each step reads the previous output alone) goes through run_pipeline, which a GPU backend runs
-// on device data; other pipelines run step by step.
-bool is_chain(const Workload& w) {
-    return std::none_of(w.steps.begin() + 1, w.steps.end(),
-                        [](const Step& s) { return s.reads_input || has_bound_params(s); }) &&
-           !has_bound_params(w.steps.front());
+// How the steps are wired (core's StepWiring): empty for a straight chain, each step reading the previous output.
+std::vector<StepWiring> wiring_of(const Workload& w) {
+    std::vector<StepWiring> wiring(w.steps.size());
+    bool chain = true;
+    for (std::size_t i = 0; i < w.steps.size(); ++i) {
+        wiring[i].reads_input = i > 0 && w.steps[i].reads_input;
+        for (const auto& [name, text] : w.steps[i].params)
+            if (const auto k = bound_step(text)) wiring[i].bound.emplace_back(name, *k);
+        chain = chain && !wiring[i].reads_input && wiring[i].bound.empty();
+    }
+    if (chain) wiring.clear();
+    return wiring;
 }
 
 // Prepared with a bound parameter's placeholder ("0"): run_steps prepares that step again with the value.
@@ -157,66 +158,10 @@ std::vector<PreparedOp> prepare_steps(const Case& c, const std::string& backend)
     return prepare_workload(c.workload, backend, case_input_metas(c));
 }
 
-std::string scalar_text(const Array& scalar) {
-    if (scalar.size() != 1) throw InternalError("a pipeline parameter bound to a result of " +
-                                                shape_string(scalar.shape()) + ", not a scalar");
-    char text[32];
-    visit_dtype(scalar.dtype(), [&](auto tag) {
-        std::snprintf(text, sizeof text, "%.17g", static_cast<double>(scalar.data<decltype(tag)>()[0]));
-    });
-    return text;
-}
-
-// Whether steps i and i + 1 may run as the backend's fused pair: i + 1 reads i's output alone, and nothing else
-// reads it (no later parameter is bound to it).
-bool can_fuse_with_next(const Workload& w, std::size_t i) {
-    if (i + 1 >= w.steps.size() || has_bound_params(w.steps[i]) || w.steps[i + 1].reads_input ||
-        has_bound_params(w.steps[i + 1]))
-        return false;
-    for (std::size_t j = i + 2; j < w.steps.size(); ++j)
-        for (const auto& [name, text] : w.steps[j].params)
-            if (bound_step(text) == i) return false;
-    return true;
-}
-
-// The steps in order, each on its image (the previous output, or the workload's input) with its bound parameters
-// set from earlier scalar results; only the last step writes into the caller's output buffer.
-Array run_graph(const Workload& w, const std::vector<PreparedOp>& steps, const OpInputs& inputs,
-                const RunOptions& options) {
-    RunOptions inner = options;
-    inner.output = nullptr;
-    std::vector<Array> results;
-    for (std::size_t i = 0; i < steps.size(); ++i) {
-        const RunOptions& step_options = i + 1 == steps.size() ? options : inner;
-        const Array& image = i == 0 || w.steps[i].reads_input ? inputs.image() : results.back();
-        if (can_fuse_with_next(w, i)) {
-            const OpInputs step_inputs = i == 0 ? inputs : OpInputs(image);
-            const RunOptions& pair_options = i + 2 == steps.size() ? options : inner;
-            if (auto both = run_fused_steps(steps[i], steps[i + 1], step_inputs, pair_options)) {
-                results.emplace_back();  // step i's output was never made (nothing else reads it)
-                results.push_back(std::move(*both));
-                ++i;
-                continue;
-            }
-        }
-        if (!has_bound_params(w.steps[i])) {
-            results.push_back(i == 0 ? steps[i].run(inputs, step_options) : steps[i].run(image, step_options));
-            continue;
-        }
-        ParamTexts params = w.steps[i].params;
-        for (auto& [name, text] : params)
-            if (const auto k = bound_step(text)) text = scalar_text(results.at(*k));
-        const PreparedOp bound(w.steps[i].op, steps[i].backend().name, steps[i].inputs(), params);
-        results.push_back(i == 0 ? bound.run(inputs, step_options) : bound.run(image, step_options));
-    }
-    return std::move(results.back());
-}
-
 Array run_steps(const Workload& w, const std::vector<PreparedOp>& steps, const OpInputs& inputs,
                 const RunOptions& options) {
     Array last = steps.size() == 1 ? steps.front().run(inputs, options)
-                 : is_chain(w)     ? run_pipeline(steps, inputs.image(), options)
-                                   : run_graph(w, steps, inputs, options);
+                                   : run_pipeline(steps, wiring_of(w), inputs, options);
     if (w.finish) return w.finish(last);
     return last;
 }

@@ -212,7 +212,8 @@ PreparedOp::PreparedOp(std::string_view op_id, std::string_view backend, const I
     : spec_(&Registry::instance().spec(op_id)),
       backend_(&backend_info(backend)),
       impl_(Registry::instance().find_impl(op_id, backend)),
-      inputs_(inputs) {
+      inputs_(inputs),
+      param_texts_(params) {
     if (!impl_) {
         const Registry& registry = Registry::instance();
         if (const std::string* declined = registry.declined_reason(op_id, backend))
@@ -233,6 +234,12 @@ PreparedOp::PreparedOp(std::string_view op_id, std::string_view backend, const I
     if (outputs > 0 && (output_.shape.empty() || output_.shape[0] != static_cast<std::int64_t>(outputs)))
         throw InternalError(spec_->id + ": its output rule gave shape " + shape_string(output_.shape) + " for " +
                             std::to_string(outputs) + " stacked outputs");
+}
+
+PreparedOp PreparedOp::with_params(const ParamTexts& replaced) const {
+    ParamTexts texts = param_texts_;
+    for (const auto& [name, text] : replaced) texts[name] = text;
+    return PreparedOp(spec_->id, backend_->name, inputs_, texts);
 }
 
 Array PreparedOp::run(const OpInputs& inputs, const RunOptions& options) const {
@@ -277,42 +284,6 @@ Array new_output(const RunOptions& options, DType dtype, Shape shape) {
     if (options.output && options.output->dtype() == dtype && options.output->shape() == shape)
         return Array::borrow(options.output->raw(), dtype, std::move(shape));
     return Array(dtype, std::move(shape));
-}
-
-Array run_pipeline(std::span<const PreparedOp> steps, const Array& input, const RunOptions& options) {
-    if (steps.empty()) throw InternalError("run_pipeline: no steps");
-    for (const PreparedOp& step : steps)
-        if (!step.inputs().extras.empty())
-            throw InternalError("run_pipeline: step " + step.spec().id +
-                                " reads extra inputs; a pipeline step reads its image alone");
-    if (steps.size() > 1)
-        if (const PipelineImpl* whole = Registry::instance().find_pipeline_impl(steps.front().backend().name))
-            if (std::optional<Array> output = (*whole)(steps, input, options)) return std::move(*output);
-    // Only the last step writes into the caller's output buffer: a step never writes where the next one reads.
-    RunOptions inner = options;
-    inner.output = nullptr;
-    Array current;
-    for (std::size_t i = 0; i < steps.size(); ++i) {
-        const Array& in = i == 0 ? input : current;
-        const RunOptions& pair_options = i + 2 == steps.size() ? options : inner;
-        if (i + 1 < steps.size())
-            if (auto both = run_fused_steps(steps[i], steps[i + 1], OpInputs(in), pair_options)) {
-                current = std::move(*both);
-                ++i;
-                continue;
-            }
-        current = steps[i].run(in, i + 1 == steps.size() ? options : inner);
-    }
-    return current;
-}
-
-std::optional<Array> run_fused_steps(const PreparedOp& first, const PreparedOp& second, const OpInputs& inputs,
-                                     const RunOptions& options) {
-    if (&first.backend() != &second.backend() || !second.inputs().extras.empty()) return std::nullopt;
-    const FusedStepsImpl* fused =
-        Registry::instance().find_fused_steps(first.spec().id, second.spec().id, first.backend().name);
-    if (!fused) return std::nullopt;
-    return (*fused)(first, second, inputs, options);
 }
 
 }  // namespace skb

@@ -16,7 +16,8 @@
 // Union links the larger root under the smaller, so each component's root is its smallest index: numbering
 // roots in index order gives scikit-image's labels (C order of each component's first pixel). The indices are
 // those of the scan order scikit-image uses (skb/label_order.hpp): the kernels see the image through a view
-// whose axes are permuted into that order. One H2D copy (the image), one D2H copy (the labels).
+// whose axes are permuted into that order. A device entry: no copy of its own (called alone, one H2D of the image and one
+// D2H of the labels).
 // Neighbours join when both are foreground and their keys are equal: the value truncated to an integer, or for
 // bool images foreground/background (the False pixels are foreground when background=1, as ndimage.label).
 #include <limits>
@@ -24,6 +25,7 @@
 
 #include "measure/components.cuh"
 #include "runtime/block_scan.cuh"
+#include "runtime/device_array.hpp"
 #include "runtime/kernel.hpp"
 #include "skb/label_order.hpp"
 #include "skb/nvtx.hpp"
@@ -74,15 +76,14 @@ __global__ void write_labels_kernel(const Index* parent, std::int64_t n, View<La
 }
 
 template <class T, class Index, class Label>
-void label_on_device(const Array& input, Array& result, const std::vector<int>& scan_axes, const KeyRule& rule) {
+void label_on_device(const DeviceArray& input, DeviceArray& result, const std::vector<int>& scan_axes,
+                     const KeyRule& rule) {
     // The image as 3-d (a plane gets a leading axis of 1), then its axes in scan order.
     const Shape volume = input.ndim() == 3 ? input.shape() : Shape{1, input.shape()[0], input.shape()[1]};
     const Shape strides = c_strides(volume);
     const int lead = 3 - input.ndim();
-    const DeviceBuffer<T> image = to_device<T>(input);
-    DeviceBuffer<Label> labels(static_cast<std::size_t>(result.size()));
-    View<const T, 3> in{image.data()};
-    View<Label, 3> out{labels.data()};
+    View<const T, 3> in{input.data<T>()};
+    View<Label, 3> out{result.data<Label>()};
     for (int d = 0; d < 3; ++d) {
         const int axis = d < lead ? d : lead + scan_axes[d - lead];
         in.extent[d] = out.extent[d] = volume[axis];
@@ -108,17 +109,16 @@ void label_on_device(const Array& input, Array& result, const std::vector<int>& 
     launch(number_roots_kernel<Index, Label>, per_pixel("measure.label/number_roots"), parent.data(), n, out,
            block_roots.data());
     launch(write_labels_kernel<Index, Label>, per_pixel("measure.label/write_labels"), parent.data(), n, out);
-    copy_to_host(result, labels);
 }
 
-Array label(const Array& input, const Params& params, const RunOptions&) {
+DeviceArray label(const DeviceArray& input, const Params& params, const RunOptions&) {
     SKB_NVTX_RANGE("measure.label/" SKB_GPU_BACKEND_NAME);
     if (input.ndim() != 2 && input.ndim() != 3)
         throw Error("measure.label: backend " SKB_GPU_BACKEND_NAME " labels 2-d and 3-d images, got shape " +
                     shape_string(input.shape()));
     const bool bool_input = input.dtype() == DType::Bool;
     const LabelParams lp = label_params(params, input.ndim());
-    Array result(label_dtype(input.dtype()), input.shape());
+    DeviceArray result(label_dtype(input.dtype()), input.shape());
     const std::int64_t n = result.size();
     if (n == 0) return result;
     // Bool images: foreground is True (False when background=1), as ndimage.label on `image != background`.
@@ -138,7 +138,7 @@ Array label(const Array& input, const Params& params, const RunOptions&) {
     return result;
 }
 
-SKB_GPU_REGISTER_IMPL("measure.label", label);
+SKB_GPU_REGISTER_DEVICE_IMPL("measure.label", label);
 
 }  // namespace
 }  // namespace skb::gpu

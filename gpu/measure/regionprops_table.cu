@@ -6,10 +6,11 @@
 // with atomicAdd: order-dependent rounding, within the tolerance; min and max as order-preserving keys). The
 // counters come back in one D2H each, after the one wait. Labels <= 0 are background. The table is dense (one
 // slot per label value up to the largest): labels beyond max(pixels, 65536) are refused, where ref and opt use a
-// hash table.
-#include <optional>
+// hash table. A device entry that returns the host table: it ends a device pipeline (the coins graph: one H2D of
+// the image, the 8-byte read and the counters back).
 #include <vector>
 
+#include "runtime/device_array.hpp"
 #include "runtime/fill.cuh"
 #include "runtime/kernel.hpp"
 #include "runtime/ordered_key.cuh"
@@ -124,16 +125,16 @@ __global__ void region_sums_kernel(const L* labels, const I* intensity, std::int
 }
 
 template <class L, class I>
-std::vector<regionprops::RegionSums> region_sums_on_device(const Array& image, const Array* intensity) {
+std::vector<regionprops::RegionSums> region_sums_on_device(const DeviceArray& image, const DeviceArray* intensity) {
     const std::int64_t n = image.size();
-    const DeviceBuffer<L> labels = to_device<L>(image);
+    const L* labels = image.data<L>();
     DeviceBuffer<long long> largest(1);
     launch(fill_kernel<long long>, grid_stride_config("measure.regionprops_table/clear", 1, 32, 1), largest.data(),
            std::int64_t{1}, 0ll);
     launch(largest_label_kernel<L>,
            grid_stride_config("measure.regionprops_table/largest", n, RegionpropsPolicy::block,
                               RegionpropsPolicy::max_blocks),
-           labels.data(), n, largest.data());
+           labels, n, largest.data());
     long long top = 0;
     copy_bytes(&top, largest.data(), sizeof top, CopyKind::DeviceToHost);  // the table's length: wait for it
     if (top <= 0) return {};
@@ -150,13 +151,10 @@ std::vector<regionprops::RegionSums> region_sums_on_device(const Array& image, c
     };
     fill(fields.data(), kFields * slots, 0);
     fill(fields.data() + kLo * slots, 3 * slots, ~Sum{0});
-    using Value = std::conditional_t<std::is_void_v<I>, unsigned char, I>;  // (no buffer is made without intensities)
-    std::optional<DeviceBuffer<Value>> values;
     DeviceBuffer<double> intensity_sum(intensity ? static_cast<std::size_t>(slots) : 0);
     DeviceBuffer<Sum> intensity_keys(intensity ? static_cast<std::size_t>(2 * slots) : 0);
     Counters counters{fields.data(), nullptr, nullptr, nullptr, slots};
     if constexpr (!std::is_same_v<I, void>) {
-        values.emplace(to_device<Value>(*intensity));
         launch(fill_kernel<double>, grid_stride_config("measure.regionprops_table/clear", slots,
                                                        RegionpropsPolicy::block, RegionpropsPolicy::max_blocks),
                intensity_sum.data(), slots, 0.0);
@@ -170,11 +168,11 @@ std::vector<regionprops::RegionSums> region_sums_on_device(const Array& image, c
     const std::int64_t width = image.shape().back(), rows = n / width;
     const std::int64_t height = ndim == 3 ? image.shape()[1] : 1;
     const I* intensity_data = nullptr;
-    if constexpr (!std::is_same_v<I, void>) intensity_data = values->data();
+    if constexpr (!std::is_same_v<I, void>) intensity_data = intensity->data<I>();
     launch(region_sums_kernel<L, I>,
            grid_stride_config("measure.regionprops_table/sums", rows * ((width + kSegment - 1) / kSegment),
                               RegionpropsPolicy::block, RegionpropsPolicy::max_blocks),
-           labels.data(), intensity_data, rows, ndim, height, width, counters);
+           labels, intensity_data, rows, ndim, height, width, counters);
     std::vector<Sum> host(static_cast<std::size_t>(kFields * slots));
     std::vector<double> host_sum(intensity ? static_cast<std::size_t>(slots) : 0);
     std::vector<Sum> host_keys(intensity ? static_cast<std::size_t>(2 * slots) : 0);
@@ -206,10 +204,10 @@ std::vector<regionprops::RegionSums> region_sums_on_device(const Array& image, c
     return regions;
 }
 
-Array regionprops_table(const OpInputs& inputs, const Params& params, const RunOptions&) {
+Array regionprops_table(const DeviceInputs& inputs, const Params& params, const RunOptions&) {
     SKB_NVTX_RANGE("measure.regionprops_table/" SKB_GPU_BACKEND_NAME);
-    const Array& image = inputs.image();
-    const Array* intensity = inputs.extra("intensity_image");
+    const DeviceArray& image = inputs.image();
+    const DeviceArray* intensity = inputs.extra("intensity_image");
     std::vector<regionprops::RegionSums> regions;
     if (image.size() > 0)
         visit_dtype(image.dtype(), [&](auto label_tag) {
@@ -230,7 +228,7 @@ Array regionprops_table(const OpInputs& inputs, const Params& params, const RunO
     return regionprops::write_table(regions, params.choices("properties"), image.ndim());
 }
 
-SKB_GPU_REGISTER_IMPL("measure.regionprops_table", regionprops_table);
+SKB_GPU_REGISTER_DEVICE_IMPL("measure.regionprops_table", regionprops_table);
 
 }  // namespace
 }  // namespace skb::gpu

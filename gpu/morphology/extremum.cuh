@@ -12,16 +12,18 @@
 // (min/max of a union is the min/max of the parts' results), so any footprint runs exactly.
 // Box footprints (square, rectangle, cube) run as one line pass per axis (x, then y, then z): exact, since a
 // box is the product of its edges and every border rule extends each axis on its own; k + l + m reads per
-// output instead of k * l * m. A pass or an op's two passes (opening, closing) chain on the device: one H2D of
-// the image, one D2H of the result.
+// output instead of k * l * m. A pass or an op's two passes (opening, closing) chain on the device, and the ops are
+// device entries: inside a pipeline the image is already there.
 #pragma once
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <type_traits>
 #include <vector>
 
+#include "runtime/device_array.hpp"
 #include "runtime/kernel.hpp"
 #include "skb/footprint.hpp"
 #include "skb/morphology.hpp"
@@ -233,34 +235,30 @@ void launch_chunk(Extremum which, const In* src, Out* dst, const Shape& volume, 
     else launch(extremum_kernel<Extremum::Max, In, Out>, config, in, out, fp, border);
 }
 
-// Runs the passes in order on the device: the input goes up once (dtype In), every stage reads the previous
-// one's result and writes the other of two work buffers (for In == Out the input's own buffer is the second),
-// and the result comes back once, as out_dtype (the C++ type Out).
+// Runs the passes in order on device data: every stage reads the previous one's result (the first reads the
+// input, dtype In, never written) and writes the other of two work buffers; the last stage's buffer is the
+// result, of dtype Out.
 template <class In, class Out>
-Array run_passes(const Array& input, std::span<const Pass<Out>> passes, DType out_dtype) {
+DeviceArray run_passes(const DeviceArray& input, std::span<const Pass<Out>> passes) {
     const Shape& shape = input.shape();
     const Shape volume = input.ndim() == 3 ? shape : Shape{1, shape[0], shape[1]};
-    Array result(out_dtype, shape);
-    if (input.size() == 0) return result;
-    DeviceBuffer<In> image = to_device<In>(input);
-    const auto n = static_cast<std::size_t>(input.size());
-    DeviceBuffer<Out> first(n), second;
-    DeviceBuffer<Out>* work[2] = {&first, &second};
-    if constexpr (std::is_same_v<In, Out>) work[1] = &image;
+    std::optional<DeviceArray> work[2];
+    work[0].emplace(dtype_of<Out>, shape);
+    if (input.size() == 0) return *work[0];
     int stage = 0;  // stage s writes work[s % 2]
     for (const Pass<Out>& pass : passes)
         for (const auto& chunks : plan_stages(pass.offsets, input.ndim(), sizeof(Out))) {
-            DeviceBuffer<Out>& dst = *work[stage % 2];
-            if (dst.size() == 0) dst = DeviceBuffer<Out>(n);  // a binary op's second work buffer, when needed
+            std::optional<DeviceArray>& dst = work[stage % 2];
+            if (!dst) dst.emplace(dtype_of<Out>, shape);  // the second work buffer, when a second stage needs it
             for (const FootprintChunk& fp : chunks) {
-                if (stage == 0) launch_chunk<In, Out>(pass.which, image.data(), dst.data(), volume, fp, pass.border);
-                else launch_chunk<Out, Out>(pass.which, work[(stage - 1) % 2]->data(), dst.data(), volume, fp,
-                                            pass.border);
+                if (stage == 0) launch_chunk<In, Out>(pass.which, input.data<In>(), dst->data<Out>(), volume, fp,
+                                                      pass.border);
+                else launch_chunk<Out, Out>(pass.which, work[(stage - 1) % 2]->data<Out>(), dst->data<Out>(), volume,
+                                            fp, pass.border);
             }
             ++stage;
         }
-    copy_to_host(result, *work[(stage - 1) % 2]);
-    return result;
+    return *work[(stage - 1) % 2];
 }
 
 }  // namespace skb::gpu::inline SKB_GPU_ABI::morphology

@@ -1,19 +1,30 @@
 // Arrays that live on the device, and op entry points that take and return them, so a pipeline of GPU ops
-// (gaussian -> sobel -> threshold_otsu) uploads its input once and downloads its answer once.
+// (gaussian -> sobel -> threshold_otsu; the coins graph, threshold_otsu's t bound as numpy.greater's x2) uploads
+// its input once and downloads its answer once.
 //
 //   SKB_GPU_REGISTER_DEVICE_IMPL("filters.sobel", sobel_on_device)
-// registers `DeviceArray sobel_on_device(const DeviceArray&, const Params&, const RunOptions&)` twice: as the op's
-// device entry, and as its ordinary host entry (upload, the device entry, download). It also registers this
-// build's pipeline runner with the core registry: a chain of steps whose ops all have device entries runs on
-// device data from the first step to the last.
+//   SKB_GPU_REGISTER_DEVICE_IMPL("numpy.greater", greater, "x2")
+// registers a device entry twice: as the op's device entry, and as its ordinary host entry (upload each input,
+// the device entry, download). The entry is `DeviceArray f(const DeviceArray& image | const DeviceInputs&,
+// const Params&, const RunOptions&)`, or `Array f(const DeviceInputs&, ...)` for an op whose answer is assembled
+// on the host from device results (regionprops_table's table): such an op can only end a device pipeline. The
+// names after the entry are the parameters it can read from an earlier step's device scalar
+// (DeviceInputs::bound). Registering also installs this build's pipeline runner with the core registry: a
+// pipeline whose steps all have device entries runs on device data from the first step to the last.
+// A device entry never writes its inputs (a pipeline may hand one array to several steps).
 #pragma once
+#include <algorithm>
 #include <functional>
+#include <initializer_list>
 #include <map>
 #include <memory>
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
+#include <type_traits>
 #include <utility>
+#include <vector>
 
 #include "runtime/abi.hpp"
 #include "runtime/memory.hpp"
@@ -50,6 +61,7 @@ public:
     // A check run on the downloaded values: ops whose kernels find a bad input (a non-finite value) mark the
     // answer (NaN) and fetch the details (which element) only then, so a good run costs no extra copy.
     void on_download(std::function<void(const Array&)> check) { check_ = std::move(check); }
+    bool has_check() const { return static_cast<bool>(check_); }
 
     DType dtype() const { return dtype_; }
     const Shape& shape() const { return shape_; }
@@ -73,38 +85,138 @@ private:
     std::function<void(const Array&)> check_;
 };
 
-using DeviceOpImpl = std::function<DeviceArray(const DeviceArray& input, const Params& params, const RunOptions&)>;
+// What a device entry reads: its image and extra inputs on the device, and the parameters a pipeline bound to
+// earlier steps' device scalars.
+class DeviceInputs {
+public:
+    explicit DeviceInputs(DeviceArray image) : image_(std::move(image)) {}
+
+    // One counted H2D per input.
+    static DeviceInputs upload(const OpInputs& host) {
+        DeviceInputs inputs(DeviceArray::upload(host.image()));
+        for (const auto& [name, array] : host.extras()) inputs.extras_.emplace_back(name, DeviceArray::upload(*array));
+        return inputs;
+    }
+
+    const DeviceArray& image() const { return image_; }
+    const DeviceArray* extra(std::string_view name) const { return find(extras_, name); }
+    // A parameter's value as a one-element device array (an earlier step's result); nullptr: the value is the
+    // one in Params.
+    const DeviceArray* bound(std::string_view param) const { return find(bound_, param); }
+    DeviceInputs& bind(std::string param, DeviceArray scalar) {
+        bound_.emplace_back(std::move(param), std::move(scalar));
+        return *this;
+    }
+
+private:
+    using Named = std::vector<std::pair<std::string, DeviceArray>>;
+    static const DeviceArray* find(const Named& named, std::string_view name) {
+        for (const auto& [n, a] : named)
+            if (n == name) return &a;
+        return nullptr;
+    }
+    DeviceArray image_;
+    Named extras_, bound_;
+};
+
+// An op's device entry: device data to device data (to_device), or to a host array (to_host), one of the two.
+struct DeviceEntry {
+    std::function<DeviceArray(const DeviceInputs&, const Params&, const RunOptions&)> to_device;
+    std::function<Array(const DeviceInputs&, const Params&, const RunOptions&)> to_host;
+    std::vector<std::string> bindable;  // parameters it reads from DeviceInputs::bound when bound there
+
+    Array run_to_host(const DeviceInputs& inputs, const Params& params, const RunOptions& options) const {
+        return to_device ? to_device(inputs, params, options).download() : to_host(inputs, params, options);
+    }
+    bool can_bind(std::string_view param) const {
+        return std::find(bindable.begin(), bindable.end(), param) != bindable.end();
+    }
+};
 
 // This build's device entries, by op id.
-inline std::map<std::string, DeviceOpImpl, std::less<>>& device_impls() {
-    static std::map<std::string, DeviceOpImpl, std::less<>> impls;
+inline std::map<std::string, DeviceEntry, std::less<>>& device_impls() {
+    static std::map<std::string, DeviceEntry, std::less<>> impls;
     return impls;
 }
 
-// Runs `steps` on device data when every step has a device entry: one upload, one download. nullopt otherwise
-// (the caller runs the steps one by one, each through the host).
-inline std::optional<Array> run_on_device(std::span<const PreparedOp> steps, const Array& input,
-                                          const RunOptions& options) {
-    std::vector<const DeviceOpImpl*> chain;
-    for (const PreparedOp& step : steps) {
-        const auto it = device_impls().find(step.spec().id);
-        if (it == device_impls().end()) return std::nullopt;
-        chain.push_back(&it->second);
+// Runs a pipeline on device data when every step has a device entry (that takes the step's bound parameters,
+// and returns device data unless it is the last step): one upload per input of the first step, one download of
+// the answer. nullopt otherwise (the caller runs the steps one by one, each through the host). Intermediates
+// are freed after their last reader; one that carries a check (a float threshold whose NaN says the image held
+// a non-finite value) is downloaded and checked before the answer is.
+inline std::optional<Array> run_on_device(std::span<const PreparedOp> steps, std::span<const StepWiring> wiring,
+                                          const OpInputs& inputs, const RunOptions& options) {
+    const std::size_t n = steps.size();
+    const auto wiring_at = [&](std::size_t i) { return wiring.empty() ? StepWiring{} : wiring[i]; };
+    std::vector<const DeviceEntry*> entries;
+    for (std::size_t i = 0; i < n; ++i) {
+        const auto it = device_impls().find(steps[i].spec().id);
+        if (it == device_impls().end() || (!it->second.to_device && i + 1 < n)) return std::nullopt;
+        for (const auto& [param, k] : wiring_at(i).bound)
+            if (!it->second.can_bind(param)) return std::nullopt;
+        entries.push_back(&it->second);
     }
-    DeviceArray current = DeviceArray::upload(input);
-    for (std::size_t i = 0; i < chain.size(); ++i) current = (*chain[i])(current, steps[i].params(), options);
-    return current.download();
+    const DeviceInputs first = DeviceInputs::upload(inputs);
+    const std::vector<std::size_t> last = last_readers(wiring, n);
+    std::vector<std::optional<DeviceArray>> results(n);
+    std::vector<DeviceArray> unchecked;
+    const auto check_intermediates = [&] {
+        for (const DeviceArray& a : unchecked) a.download();
+    };
+    for (std::size_t i = 0; i < n; ++i) {
+        const StepWiring link = wiring_at(i);
+        DeviceInputs in = i == 0 ? first : DeviceInputs(link.reads_input ? first.image() : *results[i - 1]);
+        for (const auto& [param, k] : link.bound) {
+            if (results[k]->size() != 1)
+                throw InternalError("pipeline parameter " + param + " is bound to a result of shape " +
+                                    shape_string(results[k]->shape()) + ", not a scalar");
+            in.bind(param, *results[k]);
+        }
+        if (i + 1 == n) {
+            if (entries[i]->to_host) {
+                Array answer = entries[i]->to_host(in, steps[i].params(), options);
+                check_intermediates();
+                return answer;
+            }
+            const DeviceArray answer = entries[i]->to_device(in, steps[i].params(), options);
+            check_intermediates();
+            return answer.download();
+        }
+        results[i] = entries[i]->to_device(in, steps[i].params(), options);
+        for (std::size_t k = 0; k <= i; ++k)
+            if (last[k] == i && results[k]) {
+                if (results[k]->has_check()) unchecked.push_back(*results[k]);
+                results[k].reset();
+            }
+    }
+    throw InternalError("run_on_device: no steps");
 }
 
 namespace detail {
 
-struct DeviceImplRegistrar {
-    DeviceImplRegistrar(const char* op_id, DeviceOpImpl impl) {
-        const auto host_entry = [impl](const Array& input, const Params& params, const RunOptions& options) {
-            return impl(DeviceArray::upload(input), params, options).download();
+template <class Fn> DeviceEntry device_entry(Fn fn, std::initializer_list<const char*> bindable) {
+    DeviceEntry entry;
+    entry.bindable.assign(bindable.begin(), bindable.end());
+    if constexpr (std::is_invocable_v<Fn&, const DeviceInputs&, const Params&, const RunOptions&>) {
+        using Result = std::invoke_result_t<Fn&, const DeviceInputs&, const Params&, const RunOptions&>;
+        if constexpr (std::is_same_v<Result, Array>) entry.to_host = std::move(fn);
+        else entry.to_device = std::move(fn);
+    } else {
+        entry.to_device = [fn = std::move(fn)](const DeviceInputs& in, const Params& params, const RunOptions& options) {
+            return fn(in.image(), params, options);
         };
-        if (!register_gpu_impl(op_id, as_op_impl(host_entry))) return;
-        device_impls().emplace(op_id, impl);
+    }
+    return entry;
+}
+
+struct DeviceImplRegistrar {
+    template <class Fn> DeviceImplRegistrar(const char* op_id, Fn fn, std::initializer_list<const char*> bindable) {
+        DeviceEntry entry = device_entry(std::move(fn), bindable);
+        const auto host_entry = [entry](const OpInputs& inputs, const Params& params, const RunOptions& options) {
+            return entry.run_to_host(DeviceInputs::upload(inputs), params, options);
+        };
+        if (!register_gpu_impl(op_id, OpImpl(host_entry))) return;
+        device_impls().emplace(op_id, std::move(entry));
         Registry::instance().set_pipeline_impl(SKB_GPU_BACKEND_NAME, run_on_device);
     }
 };
@@ -112,5 +224,7 @@ struct DeviceImplRegistrar {
 }  // namespace detail
 }  // namespace skb::gpu::inline SKB_GPU_ABI
 
-#define SKB_GPU_REGISTER_DEVICE_IMPL(op_id, fn) \
-    static const ::skb::gpu::detail::DeviceImplRegistrar SKB_CONCAT(skb_gpu_device_impl_registrar_, __COUNTER__)(op_id, fn)
+// The names after `fn`: the parameters its entry can read from a bound device scalar (DeviceInputs::bound).
+#define SKB_GPU_REGISTER_DEVICE_IMPL(op_id, fn, ...)                                                              \
+    static const ::skb::gpu::detail::DeviceImplRegistrar SKB_CONCAT(skb_gpu_device_impl_registrar_, __COUNTER__)( \
+        op_id, fn, {__VA_ARGS__})

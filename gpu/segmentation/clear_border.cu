@@ -2,12 +2,12 @@
 // connectivity, equal values, background 0), then one kernel marks the components with a pixel in the border band
 // (or under a False mask pixel) in a flag per root, and whether any background pixel lies there; a last kernel
 // writes each pixel: bgval for a marked component's pixels, its value otherwise, and for background bgval when
-// background was in the band (scikit-image clears label 0 too), else 0. One H2D copy per input, one D2H copy.
-#include <cstring>
+// background was in the band (scikit-image clears label 0 too), else 0. A device entry (the optional mask an extra
+// device input): inside a pipeline the labels are already on the device.
 #include <limits>
-#include <optional>
 
 #include "measure/components.cuh"
+#include "runtime/device_array.hpp"
 #include "skb/nvtx.hpp"
 
 namespace skb::gpu {
@@ -36,29 +36,25 @@ __global__ void write_cleared_kernel(const T* in, const Index* root, const unsig
 }
 
 template <class T, class Index>
-void clear_border_on_device(const Array& image, const Array* mask, std::int64_t ext, T bgval, Array& result) {
+void clear_border_on_device(const DeviceArray& image, const DeviceArray* mask, std::int64_t ext, T bgval,
+                            DeviceArray& result) {
     const std::int64_t n = image.size();
-    const DeviceBuffer<T> in = to_device<T>(image);
-    std::optional<DeviceBuffer<bool>> mask_on_device;
-    if (mask) mask_on_device.emplace(to_device<bool>(*mask));
     DeviceBuffer<Index> root(static_cast<std::size_t>(n));
-    components_on_device(in.data(), image.shape(), root.data(), KeyRule{0, false, image.ndim()});
+    components_on_device(image.data<T>(), image.shape(), root.data(), KeyRule{0, false, image.ndim()});
     DeviceBuffer<unsigned> touching(static_cast<std::size_t>(n) + 1);  // the last entry: background
     launch(fill_kernel<unsigned>, per_pixel_config("segmentation.clear_border/clear_flags", n + 1), touching.data(),
            n + 1, 0u);
     launch(mark_border_kernel<Index>, per_pixel_config("segmentation.clear_border/mark", n), root.data(),
-           mask_on_device ? mask_on_device->data() : nullptr, volume_shape(image.shape()), ext, n, touching.data(),
+           mask ? mask->data<bool>() : nullptr, volume_shape(image.shape()), ext, n, touching.data(),
            touching.data() + n);
-    DeviceBuffer<T> out(static_cast<std::size_t>(n));
-    launch(write_cleared_kernel<T, Index>, per_pixel_config("segmentation.clear_border/write", n), in.data(),
-           root.data(), touching.data(), touching.data() + n, bgval, n, out.data());
-    copy_to_host(result, out);
+    launch(write_cleared_kernel<T, Index>, per_pixel_config("segmentation.clear_border/write", n), image.data<T>(),
+           root.data(), touching.data(), touching.data() + n, bgval, n, result.data<T>());
 }
 
-Array clear_border(const OpInputs& inputs, const Params& params, const RunOptions&) {
+DeviceArray clear_border(const DeviceInputs& inputs, const Params& params, const RunOptions&) {
     SKB_NVTX_RANGE("segmentation.clear_border/" SKB_GPU_BACKEND_NAME);
-    const Array& image = inputs.image();
-    Array result(image.dtype(), image.shape());
+    const DeviceArray& image = inputs.image();
+    DeviceArray result(image.dtype(), image.shape());
     if (image.size() == 0) return result;
     const std::int64_t ext = params.integer("buffer_size") + 1, bgval = params.integer("bgval");
     visit_dtype(image.dtype(), [&](auto tag) {
@@ -76,7 +72,7 @@ Array clear_border(const OpInputs& inputs, const Params& params, const RunOption
     return result;
 }
 
-SKB_GPU_REGISTER_IMPL("segmentation.clear_border", clear_border);
+SKB_GPU_REGISTER_DEVICE_IMPL("segmentation.clear_border", clear_border);
 
 }  // namespace
 }  // namespace skb::gpu

@@ -1,6 +1,7 @@
 // A chain of GPU ops keeps its data on the device: gaussian -> sobel -> threshold_otsu through run_pipeline makes
 // exactly one H2D (the image) and one D2H (the threshold), and answers what the same steps give one by one (each
-// through the host) and what ref gives.
+// through the host) and what ref gives. A wired pipeline too: the coins graph (Otsu's t bound on the device as
+// numpy.greater's x2, a step reading the pipeline's input) up to regionprops_table's host table.
 #include <gtest/gtest.h>
 
 #include <vector>
@@ -48,6 +49,65 @@ TEST(GpuPipeline, GaussianSobelOtsuStaysOnTheDevice) {
         const skb::Array ref = skb::run_pipeline(gaussian_sobel_otsu("ref", input), input);
         const auto outcome = skb::golden::check_result("filters.threshold_otsu", "cuda-emu", chained, ref, chained.dtype());
         EXPECT_EQ(outcome.status, skb::golden::Status::Pass) << skb::shape_string(shape) << ": " << outcome.detail;
+    }
+}
+
+// The seed's coins graph: threshold_otsu, image > t (reads the pipeline's input, x2 bound to step 0), closing,
+// clear_border, label, regionprops_table.
+struct CoinsGraph {
+    std::vector<skb::PreparedOp> steps;
+    std::vector<skb::StepWiring> wiring;
+};
+
+CoinsGraph coins_graph(const std::string& backend, const skb::Array& input) {
+    CoinsGraph g;
+    const skb::ArrayMeta image{input.dtype(), input.shape()};
+    g.steps.emplace_back("filters.threshold_otsu", backend, image, skb::ParamTexts{});
+    g.steps.emplace_back("numpy.greater", backend, image, skb::ParamTexts{{"x2", "0"}});
+    const std::vector<std::pair<std::string, skb::ParamTexts>> rest = {
+        {"morphology.binary_closing", {{"footprint", "square:3"}}},
+        {"segmentation.clear_border", {}},
+        {"measure.label", {}},
+        {"measure.regionprops_table", {{"properties", "label,area,bbox,centroid"}}}};
+    for (const auto& [op, params] : rest) g.steps.emplace_back(op, backend, g.steps.back().output(), params);
+    g.wiring.resize(g.steps.size());
+    g.wiring[1].reads_input = true;
+    g.wiring[1].bound = {{"x2", 0}};
+    return g;
+}
+
+TEST(GpuPipeline, CoinsGraphStaysOnTheDeviceUpToItsTable) {
+    const skb::Array input = skb::synthetic_image(skb::SyntheticInput::Blobs, skb::DType::U8, {150, 170}, 4);
+    const CoinsGraph gpu = coins_graph("cuda-emu", input);
+    skb::gpu::reset_transfer_stats();
+    const skb::Array table = skb::run_pipeline(gpu.steps, gpu.wiring, skb::OpInputs(input));
+    const skb::gpu::TransferStats traffic = skb::gpu::transfer_stats();
+    // Up: the image once. Down: regionprops' largest label (8 bytes, the table's length) and its counters; the
+    // threshold never leaves the device.
+    EXPECT_EQ(traffic.h2d_calls, 1);
+    EXPECT_EQ(traffic.h2d_bytes, input.nbytes());
+    EXPECT_EQ(traffic.d2h_calls, 2);
+    ASSERT_GT(table.shape()[1], 3) << "the image must give regions away from the border";
+
+    const CoinsGraph ref = coins_graph("ref", input);
+    const skb::Array expected = skb::run_pipeline(ref.steps, ref.wiring, skb::OpInputs(input));
+    ASSERT_EQ(table.shape(), expected.shape());
+    const auto outcome =
+        skb::golden::check_result("measure.regionprops_table", "cuda-emu", table, expected, table.dtype());
+    EXPECT_EQ(outcome.status, skb::golden::Status::Pass) << outcome.detail;
+}
+
+TEST(GpuPipeline, AFloatImageWithANaNIsRefusedThoughItsThresholdStaysOnTheDevice) {
+    // threshold_otsu's NaN check runs when its result is downloaded; bound on the device it is downloaded at the
+    // end, so the pipeline still names the element rather than answering an empty table.
+    skb::Array input = skb::synthetic_image(skb::SyntheticInput::Blobs, skb::DType::F32, {40, 60}, 4);
+    input.values<float>()[123] = std::numeric_limits<float>::quiet_NaN();
+    const CoinsGraph gpu = coins_graph("cuda-emu", input);
+    try {
+        skb::run_pipeline(gpu.steps, gpu.wiring, skb::OpInputs(input));
+        FAIL() << "a NaN input must be refused";
+    } catch (const skb::Error& e) {
+        EXPECT_NE(std::string(e.what()).find("flat index 123"), std::string::npos) << e.what();
     }
 }
 

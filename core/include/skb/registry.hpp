@@ -92,9 +92,20 @@ template <class Fn> OpImpl as_op_impl(Fn fn) {
 }
 
 class PreparedOp;
-// Runs a chain of steps of one backend in one go (GPU backends: the data stays on the device between steps);
-// nullopt when the backend cannot take this chain (then each step runs on its own).
-using PipelineImpl = std::function<std::optional<Array>(std::span<const PreparedOp> steps, const Array& input,
+
+// Where a pipeline step's inputs come from: its image is the previous step's output, or the pipeline's input;
+// parameters may be bound to earlier steps' scalar results (threshold_otsu's t as numpy.greater's x2: the step
+// was prepared with a placeholder value and runs with the scalar). A default StepWiring is a chain link.
+struct StepWiring {
+    bool reads_input = false;
+    std::vector<std::pair<std::string, std::size_t>> bound;  // parameter name, index of an earlier step
+};
+
+// Runs a pipeline of steps of one backend in one go (GPU backends: the data stays on the device between steps,
+// bound scalars included); nullopt when the backend cannot take this pipeline (then each step runs on its own).
+// `wiring` is empty (a chain) or has one entry per step; `inputs` are the first step's.
+using PipelineImpl = std::function<std::optional<Array>(std::span<const PreparedOp> steps,
+                                                        std::span<const StepWiring> wiring, const OpInputs& inputs,
                                                         const RunOptions& options)>;
 // Two consecutive steps of one backend computed as one, the second reading the first's output alone (opt:
 // label -> regionprops_table from label's runs, never writing the label image); `inputs` are the first step's.
@@ -165,6 +176,8 @@ public:
 
     Array run(const OpInputs& inputs, const RunOptions& options = {}) const;
     Array run(const Array& image, const RunOptions& options = {}) const { return run(OpInputs(image), options); }
+    // The same op prepared again with some parameters' texts replaced (a pipeline's bound parameters).
+    PreparedOp with_params(const ParamTexts& replaced) const;
 
     const OpSpec& spec() const { return *spec_; }
     const BackendInfo& backend() const { return *backend_; }
@@ -177,15 +190,25 @@ private:
     const BackendInfo* backend_;
     const OpImpl* impl_;
     InputMetas inputs_;
+    ParamTexts param_texts_;
     Params params_;
     ArrayMeta output_;
 };
 
-// Runs prepared steps of one backend, each step's input the previous step's output: through the backend's
-// pipeline entry when it takes the chain (one upload and one download on a GPU), else step by step, two at a time
-// where the backend has them fused. Steps read their image alone (an op with a required extra input cannot be a
-// step).
-Array run_pipeline(std::span<const PreparedOp> steps, const Array& input, const RunOptions& options = {});
+// Runs prepared steps of one backend wired by `wiring` (empty: a chain, each step reading the previous output):
+// through the backend's pipeline entry when it takes them (one upload and one download on a GPU), else step by
+// step, two at a time where the backend has them fused and nothing else reads the first one's output. The first
+// step reads `inputs` (extras included), the others their image alone. Each intermediate result is released after
+// its last reader; only the last step writes into options.output.
+Array run_pipeline(std::span<const PreparedOp> steps, std::span<const StepWiring> wiring, const OpInputs& inputs,
+                   const RunOptions& options = {});
+inline Array run_pipeline(std::span<const PreparedOp> steps, const Array& input, const RunOptions& options = {}) {
+    return run_pipeline(steps, {}, OpInputs(input), options);
+}
+
+// The step whose result is last read by a step of the pipeline (a later step's image or bound parameter), for each
+// step; the last step's own index for the last step. Pipeline runners free intermediates by it.
+std::vector<std::size_t> last_readers(std::span<const StepWiring> wiring, std::size_t steps);
 
 // second(first(inputs)) by the backend's fused form of the two, or nullopt where it has none for these inputs.
 std::optional<Array> run_fused_steps(const PreparedOp& first, const PreparedOp& second, const OpInputs& inputs,
