@@ -209,6 +209,7 @@ int run_one(const RunArgs& args) {
     const skb::audit::Snapshot before = skb::audit::snapshot();  // peak since the process started
     skb::audit::reset_peak();
     for (int i = 0; i < args.repeat; ++i) {  // --repeat: a steady loop for perf, heaptrack, nsys to attach to
+        result = skb::Array();  // freed first, as a caller's loop would: the allocator hands its pages back
         const auto start = std::chrono::steady_clock::now();
         result = call();
         seconds.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
