@@ -51,6 +51,12 @@ const std::vector<NamedWorkload>& named_workloads() {
         {{"morphology.erosion:footprint=cube:10", {{"morphology.erosion", {{"footprint", "cube:10"}}}},
           SyntheticInput::Smooth},
          {100, 256, 256}, DType::U8, false},
+        // Issue 15's median targets: disk:5 of a 4096^2 uint8 image (against scikit-image), the 3x3x3 cube of the
+        // tomography volume (against scipy.ndimage.median_filter); the 3x3 box is the op's default sweep.
+        {{"filters.median:footprint=disk:5", {{"filters.median", {{"footprint", "disk:5"}}}}, SyntheticInput::Smooth},
+         {4096, 4096}, DType::U8, false},
+        {{"filters.median:footprint=cube:3", {{"filters.median", {{"footprint", "cube:3"}}}}, SyntheticInput::Smooth},
+         {128, 512, 512}, DType::F32, false},
         // Issue 14: label + regionprops_table against cv2.connectedComponentsWithStats (one call).
         {{"pipeline.label_regionprops",
           {{"measure.label", {}}, {"measure.regionprops_table", {{"properties", "label,area,bbox,centroid"}}}},

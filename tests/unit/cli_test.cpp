@@ -97,6 +97,22 @@ TEST_F(Cli, RefusesBadInputWithOneLineAndNoOutput) {
     expect_refusal("run morphology.remove_small_objects --in " + path("negative.npy"), "-3");
 }
 
+// filters.median's refusals, on every backend: behavior=rank (not implemented), a NaN cval, a NaN in the image
+// (named by its flat index; the cuda-emu entry finds it at the download), a footprint of another rank.
+TEST_F(Cli, MedianRefusals) {
+    skb::Array nan = skb::Array::zeros(skb::DType::F32, {12, 9});
+    nan.data<float>()[50] = std::nanf("");
+    skb::npy::save(path("nan.npy"), nan);
+    const std::string img = " --in " + path("image.npy");
+    for (const std::string backend : {"ref", "opt", "cuda-emu"}) {
+        const std::string run = "run filters.median --backend " + backend;
+        expect_refusal(run + " --param behavior=rank" + img, "behavior=rank");
+        expect_refusal(run + " --param mode=constant --param cval=nan" + img, "cval=nan");
+        expect_refusal(run + " --in " + path("nan.npy"), "flat index 50");
+        expect_refusal(run + " --param footprint=cube:3" + img, "cube:3");
+    }
+}
+
 // segmentation.watershed's refusals (markers of another shape or dtype, the parameters skbench refuses where
 // scikit-image clamps or floods undefined orders), and an op a backend declines: one line naming why.
 TEST_F(Cli, WatershedRefusalsAndDeclinedBackends) {

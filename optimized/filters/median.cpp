@@ -1,0 +1,304 @@
+// Opt filters.median (SciPy's median_filter semantics, skb/median.hpp), rows of the output in parallel. Each output
+// row reads the source rows its window covers, copied once per row with the border rule applied along every axis
+// (a padded row), then one of three selections:
+//  - small windows (up to kMaxNetwork elements): a selection network, the compare-exchanges of Batcher's odd-even
+//    merge sort that the median's rank depends on, run on a block of consecutive pixels at once (min/max over
+//    lanes, which the compiler vectorizes);
+//  - larger windows of uint8/uint16/bool: Huang's sliding histogram along the row (each step removes the column
+//    leaving each window row and adds the one entering), the median tracked from the previous pixel's with a
+//    coarse histogram to skip empty stretches (Perreault and Hebert's two levels);
+//  - larger float windows: a selection (nth_element) per pixel.
+// Windows are selected in the image's type, exactly (cval converted to it first, as SciPy does).
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <cstring>
+#include <map>
+#include <vector>
+
+#include "parallel.hpp"
+#include "skb/border.hpp"
+#include "skb/median.hpp"
+#include "skb/registry.hpp"
+#include "skb/scratch.hpp"
+
+namespace skb::opt {
+namespace {
+
+constexpr int kMaxNetwork = 49;   // up to 7x7: a network beats the histogram and the per-pixel selection
+constexpr int kNetworkBytes = 64;  // pixels per network block: 64 bytes of lanes per window element
+
+// The window, as rows of the volume (dz, dy) and the x offsets read in each.
+struct Window {
+    std::vector<std::array<std::int64_t, 2>> rows;          // distinct (dz, dy), in offset order
+    std::vector<std::vector<std::int64_t>> dx;              // per row: its x offsets, ascending
+    std::int64_t lo = 0, hi = 0;                            // reach along x: -min dx, max dx
+    int count = 0;
+};
+
+Window make_window(const std::vector<std::vector<std::int64_t>>& offsets) {
+    Window w;
+    std::map<std::array<std::int64_t, 2>, std::size_t> row_of;
+    for (const auto& o : offsets) {
+        const bool volume = o.size() == 3;
+        const std::array<std::int64_t, 2> row{volume ? o[0] : 0, o[o.size() - 2]};
+        const std::int64_t x = o.back();
+        auto [it, added] = row_of.emplace(row, w.rows.size());
+        if (added) {
+            w.rows.push_back(row);
+            w.dx.emplace_back();
+        }
+        w.dx[it->second].push_back(x);
+        w.lo = std::max(w.lo, -x);
+        w.hi = std::max(w.hi, x);
+        ++w.count;
+    }
+    for (auto& d : w.dx) std::sort(d.begin(), d.end());
+    return w;
+}
+
+// The compare-exchanges of Batcher's odd-even merge sort of n elements that element `rank` of the sorted order
+// depends on (the sort of the next power of two, elements beyond n being +infinity, so their comparators are
+// no-ops and dropped; then every comparator none of whose outputs reaches `rank`, found backwards, dropped).
+std::vector<std::array<int, 2>> selection_network(int n, int rank) {
+    int p2 = 1;
+    while (p2 < n) p2 *= 2;
+    std::vector<std::array<int, 2>> sort;
+    for (int p = 1; p < p2; p *= 2)
+        for (int k = p; k >= 1; k /= 2)
+            for (int j = k % p; j + k < p2; j += 2 * k)
+                for (int i = 0; i < std::min(k, p2 - j - k); ++i)
+                    if ((i + j) / (2 * p) == (i + j + k) / (2 * p) && i + j + k < n) sort.push_back({i + j, i + j + k});
+    std::vector<bool> needed(static_cast<std::size_t>(n), false);
+    needed[static_cast<std::size_t>(rank)] = true;
+    std::vector<std::array<int, 2>> kept;
+    for (auto it = sort.rbegin(); it != sort.rend(); ++it) {
+        const auto [a, b] = *it;
+        if (!needed[a] && !needed[b]) continue;
+        needed[a] = needed[b] = true;
+        kept.push_back(*it);
+    }
+    std::reverse(kept.begin(), kept.end());
+    return kept;
+}
+
+struct Volume {
+    std::int64_t depth, height, width;
+};
+
+// Source row (z + dz, y + dy) of the image extended along x by the window's reach, through the border rule
+// (constant: cval outside, the whole row when the row itself is outside).
+template <class T>
+void pad_row(const T* image, const Volume& v, std::int64_t z, std::int64_t y, const std::array<std::int64_t, 2>& d,
+             const Window& w, BorderMode mode, T cval, T* dst) {
+    const std::int64_t zz = border_index(z + d[0], v.depth, mode), yy = border_index(y + d[1], v.height, mode);
+    const std::int64_t length = v.width + w.lo + w.hi;
+    if (zz < 0 || yy < 0) {
+        std::fill(dst, dst + length, cval);
+        return;
+    }
+    const T* src = image + (zz * v.height + yy) * v.width;
+    for (std::int64_t x = -w.lo; x < 0; ++x) {
+        const std::int64_t k = border_index(x, v.width, mode);
+        dst[x + w.lo] = k < 0 ? cval : src[k];
+    }
+    std::memcpy(dst + w.lo, src, static_cast<std::size_t>(v.width) * sizeof(T));
+    for (std::int64_t x = v.width; x < v.width + w.hi; ++x) {
+        const std::int64_t k = border_index(x, v.width, mode);
+        dst[x + w.lo] = k < 0 ? cval : src[k];
+    }
+}
+
+// One output row by the selection network, kLanes pixels at a time. `element[k]`: where window element k reads
+// pixel 0 of this row in the padded rows.
+template <class T>
+void network_row(const std::vector<const T*>& element, const std::vector<std::array<int, 2>>& network, int rank,
+                 std::int64_t width, T* lanes, T* out) {
+    constexpr std::int64_t kLanes = std::max<std::int64_t>(kNetworkBytes / static_cast<std::int64_t>(sizeof(T)), 8);
+    const int count = static_cast<int>(element.size());
+    for (std::int64_t x0 = 0; x0 < width; x0 += kLanes) {
+        const std::int64_t n = std::min(kLanes, width - x0);
+        for (int k = 0; k < count; ++k) {
+            T* v = lanes + k * kLanes;
+            const T* src = element[static_cast<std::size_t>(k)] + x0;
+            if (n == kLanes) std::memcpy(v, src, sizeof(T) * kLanes);
+            else for (std::int64_t l = 0; l < kLanes; ++l) v[l] = src[std::min(l, n - 1)];
+        }
+        for (const auto& [i, j] : network) {
+            T* a = lanes + i * kLanes;
+            T* b = lanes + j * kLanes;
+            for (std::int64_t l = 0; l < kLanes; ++l) {
+                const T low = b[l] < a[l] ? b[l] : a[l];
+                const T high = b[l] < a[l] ? a[l] : b[l];
+                a[l] = low;
+                b[l] = high;
+            }
+        }
+        const T* selected = lanes + rank * kLanes;
+        std::memcpy(out + x0, selected, sizeof(T) * static_cast<std::size_t>(n));
+    }
+}
+
+// Huang's sliding histogram along one output row, for 8- and 16-bit values (bool as 0/1). `row[r]`: padded row r
+// at pixel 0; `dx[r]`: its window offsets (a row of a disk or box is one run, any footprint several).
+template <class T> class SlidingHistogram {
+public:
+    static constexpr int kBins = sizeof(T) == 1 ? 256 : 65536;
+    static constexpr int kBlock = sizeof(T) == 1 ? 16 : 256;  // coarse bins
+
+    SlidingHistogram(std::int32_t* fine, std::int32_t* coarse) : fine_(fine), coarse_(coarse) {}
+
+    void run(const std::vector<const T*>& row, const Window& w, int rank, std::int64_t width, T* out) {
+        std::fill(fine_, fine_ + kBins, 0);
+        std::fill(coarse_, coarse_ + kBins / kBlock, 0);
+        for (std::size_t r = 0; r < row.size(); ++r)
+            for (std::int64_t d : w.dx[r]) add(row[r][d]);
+        median_ = 0;
+        below_ = 0;
+        for (std::int64_t x = 0;; ++x) {
+            settle(rank);
+            out[x] = static_cast<T>(median_);
+            if (x + 1 == width) break;
+            for (std::size_t r = 0; r < row.size(); ++r) {
+                const T* src = row[r];
+                const auto& d = w.dx[r];
+                // The offsets are runs of consecutive dx; a run [a, b] loses x + a and gains x + 1 + b.
+                for (std::size_t k = 0; k < d.size(); ++k) {
+                    if (k == 0 || d[k - 1] != d[k] - 1) remove(src[x + d[k]]);
+                    if (k + 1 == d.size() || d[k + 1] != d[k] + 1) add(src[x + 1 + d[k]]);
+                }
+            }
+        }
+    }
+
+private:
+    void add(T value) {
+        const int b = static_cast<int>(value);
+        ++fine_[b];
+        ++coarse_[b / kBlock];
+        if (b < median_) ++below_;
+    }
+    void remove(T value) {
+        const int b = static_cast<int>(value);
+        --fine_[b];
+        --coarse_[b / kBlock];
+        if (b < median_) --below_;
+    }
+    // Moves median_ to the bin holding rank: below_ <= rank < below_ + fine_[median_].
+    void settle(int rank) {
+        while (below_ > rank) {  // down
+            if (median_ % kBlock == 0 && below_ - coarse_[median_ / kBlock - 1] > rank) {
+                below_ -= coarse_[median_ / kBlock - 1];
+                median_ -= kBlock;
+            } else {
+                --median_;
+                below_ -= fine_[median_];
+            }
+        }
+        while (below_ + fine_[median_] <= rank) {  // up
+            if (median_ % kBlock == 0 && below_ + coarse_[median_ / kBlock] <= rank) {
+                below_ += coarse_[median_ / kBlock];
+                median_ += kBlock;
+            } else {
+                below_ += fine_[median_];
+                ++median_;
+            }
+        }
+    }
+
+    std::int32_t* fine_;
+    std::int32_t* coarse_;
+    int median_ = 0;
+    int below_ = 0;  // elements in bins below median_
+};
+
+enum class Method { Network, Histogram, Selection };
+
+template <class T>
+void median_rows(const Array& image, Array& result, const Window& w, BorderMode mode, T cval, Method method,
+                 const RunOptions& options) {
+    const Shape& shape = image.shape();
+    const Volume v = image.ndim() == 3 ? Volume{shape[0], shape[1], shape[2]} : Volume{1, shape[0], shape[1]};
+    const T* in = image.data<T>();
+    T* out = result.data<T>();
+    const int rank = w.count / 2;
+    const auto network = method == Method::Network ? selection_network(w.count, rank) : std::vector<std::array<int, 2>>{};
+    const std::int64_t padded = v.width + w.lo + w.hi;
+    const std::int64_t rows = v.depth * v.height;
+    const std::int64_t work_per_row = v.width * std::max<std::int64_t>(1, static_cast<std::int64_t>(network.size()));
+    parallel_blocks(options, rows, std::max<std::int64_t>(1, 65536 / std::max<std::int64_t>(1, work_per_row)),
+                    [&](std::int64_t begin, std::int64_t end) {
+        Scratch<T> padded_rows, lanes;
+        Scratch<std::int32_t> counts;
+        std::vector<std::conditional_t<std::is_same_v<T, bool>, unsigned char, T>> window_values;  // (not vector<bool>)
+        T* buffer = padded_rows.get(static_cast<std::int64_t>(w.rows.size()) * padded);
+        std::vector<const T*> row_start(w.rows.size()), element;
+        for (std::int64_t r = begin; r < end; ++r) {
+            const std::int64_t z = r / v.height, y = r % v.height;
+            for (std::size_t k = 0; k < w.rows.size(); ++k) {
+                T* dst = buffer + static_cast<std::int64_t>(k) * padded;
+                pad_row<T>(in, v, z, y, w.rows[k], w, mode, cval, dst);
+                row_start[k] = dst + w.lo;  // pixel 0 of the row
+            }
+            T* row_out = out + r * v.width;
+            if (method == Method::Histogram) {
+                if constexpr (std::is_same_v<T, std::uint8_t> || std::is_same_v<T, std::uint16_t>) {
+                    std::int32_t* c = counts.get(SlidingHistogram<T>::kBins + SlidingHistogram<T>::kBins /
+                                                                                   SlidingHistogram<T>::kBlock);
+                    SlidingHistogram<T>(c, c + SlidingHistogram<T>::kBins).run(row_start, w, rank, v.width, row_out);
+                }
+                continue;
+            }
+            element.clear();
+            for (std::size_t k = 0; k < w.rows.size(); ++k)
+                for (std::int64_t d : w.dx[k]) element.push_back(row_start[k] + d);
+            if (method == Method::Network) {
+                constexpr std::int64_t kLanes = std::max<std::int64_t>(kNetworkBytes / static_cast<std::int64_t>(sizeof(T)), 8);
+                network_row<T>(element, network, rank, v.width, lanes.get(w.count * kLanes), row_out);
+                continue;
+            }
+            window_values.resize(element.size());
+            for (std::int64_t x = 0; x < v.width; ++x) {
+                for (std::size_t k = 0; k < element.size(); ++k) window_values[k] = element[k][x];
+                std::nth_element(window_values.begin(), window_values.begin() + rank, window_values.end());
+                row_out[x] = window_values[static_cast<std::size_t>(rank)];
+            }
+        }
+    });
+}
+
+template <class T> void median_of(const Array& image, Array& result, const Params& params, const RunOptions& requested) {
+    const Window w = make_window(median::window(params, image.ndim()).offsets(EvenCentre::End));
+    const BorderMode mode = parse_border_mode(params.choice("mode"));
+    const double cval = params.real("cval");
+    const T* in = image.data<T>();
+    if constexpr (std::is_floating_point_v<T>)
+        for (std::int64_t i = 0; i < image.size(); ++i)
+            if (std::isnan(in[i])) median::throw_nan_at(i);
+    const RunOptions options = sized_for_work(requested, image.size() * w.count);
+    const T cval_t = median::from_double<T>(cval);
+    if (w.count <= kMaxNetwork) {
+        median_rows<T>(image, result, w, mode, cval_t, Method::Network, options);
+    } else if constexpr (std::is_same_v<T, bool>) {  // 0/1 bytes: the uint8 histogram
+        const Array bytes = Array::borrow(const_cast<void*>(image.raw()), DType::U8, image.shape());
+        Array out_bytes = Array::borrow(result.raw(), DType::U8, result.shape());
+        median_rows<std::uint8_t>(bytes, out_bytes, w, mode, static_cast<std::uint8_t>(cval_t),
+                                                Method::Histogram, options);
+    } else if constexpr (std::is_same_v<T, std::uint8_t> || std::is_same_v<T, std::uint16_t>) {
+        median_rows<T>(image, result, w, mode, cval_t, Method::Histogram, options);
+    } else {
+        median_rows<T>(image, result, w, mode, cval_t, Method::Selection, options);
+    }
+}
+
+Array median(const Array& image, const Params& params, const RunOptions& options) {
+    Array result = new_output(options, image.dtype(), image.shape());
+    if (image.size() == 0) return result;
+    visit_dtype(image.dtype(), [&](auto tag) { median_of<decltype(tag)>(image, result, params, options); });
+    return result;
+}
+
+SKB_REGISTER_IMPL("filters.median", "opt", median);
+
+}  // namespace
+}  // namespace skb::opt
