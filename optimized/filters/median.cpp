@@ -14,9 +14,11 @@
 #include <cmath>
 #include <cstring>
 #include <map>
+#include <utility>
 #include <vector>
 
 #include "parallel.hpp"
+#include "rows.hpp"
 #include "skb/border.hpp"
 #include "skb/median.hpp"
 #include "skb/registry.hpp"
@@ -60,25 +62,32 @@ Window make_window(const std::vector<std::vector<std::int64_t>>& offsets) {
 // The compare-exchanges of Batcher's odd-even merge sort of n elements that element `rank` of the sorted order
 // depends on (the sort of the next power of two, elements beyond n being +infinity, so their comparators are
 // no-ops and dropped; then every comparator none of whose outputs reaches `rank`, found backwards, dropped).
-std::vector<std::array<int, 2>> selection_network(int n, int rank) {
+// constexpr: the common windows (3x3, 5x5, 3x3x3) get theirs at compile time, unrolled over vector registers.
+struct Network {
+    std::array<std::array<int, 2>, 640> pairs{};  // 319 for 49 elements, the most a runtime network gets
+    int size = 0;
+};
+
+constexpr Network selection_network(int n, int rank) {
     int p2 = 1;
     while (p2 < n) p2 *= 2;
-    std::vector<std::array<int, 2>> sort;
+    Network sort;
     for (int p = 1; p < p2; p *= 2)
         for (int k = p; k >= 1; k /= 2)
             for (int j = k % p; j + k < p2; j += 2 * k)
                 for (int i = 0; i < std::min(k, p2 - j - k); ++i)
-                    if ((i + j) / (2 * p) == (i + j + k) / (2 * p) && i + j + k < n) sort.push_back({i + j, i + j + k});
-    std::vector<bool> needed(static_cast<std::size_t>(n), false);
+                    if ((i + j) / (2 * p) == (i + j + k) / (2 * p) && i + j + k < n)
+                        sort.pairs[static_cast<std::size_t>(sort.size++)] = {i + j, i + j + k};
+    std::array<bool, 64> needed{};
     needed[static_cast<std::size_t>(rank)] = true;
-    std::vector<std::array<int, 2>> kept;
-    for (auto it = sort.rbegin(); it != sort.rend(); ++it) {
-        const auto [a, b] = *it;
-        if (!needed[a] && !needed[b]) continue;
-        needed[a] = needed[b] = true;
-        kept.push_back(*it);
+    Network kept;
+    for (int c = sort.size - 1; c >= 0; --c) {
+        const auto [a, b] = sort.pairs[static_cast<std::size_t>(c)];
+        if (!needed[static_cast<std::size_t>(a)] && !needed[static_cast<std::size_t>(b)]) continue;
+        needed[static_cast<std::size_t>(a)] = needed[static_cast<std::size_t>(b)] = true;
+        kept.pairs[static_cast<std::size_t>(kept.size++)] = {a, b};
     }
-    std::reverse(kept.begin(), kept.end());
+    std::reverse(kept.pairs.begin(), kept.pairs.begin() + kept.size);
     return kept;
 }
 
@@ -86,33 +95,49 @@ struct Volume {
     std::int64_t depth, height, width;
 };
 
-// Source row (z + dz, y + dy) of the image extended along x by the window's reach, through the border rule
+// Source row (z + dz, y + dy) of the image extended by `pad` on both sides along x, through the border rule
 // (constant: cval outside, the whole row when the row itself is outside).
 template <class T>
 void pad_row(const T* image, const Volume& v, std::int64_t z, std::int64_t y, const std::array<std::int64_t, 2>& d,
-             const Window& w, BorderMode mode, T cval, T* dst) {
+             std::int64_t pad, BorderMode mode, T cval, T* dst) {
     const std::int64_t zz = border_index(z + d[0], v.depth, mode), yy = border_index(y + d[1], v.height, mode);
-    const std::int64_t length = v.width + w.lo + w.hi;
-    if (zz < 0 || yy < 0) {
-        std::fill(dst, dst + length, cval);
-        return;
-    }
-    const T* src = image + (zz * v.height + yy) * v.width;
-    for (std::int64_t x = -w.lo; x < 0; ++x) {
-        const std::int64_t k = border_index(x, v.width, mode);
-        dst[x + w.lo] = k < 0 ? cval : src[k];
-    }
-    std::memcpy(dst + w.lo, src, static_cast<std::size_t>(v.width) * sizeof(T));
-    for (std::int64_t x = v.width; x < v.width + w.hi; ++x) {
-        const std::int64_t k = border_index(x, v.width, mode);
-        dst[x + w.lo] = k < 0 ? cval : src[k];
-    }
+    if (zz < 0 || yy < 0) fill_row(dst, v.width + 2 * pad, cval);
+    else load_padded_row(image + (zz * v.height + yy) * v.width, v.width, pad, mode, cval, dst, [](T t) { return t; });
 }
+
+// a, b = min(a, b), max(a, b), lane by lane.
+template <class V> [[gnu::always_inline]] inline void compare_exchange(V& a, V& b) {
+    const V low = b < a ? b : a;
+    const V high = b < a ? a : b;
+    a = low;
+    b = high;
+}
+
+template <int N> inline constexpr Network kNetworkOf = selection_network(N, N / 2);
+
+// The network of N elements unrolled, so that the compiler keeps v[] in vector registers.
+template <int N, class V, std::size_t... C>
+[[gnu::always_inline]] inline void run_network(V* v, std::index_sequence<C...>) {
+    (compare_exchange(v[kNetworkOf<N>.pairs[C][0]], v[kNetworkOf<N>.pairs[C][1]]), ...);
+}
+
+// One vector of outputs by a compile-time network of N elements; src[k]: element k's value for the first pixel.
+template <class T, int N> [[gnu::always_inline]] inline void network_block(const T* const* src, T* out) {
+    using Lane = std::conditional_t<std::is_same_v<T, bool>, unsigned char, T>;  // bool: 0/1 bytes
+    typedef Lane Vector __attribute__((vector_size(kVectorBytes)));
+    typedef Lane Unaligned __attribute__((vector_size(kVectorBytes), aligned(1)));
+    Vector v[N];
+    for (int k = 0; k < N; ++k) v[k] = *reinterpret_cast<const Unaligned*>(src[k]);
+    run_network<N>(v, std::make_index_sequence<static_cast<std::size_t>(kNetworkOf<N>.size)>{});
+    *reinterpret_cast<Unaligned*>(out) = v[N / 2];
+}
+
+template <class T> constexpr std::int64_t kFixedLanes = kVectorBytes / static_cast<std::int64_t>(sizeof(T));
 
 // One output row by the selection network, kLanes pixels at a time. `element[k]`: where window element k reads
 // pixel 0 of this row in the padded rows.
 template <class T>
-void network_row(const std::vector<const T*>& element, const std::vector<std::array<int, 2>>& network, int rank,
+void network_row(const std::vector<const T*>& element, const Network& network, int rank,
                  std::int64_t width, T* lanes, T* out) {
     constexpr std::int64_t kLanes = std::max<std::int64_t>(kNetworkBytes / static_cast<std::int64_t>(sizeof(T)), 8);
     const int count = static_cast<int>(element.size());
@@ -124,7 +149,8 @@ void network_row(const std::vector<const T*>& element, const std::vector<std::ar
             if (n == kLanes) std::memcpy(v, src, sizeof(T) * kLanes);
             else for (std::int64_t l = 0; l < kLanes; ++l) v[l] = src[std::min(l, n - 1)];
         }
-        for (const auto& [i, j] : network) {
+        for (int c = 0; c < network.size; ++c) {
+            const auto [i, j] = network.pairs[static_cast<std::size_t>(c)];
             T* a = lanes + i * kLanes;
             T* b = lanes + j * kLanes;
             for (std::int64_t l = 0; l < kLanes; ++l) {
@@ -222,10 +248,10 @@ void median_rows(const Array& image, Array& result, const Window& w, BorderMode 
     const T* in = image.data<T>();
     T* out = result.data<T>();
     const int rank = w.count / 2;
-    const auto network = method == Method::Network ? selection_network(w.count, rank) : std::vector<std::array<int, 2>>{};
-    const std::int64_t padded = v.width + w.lo + w.hi;
+    const Network network = method == Method::Network ? selection_network(w.count, rank) : Network{};
+    const std::int64_t pad = std::max(w.lo, w.hi), padded = v.width + 2 * pad;
     const std::int64_t rows = v.depth * v.height;
-    const std::int64_t work_per_row = v.width * std::max<std::int64_t>(1, static_cast<std::int64_t>(network.size()));
+    const std::int64_t work_per_row = v.width * std::max<std::int64_t>(1, network.size);
     parallel_blocks(options, rows, std::max<std::int64_t>(1, 65536 / std::max<std::int64_t>(1, work_per_row)),
                     [&](std::int64_t begin, std::int64_t end) {
         Scratch<T> padded_rows, lanes;
@@ -237,8 +263,8 @@ void median_rows(const Array& image, Array& result, const Window& w, BorderMode 
             const std::int64_t z = r / v.height, y = r % v.height;
             for (std::size_t k = 0; k < w.rows.size(); ++k) {
                 T* dst = buffer + static_cast<std::int64_t>(k) * padded;
-                pad_row<T>(in, v, z, y, w.rows[k], w, mode, cval, dst);
-                row_start[k] = dst + w.lo;  // pixel 0 of the row
+                pad_row<T>(in, v, z, y, w.rows[k], pad, mode, cval, dst);
+                row_start[k] = dst + pad;  // pixel 0 of the row
             }
             T* row_out = out + r * v.width;
             if (method == Method::Histogram) {
@@ -267,6 +293,70 @@ void median_rows(const Array& image, Array& result, const Window& w, BorderMode 
     });
 }
 
+// The windows of 9, 25 or 27 elements (3x3, 5x5, 3x3x3) by their compile-time networks, reading the image in
+// place: the interior of a row straight from its source rows, the first and last vector of pixels from short
+// segments padded by the border rule (the window's reach is at most one vector). Needs a row of at least one vector.
+template <class T, int N>
+void fixed_network_rows(const Array& image, Array& result, const Window& w, BorderMode mode, T cval,
+                        const RunOptions& options) {
+    constexpr std::int64_t kLanes = kFixedLanes<T>;
+    const Shape& shape = image.shape();
+    const Volume v = image.ndim() == 3 ? Volume{shape[0], shape[1], shape[2]} : Volume{1, shape[0], shape[1]};
+    const T* in = image.data<T>();
+    T* out = result.data<T>();
+    const std::int64_t pad = std::max(w.lo, w.hi), segment = kLanes + 2 * pad;
+    const std::size_t window_rows = w.rows.size();
+    std::array<std::size_t, N> row_of{};
+    std::array<std::int64_t, N> dx_of{};
+    for (std::size_t k = 0, e = 0; k < window_rows; ++k)
+        for (std::int64_t d : w.dx[k]) {
+            row_of[e] = k;
+            dx_of[e++] = d;
+        }
+    parallel_blocks(options, v.depth * v.height, std::max<std::int64_t>(1, 65536 / (v.width * N)),
+                    [&](std::int64_t begin, std::int64_t end) {
+        Scratch<T> scratch;
+        T* cval_row = scratch.get(v.width + 2 * segment * static_cast<std::int64_t>(window_rows));
+        std::fill(cval_row, cval_row + v.width, cval);
+        T* left = cval_row + v.width;
+        T* right = left + segment * static_cast<std::int64_t>(window_rows);
+        std::vector<const T*> source(window_rows);
+        const T* src[N];
+        // Segment i of row k holds x = first + i - pad.
+        const auto fill_segment = [&](T* seg, const T* row, std::int64_t first) {
+            const std::int64_t lo = std::max<std::int64_t>(0, pad - first);                  // first in-range i
+            const std::int64_t hi = std::min(segment, v.width - first + pad);               // one past the last
+            std::memcpy(seg + lo, row + first + lo - pad, static_cast<std::size_t>(hi - lo) * sizeof(T));
+            const auto outside = [&](std::int64_t i) {  // the border rule
+                const std::int64_t x = border_index(first + i - pad, v.width, mode);
+                seg[i] = row == cval_row || x < 0 ? cval : row[x];
+            };
+            for (std::int64_t i = 0; i < lo; ++i) outside(i);
+            for (std::int64_t i = hi; i < segment; ++i) outside(i);
+        };
+        for (std::int64_t r = begin; r < end; ++r) {
+            const std::int64_t z = r / v.height, y = r % v.height;
+            for (std::size_t k = 0; k < window_rows; ++k) {
+                const std::int64_t zz = border_index(z + w.rows[k][0], v.depth, mode);
+                const std::int64_t yy = border_index(y + w.rows[k][1], v.height, mode);
+                source[k] = zz < 0 || yy < 0 ? cval_row : in + (zz * v.height + yy) * v.width;
+                fill_segment(left + static_cast<std::int64_t>(k) * segment, source[k], 0);
+                fill_segment(right + static_cast<std::int64_t>(k) * segment, source[k], v.width - kLanes);
+            }
+            T* row_out = out + r * v.width;
+            for (int e = 0; e < N; ++e) src[e] = left + static_cast<std::int64_t>(row_of[e]) * segment + pad + dx_of[e];
+            network_block<T, N>(src, row_out);
+            for (std::int64_t x = kLanes; x < v.width - kLanes; x += kLanes) {
+                const std::int64_t at = std::min(x, v.width - kLanes - pad);  // reads stay inside the row
+                for (int e = 0; e < N; ++e) src[e] = source[row_of[e]] + at + dx_of[e];
+                network_block<T, N>(src, row_out + at);
+            }
+            for (int e = 0; e < N; ++e) src[e] = right + static_cast<std::int64_t>(row_of[e]) * segment + pad + dx_of[e];
+            network_block<T, N>(src, row_out + v.width - kLanes);
+        }
+    });
+}
+
 template <class T> void median_of(const Array& image, Array& result, const Params& params, const RunOptions& requested) {
     const Window w = make_window(median::window(params, image.ndim()).offsets(EvenCentre::End));
     const BorderMode mode = parse_border_mode(params.choice("mode"));
@@ -277,7 +367,14 @@ template <class T> void median_of(const Array& image, Array& result, const Param
             if (std::isnan(in[i])) median::throw_nan_at(i);
     const RunOptions options = sized_for_work(requested, image.size() * w.count);
     const T cval_t = median::from_double<T>(cval);
-    if (w.count <= kMaxNetwork) {
+    const bool fixed = image.shape().back() >= kFixedLanes<T> && std::max(w.lo, w.hi) <= kFixedLanes<T>;
+    if (fixed && w.count == 9) {
+        fixed_network_rows<T, 9>(image, result, w, mode, cval_t, options);
+    } else if (fixed && w.count == 25) {
+        fixed_network_rows<T, 25>(image, result, w, mode, cval_t, options);
+    } else if (fixed && w.count == 27) {
+        fixed_network_rows<T, 27>(image, result, w, mode, cval_t, options);
+    } else if (w.count <= kMaxNetwork) {
         median_rows<T>(image, result, w, mode, cval_t, Method::Network, options);
     } else if constexpr (std::is_same_v<T, bool>) {  // 0/1 bytes: the uint8 histogram
         const Array bytes = Array::borrow(const_cast<void*>(image.raw()), DType::U8, image.shape());
