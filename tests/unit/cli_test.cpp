@@ -113,6 +113,19 @@ TEST_F(Cli, MedianRefusals) {
     }
 }
 
+// feature.canny's refusals, as scikit-image's: a 3-D image, low above high (after scaling), a quantile outside
+// [0, 1], a mask of another shape.
+TEST_F(Cli, CannyRefusals) {
+    skb::npy::save(path("volume.npy"), skb::Array::zeros(skb::DType::U8, {3, 12, 9}));
+    skb::npy::save(path("mask_t.npy"), skb::Array::zeros(skb::DType::Bool, {9, 12}));
+    const std::string img = " --in " + path("image.npy");
+    expect_refusal("run feature.canny --in " + path("volume.npy"), "3-d");
+    expect_refusal("run feature.canny --param low_threshold=60 --param high_threshold=20" + img, "low_threshold=60");
+    expect_refusal("run feature.canny --param use_quantiles=true --param high_threshold=1.5" + img,
+                   "high_threshold=1.5");
+    expect_refusal("run feature.canny --in mask=" + path("mask_t.npy") + img, "mask");
+}
+
 // segmentation.watershed's refusals (markers of another shape or dtype, the parameters skbench refuses where
 // scikit-image clamps or floods undefined orders), and an op a backend declines: one line naming why.
 TEST_F(Cli, WatershedRefusalsAndDeclinedBackends) {
