@@ -7,12 +7,11 @@
 //  3. In constant mode or with a mask, divided by the smoothed mask (ones without one) + eps(F), in F.
 //  4. ndi.sobel along each axis ([-1, 0, 1] then [1, 2, 1], mode reflect, each pass rounded to F); the magnitude
 //     sqrt(i*i + j*j) in F.
-//  5. Non-maximum suppression as _canny_cy.pyx computes it: the low threshold as a C float, the interpolation
-//     n2 * w in F plus n1 * (1.0 - w) in double.
+//  5. Non-maximum suppression as _canny_cy.pyx computes it (skb/canny.hpp, shared with opt and cuda).
 //  6. Hysteresis: the 8-connected components of the surviving pixels that hold a pixel >= the high threshold
 //     (compared in F for a default or given threshold, a Python float; in float64 with use_quantiles, where both
 //     thresholds, defaults included, are np.float64 quantiles of the magnitude).
-// Quantile thresholds follow np.percentile's linear method. The reference build targets baseline x86-64 (no FMA), so
+// Thresholds and quantiles: skb/canny.hpp. The reference build targets baseline x86-64 (no FMA), so
 // a*b + c is never contracted.
 #include <algorithm>
 #include <cmath>
@@ -20,6 +19,7 @@
 #include <vector>
 
 #include "skb/border.hpp"
+#include "skb/canny.hpp"
 #include "skb/convert.hpp"
 #include "skb/gaussian_kernel.hpp"
 #include "skb/registry.hpp"
@@ -71,22 +71,6 @@ template <class F> std::vector<F> sobel(const std::vector<F>& image, Image2 size
     return correlate_axis(derivative, size, 1 - axis, {2.0, 1.0}, 1, BorderMode::Reflect, 0.0);
 }
 
-// np.percentile(values, 100 * q) with the linear method: the two order statistics around q * (n - 1), and
-// NumPy's _lerp (float64, since the weight is a float64 array).
-template <class F> double percentile(std::vector<F> values, double q) {
-    const double quantile = (100.0 * q) / 100.0;
-    const double index = quantile * static_cast<double>(values.size() - 1);
-    const auto below = static_cast<std::size_t>(std::floor(index));
-    const std::size_t above = std::min(below + 1, values.size() - 1);
-    std::nth_element(values.begin(), values.begin() + static_cast<std::ptrdiff_t>(below), values.end());
-    const F a = values[below];
-    const F b = below == above ? a : *std::min_element(values.begin() + static_cast<std::ptrdiff_t>(below) + 1, values.end());
-    const double t = index - static_cast<double>(below);
-    const F diff = static_cast<F>(b - a);
-    if (t >= 0.5) return static_cast<double>(b) - static_cast<double>(diff) * (1.0 - t);
-    return static_cast<double>(a) + static_cast<double>(diff) * t;
-}
-
 template <class F> Array canny_in(const Array& image, const Array* mask, const Params& params) {
     const Image2 size{image.shape()[0], image.shape()[1]};
     const auto n = static_cast<std::size_t>(image.size());
@@ -114,15 +98,8 @@ template <class F> Array canny_in(const Array& image, const Array* mask, const P
         m += jsobel[i] * jsobel[i];
         magnitude[i] = std::sqrt(m);
     }
-    // Thresholds: a quantile is a float64 value; a default or given one a Python float (weak: compared in F).
-    const bool quantiles = params.flag("use_quantiles");
-    const double max_value = image.dtype() == DType::U8 ? 255.0 : image.dtype() == DType::U16 ? 65535.0 : 1.0;
-    const auto threshold = [&](const char* name, double fallback) {  // with use_quantiles, defaults are quantiles too
-        const double value = params.is_none(name) ? fallback : quantiles ? params.real(name) : params.real(name) / max_value;
-        return quantiles ? percentile(magnitude, value) : value;
-    };
-    const double low = threshold("low_threshold", 0.1), high = threshold("high_threshold", 0.2);
-    const bool high_in_f64 = quantiles;
+    std::vector<F> magnitude_copy = params.flag("use_quantiles") ? magnitude : std::vector<F>{};
+    const canny::Thresholds t = canny::thresholds(params, image.dtype(), std::span<F>(magnitude_copy));
     // The eroded mask: without a mask, everything but a 1-pixel border; with one, its erosion by the 3x3 box with
     // the outside False.
     const auto inside = [&](std::int64_t y, std::int64_t x) {
@@ -133,48 +110,22 @@ template <class F> Array canny_in(const Array& image, const Array* mask, const P
                 if (!keep[(y + dy) * size.width + x + dx]) return false;
         return true;
     };
-    float low_c = static_cast<float>(low);  // _nonmaximum_suppression_bilinear's `float low_threshold`
-    if (low_c == 0) low_c = 1e-14f;
     std::vector<F> suppressed(n, F(0));
-    const auto mag = [&](std::int64_t y, std::int64_t x) { return magnitude[static_cast<std::size_t>(y * size.width + x)]; };
-    for (std::int64_t y = 0; y < size.height; ++y)
-        for (std::int64_t x = 0; x < size.width; ++x) {
+    for (std::int64_t y = 1; y + 1 < size.height; ++y)
+        for (std::int64_t x = 1; x + 1 < size.width; ++x) {
             const auto i = static_cast<std::size_t>(y * size.width + x);
-            const F m = magnitude[i];
-            if (!(inside(y, x) && m >= static_cast<F>(low_c))) continue;
-            const bool down = isobel[i] <= 0, left = jsobel[i] <= 0;
-            const bool cond1 = (!down && !left) || (down && left);
-            const F ai = std::fabs(isobel[i]), aj = std::fabs(jsobel[i]);
-            F w, n11, n12, n21, n22;
-            if (cond1) {
-                if (ai > aj) {
-                    w = aj / ai;
-                    n11 = mag(y + 1, x), n12 = mag(y + 1, x + 1), n21 = mag(y - 1, x), n22 = mag(y - 1, x - 1);
-                } else {
-                    w = ai / aj;
-                    n11 = mag(y, x + 1), n12 = mag(y + 1, x + 1), n21 = mag(y, x - 1), n22 = mag(y - 1, x - 1);
-                }
-            } else if (ai < aj) {
-                w = ai / aj;
-                n11 = mag(y, x + 1), n12 = mag(y - 1, x + 1), n21 = mag(y, x - 1), n22 = mag(y + 1, x - 1);
-            } else {
-                w = aj / ai;
-                n11 = mag(y - 1, x), n12 = mag(y - 1, x + 1), n21 = mag(y + 1, x), n22 = mag(y + 1, x - 1);
-            }
-            const auto interpolated = [w](F near2, F near1) {  // near2 * w in F, near1 * (1.0 - w) in double
-                return static_cast<double>(near2 * w) + static_cast<double>(near1) * (1.0 - static_cast<double>(w));
-            };
-            if (interpolated(n12, n11) <= static_cast<double>(m) && interpolated(n22, n21) <= static_cast<double>(m))
-                suppressed[i] = m;
+            const F* row = magnitude.data() + y * size.width;
+            if (inside(y, x) && canny::survives_suppression(isobel[i], jsobel[i], row - size.width, row,
+                                                           row + size.width, x, t.low))
+                suppressed[i] = magnitude[i];
         }
     // Hysteresis: flood the 8-connected surviving pixels from every pixel at or above the high threshold.
     Array result(DType::Bool, image.shape());
     bool* out = result.data<bool>();
     std::fill(out, out + n, false);
-    const auto strong = [&](F v) { return high_in_f64 ? static_cast<double>(v) >= high : v >= static_cast<F>(high); };
     std::vector<std::int64_t> stack;
     for (std::size_t s = 0; s < n; ++s) {
-        if (out[s] || !(suppressed[s] > 0) || !strong(suppressed[s])) continue;
+        if (out[s] || !(suppressed[s] > 0) || !canny::is_strong(suppressed[s], t)) continue;
         out[s] = true;
         stack.push_back(static_cast<std::int64_t>(s));
         while (!stack.empty()) {

@@ -1,0 +1,93 @@
+// What every backend of feature.canny shares (scikit-image 0.26, feature/_canny.py and _canny_cy.pyx): its
+// float type, its thresholds, and the non-maximum suppression of one pixel, in scikit-image's arithmetic types
+// (the answer is a bool image decided by comparisons: a different rounding flips an edge pixel).
+#pragma once
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <span>
+
+#include "skb/dtype.hpp"
+#include "skb/hd.hpp"
+#include "skb/params.hpp"
+
+namespace skb::canny {
+
+// The low threshold as _nonmaximum_suppression_bilinear receives it (a C float; 0 becomes 1e-14), and the high one
+// with the type it is compared in: a Python float (weak: compared in the image's float type) unless use_quantiles
+// made both thresholds np.float64 quantiles (compared in float64).
+struct Thresholds {
+    float low;
+    double high;
+    bool high_in_f64;
+};
+
+// np.percentile(values, 100 * q), linear method: the order statistics around q * (n - 1) and NumPy's _lerp, which
+// computes in float64 (its weight is a float64 array). Reorders `values`.
+template <class F> double percentile(std::span<F> values, double q) {
+    const double index = (100.0 * q) / 100.0 * static_cast<double>(values.size() - 1);
+    const auto below = static_cast<std::size_t>(std::floor(index));
+    std::nth_element(values.begin(), values.begin() + static_cast<std::ptrdiff_t>(below), values.end());
+    const F a = values[below];
+    const F b = below + 1 < values.size()
+                    ? *std::min_element(values.begin() + static_cast<std::ptrdiff_t>(below) + 1, values.end())
+                    : a;
+    const double t = index - static_cast<double>(below);
+    const F diff = static_cast<F>(b - a);
+    if (t >= 0.5) return static_cast<double>(b) - static_cast<double>(diff) * (1.0 - t);
+    return static_cast<double>(a) + static_cast<double>(diff) * t;
+}
+
+// The thresholds for an image of `dtype`; `magnitude` (a copy of the gradient magnitude, any order) is read only
+// with use_quantiles, and reordered then.
+template <class F> Thresholds thresholds(const Params& params, DType dtype, std::span<F> magnitude) {
+    const bool quantiles = params.flag("use_quantiles");
+    const double max_value = dtype == DType::U8 ? 255.0 : dtype == DType::U16 ? 65535.0 : 1.0;
+    const auto value = [&](const char* name, double fallback) {
+        const double v = params.is_none(name) ? fallback : quantiles ? params.real(name) : params.real(name) / max_value;
+        return quantiles ? percentile(magnitude, v) : v;  // with use_quantiles, defaults are quantiles too
+    };
+    Thresholds t{static_cast<float>(value("low_threshold", 0.1)), value("high_threshold", 0.2), quantiles};
+    if (t.low == 0) t.low = 1e-14f;  // so that a magnitude of 0 never passes
+    return t;
+}
+
+template <class F> SKB_HD inline bool is_strong(F suppressed, const Thresholds& t) {
+    return t.high_in_f64 ? static_cast<double>(suppressed) >= t.high : suppressed >= static_cast<F>(t.high);
+}
+
+// Whether pixel x of row `row` (with the rows above and below it; x and the rows are inside the image, away from
+// its border) survives: its magnitude m at or above the low threshold and at least both values interpolated along
+// its gradient, each n2 * w in F plus n1 * (1.0 - w) in double, as the Cython code computes them.
+template <class F>
+SKB_HD inline bool survives_suppression(F isobel, F jsobel, const F* above, const F* row, const F* below,
+                                        std::int64_t x, float low) {
+    const F m = row[x];
+    if (!(m >= static_cast<F>(low))) return false;
+    const bool down = isobel <= 0, left = jsobel <= 0;
+    const bool cond1 = (!down && !left) || (down && left);  // both gradients of one sign
+    const F ai = isobel < 0 ? -isobel : isobel, aj = jsobel < 0 ? -jsobel : jsobel;
+    F w, n11, n12, n21, n22;
+    if (cond1) {
+        if (ai > aj) {
+            w = aj / ai;
+            n11 = below[x], n12 = below[x + 1], n21 = above[x], n22 = above[x - 1];
+        } else {
+            w = ai / aj;
+            n11 = row[x + 1], n12 = below[x + 1], n21 = row[x - 1], n22 = above[x - 1];
+        }
+    } else if (ai < aj) {
+        w = ai / aj;
+        n11 = row[x + 1], n12 = above[x + 1], n21 = row[x - 1], n22 = below[x - 1];
+    } else {
+        w = aj / ai;
+        n11 = above[x], n12 = above[x + 1], n21 = below[x], n22 = below[x - 1];
+    }
+    const double complement = 1.0 - static_cast<double>(w);
+    const double plus = static_cast<double>(n12 * w) + static_cast<double>(n11) * complement;
+    if (!(plus <= static_cast<double>(m))) return false;
+    const double minus = static_cast<double>(n22 * w) + static_cast<double>(n21) * complement;
+    return minus <= static_cast<double>(m);
+}
+
+}  // namespace skb::canny
