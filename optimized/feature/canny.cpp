@@ -12,6 +12,7 @@
 // (and its copy, which np.percentile's selection reorders).
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <vector>
 
@@ -26,7 +27,7 @@
 namespace skb::opt {
 namespace {
 
-// What every band reads: the image as F (masked pixels 0), the Gaussian taps, the border rule.
+// What every band reads: the image, the mask, the Gaussian taps, the border rule.
 template <class T, class F> struct Source {
     const T* image;
     const bool* keep;  // the mask, or nullptr
@@ -36,121 +37,178 @@ template <class T, class F> struct Source {
     double cval;
     bool bleed;  // divide by the smoothed mask (constant mode, or a mask given)
 
-    double value(std::int64_t y, std::int64_t x) const {  // the float image scikit-image smooths, in double
-        const std::int64_t i = y * width + x;
-        return keep && !keep[i] ? 0.0 : static_cast<double>(img_as_float<F>(image[i]));
-    }
-    double ones(std::int64_t y, std::int64_t x) const { return keep && !keep[y * width + x] ? 0.0 : 1.0; }
+    std::int64_t radius() const { return taps.empty() ? 0 : static_cast<std::int64_t>(taps.size()) - 1; }
 };
 
-// Per-thread rows: `line` (double, width + 2r) for the passes, rings of smoothed and magnitude rows (F).
-template <class F> struct BandRows {
-    Scratch<double> line_buffer;
-    Scratch<F> ring_buffer;
-    double* line;
-    F* smooth_ring;  // 3 rows
-    F* magnitude_ring;  // 3 rows
-    F* vertical;  // the y pass of the current row
-    F* mask_row;  // the smoothed mask of the current row
-    F* derivative;  // 3 rows of the [-1, 0, 1] pass along x (jsobel's first pass), and one along y (isobel's)
-    std::int64_t smooth_rows[3] = {-1, -1, -1};  // the image row each ring slot holds
-    std::int64_t magnitude_rows[3] = {-2, -2, -2};
-
-    BandRows(std::int64_t width, std::int64_t radius) {
-        line = line_buffer.get(width + 2 * radius + 2);
-        F* r = ring_buffer.get(width * 12);
-        smooth_ring = r, magnitude_ring = r + 3 * width, vertical = r + 6 * width, mask_row = r + 7 * width;
-        derivative = r + 8 * width;
-    }
-};
-
-// One smoothed row: the y pass (for each x, the centre then the pairs from the farthest in, in double, rounded to
-// F), then the x pass over it the same way, reading outside through the border rule (cval unrounded).
-template <class T, class F, class Read>
-void smooth_row(const Source<T, F>& src, std::int64_t y, Read read, double* line, F* vertical, F* out) {
-    const std::int64_t w = src.width;
-    if (src.taps.empty()) {  // sigma 0: SciPy copies
-        for (std::int64_t x = 0; x < w; ++x) out[x] = static_cast<F>(read(y, x));
-        return;
-    }
-    const auto r = static_cast<std::int64_t>(src.taps.size()) - 1;
-    const double* taps = src.taps.data();
-    for (std::int64_t x = 0; x < w; ++x) line[x] = read(y, x) * taps[0];  // the centre term, then the pairs
-    for (std::int64_t j = r; j >= 1; --j) {
-        const std::int64_t above = border_index(y - j, src.height, src.mode), below = border_index(y + j, src.height, src.mode);
-        for (std::int64_t x = 0; x < w; ++x) {
-            const double a = above < 0 ? src.cval : read(above, x), b = below < 0 ? src.cval : read(below, x);
-            line[x] += (a + b) * taps[j];
-        }
-    }
-    for (std::int64_t x = 0; x < w; ++x) vertical[x] = static_cast<F>(line[x]);
-    double* padded = line + r;  // padded[x] for x in [-r, w + r)
-    for (std::int64_t x = 0; x < w; ++x) padded[x] = static_cast<double>(vertical[x]);
-    for (std::int64_t i = 1; i <= r; ++i) {
-        const std::int64_t left = border_index(-i, w, src.mode), right = border_index(w - 1 + i, w, src.mode);
-        padded[-i] = left < 0 ? src.cval : padded[left];
-        padded[w - 1 + i] = right < 0 ? src.cval : padded[right];
-    }
-    for (std::int64_t x = 0; x < w; ++x) {
-        double sum = padded[x] * taps[0];
-        for (std::int64_t j = r; j >= 1; --j) sum += (padded[x - j] + padded[x + j]) * taps[j];
-        out[x] = static_cast<F>(sum);
-    }
-}
-
-template <class T, class F> class Band {
+// A band's rows. Input rows as F (img_as_float, masked pixels 0) and mask rows (0/1) are cached by image row in
+// rings of 2r + 3 slots, so that each is converted once per band; smoothed and magnitude rows in rings of three.
+template <class T, class F> class BandRows {
 public:
-    Band(const Source<T, F>& src, BandRows<F>& rows) : src_(src), rows_(rows) {}
+    BandRows(const Source<T, F>& src) : src_(src), w_(src.width), slots_(2 * src.radius() + 3) {
+        const std::int64_t r = src.radius();
+        line_ = doubles_.get(2 * (w_ + 2 * r));
+        accumulator_ = line_ + w_ + 2 * r;
+        F* f = rows_.get(w_ * (2 * slots_ + 15));
+        input_ring_ = f, mask_ring_ = f + slots_ * w_;
+        f += 2 * slots_ * w_;
+        smooth_ring_ = f, magnitude_ring = f + 3 * w_, vertical_ = f + 6 * w_, bleed_row_ = f + 7 * w_;
+        interior_bleed_ = f + 8 * w_, derivative = f + 9 * w_, zeros_ = f + 12 * w_, ones_ = f + 13 * w_;
+        spare_ = f + 14 * w_;
+        std::fill(zeros_, zeros_ + w_, F(0));
+        std::fill(ones_, ones_ + w_, F(1));
+        input_rows_.assign(static_cast<std::size_t>(slots_), -1);
+        mask_rows_.assign(static_cast<std::size_t>(slots_), -1);
+    }
 
-    // The smoothed row of image row y (y inside the image), from the ring or computed into it.
+    // The smoothed row of image row y (inside the image), from the ring or computed into it.
     const F* smoothed(std::int64_t y) {
-        const std::size_t slot = static_cast<std::size_t>(y % 3);
-        F* row = rows_.smooth_ring + static_cast<std::int64_t>(slot) * src_.width;
-        if (rows_.smooth_rows[slot] == y) return row;
-        smooth_row(src_, y, [this](std::int64_t yy, std::int64_t xx) { return src_.value(yy, xx); }, rows_.line,
-                   rows_.vertical, row);
+        const auto slot = static_cast<std::size_t>(y % 3);
+        F* row = smooth_ring_ + static_cast<std::int64_t>(slot) * w_;
+        if (smooth_rows_[slot] == y) return row;
+        smooth(y, [this](std::int64_t yy) { return input(yy); }, row);
         if (src_.bleed) {
-            smooth_row(src_, y, [this](std::int64_t yy, std::int64_t xx) { return src_.ones(yy, xx); }, rows_.line,
-                       rows_.vertical, rows_.mask_row);
-            for (std::int64_t x = 0; x < src_.width; ++x)
-                row[x] /= static_cast<F>(rows_.mask_row[x] + std::numeric_limits<F>::epsilon());
+            const F* bleed = bleed_row(y);
+            for (std::int64_t x = 0; x < w_; ++x) row[x] /= static_cast<F>(bleed[x] + std::numeric_limits<F>::epsilon());
         }
-        rows_.smooth_rows[slot] = y;
+        smooth_rows_[slot] = y;
         return row;
     }
 
-    // Gradient magnitude of row y, with isobel and jsobel of that row in `isobel`, `jsobel` (ndi.sobel: the
-    // [-1, 0, 1] pass then the [1, 2, 1] pass, each rounded to F, mode reflect).
-    void gradient(std::int64_t y, F* isobel, F* jsobel, F* magnitude) {
-        const std::int64_t w = src_.width, h = src_.height;
-        const F* rows[3];
-        for (int k = 0; k < 3; ++k) rows[k] = smoothed(border_index(y - 1 + k, h, BorderMode::Reflect));
-        const auto reflect = [w](std::int64_t x) { return border_index(x, w, BorderMode::Reflect); };
-        F* dx[3] = {rows_.derivative, rows_.derivative + w, rows_.derivative + 2 * w};
-        for (int k = 0; k < 3; ++k)  // jsobel's first pass on rows y-1, y, y+1
-            for (std::int64_t x = 0; x < w; ++x)
-                dx[k][x] = static_cast<F>(static_cast<double>(rows[k][reflect(x + 1)]) -
-                                          static_cast<double>(rows[k][reflect(x - 1)]));
-        for (std::int64_t x = 0; x < w; ++x)
-            jsobel[x] = static_cast<F>(static_cast<double>(dx[1][x]) * 2.0 +
-                                       (static_cast<double>(dx[0][x]) + static_cast<double>(dx[2][x])));
-        F* dy = rows_.derivative;  // isobel's first pass on row y (dx is no longer needed)
-        for (std::int64_t x = 0; x < w; ++x)
-            dy[x] = static_cast<F>(static_cast<double>(rows[2][x]) - static_cast<double>(rows[0][x]));
-        for (std::int64_t x = 0; x < w; ++x)
-            isobel[x] = static_cast<F>(static_cast<double>(dy[x]) * 2.0 +
-                                       (static_cast<double>(dy[reflect(x - 1)]) + static_cast<double>(dy[reflect(x + 1)])));
-        for (std::int64_t x = 0; x < w; ++x) {
-            F m = isobel[x] * isobel[x];
-            m += jsobel[x] * jsobel[x];
-            magnitude[x] = std::sqrt(m);
-        }
-    }
+    F* magnitude_ring;
+    F* derivative;  // 3 rows
 
 private:
+    const F* input(std::int64_t y) {
+        const auto slot = static_cast<std::size_t>(y % slots_);
+        F* row = input_ring_ + static_cast<std::int64_t>(slot) * w_;
+        if (input_rows_[slot] != y) {
+            const T* in = src_.image + y * w_;
+            const bool* keep = src_.keep ? src_.keep + y * w_ : nullptr;
+            for (std::int64_t x = 0; x < w_; ++x) row[x] = img_as_float<F>(in[x]);
+            if (keep)
+                for (std::int64_t x = 0; x < w_; ++x) row[x] = keep[x] ? row[x] : F(0);
+            input_rows_[slot] = y;
+        }
+        return row;
+    }
+    const F* mask(std::int64_t y) {
+        if (!src_.keep) return ones_;
+        const auto slot = static_cast<std::size_t>(y % slots_);
+        F* row = mask_ring_ + static_cast<std::int64_t>(slot) * w_;
+        if (mask_rows_[slot] != y) {
+            const bool* keep = src_.keep + y * w_;
+            for (std::int64_t x = 0; x < w_; ++x) row[x] = keep[x] ? F(1) : F(0);
+            mask_rows_[slot] = y;
+        }
+        return row;
+    }
+    // The smoothed mask (ones without a mask) of row y. Without a mask, every row at least r from the top and
+    // bottom gives the same row: it is computed once.
+    const F* bleed_row(std::int64_t y) {
+        const std::int64_t r = src_.radius();
+        const bool interior = !src_.keep && y >= r && y < src_.height - r;
+        if (interior && interior_bleed_ready_) return interior_bleed_;
+        F* row = interior ? interior_bleed_ : bleed_row_;
+        smooth(y, [this](std::int64_t yy) { return mask(yy); }, row);
+        interior_bleed_ready_ = interior_bleed_ready_ || interior;
+        return row;
+    }
+
+    // SciPy's gaussian_filter on one row: the y pass (per x: the centre, then the pairs from the farthest in, in
+    // double, rounded to F), then the x pass over it the same way; outside reads the border rule, and a constant
+    // mode's cval enters unrounded (a zero row plus cval). Loops over x, so they vectorize; the order per pixel is
+    // SciPy's.
+    template <class Get> void smooth(std::int64_t y, Get get, F* out) {
+        if (src_.taps.empty()) {  // sigma 0: SciPy copies
+            const F* in = get(y);
+            std::copy(in, in + w_, out);
+            return;
+        }
+        const std::int64_t r = src_.radius(), h = src_.height;
+        const double* taps = src_.taps.data();
+        double* acc = accumulator_;
+        const F* centre = get(y);
+        for (std::int64_t x = 0; x < w_; ++x) acc[x] = static_cast<double>(centre[x]) * taps[0];
+        for (std::int64_t j = r; j >= 1; --j) {
+            const std::int64_t ya = border_index(y - j, h, src_.mode), yb = border_index(y + j, h, src_.mode);
+            const F* a = ya < 0 ? zeros_ : get(ya);
+            if (ya >= 0 && yb >= 0 && ya != yb && ya % slots_ == yb % slots_) {  // (wrap: b's row would evict a's)
+                std::copy(a, a + w_, spare_);
+                a = spare_;
+            }
+            const F* b = yb < 0 ? zeros_ : get(yb);
+            const double ca = ya < 0 ? src_.cval : 0.0, cb = yb < 0 ? src_.cval : 0.0;
+            const double tap = taps[j];
+            for (std::int64_t x = 0; x < w_; ++x)
+                acc[x] += ((static_cast<double>(a[x]) + ca) + (static_cast<double>(b[x]) + cb)) * tap;
+        }
+        for (std::int64_t x = 0; x < w_; ++x) vertical_[x] = static_cast<F>(acc[x]);
+        double* p = line_ + r;  // p[x] for x in [-r, w + r)
+        for (std::int64_t x = 0; x < w_; ++x) p[x] = static_cast<double>(vertical_[x]);
+        for (std::int64_t i = 1; i <= r; ++i) {
+            const std::int64_t left = border_index(-i, w_, src_.mode), right = border_index(w_ - 1 + i, w_, src_.mode);
+            p[-i] = left < 0 ? src_.cval : p[left];
+            p[w_ - 1 + i] = right < 0 ? src_.cval : p[right];
+        }
+        for (std::int64_t x = 0; x < w_; ++x) acc[x] = p[x] * taps[0];
+        for (std::int64_t j = r; j >= 1; --j) {
+            const double tap = taps[j];
+            for (std::int64_t x = 0; x < w_; ++x) acc[x] += (p[x - j] + p[x + j]) * tap;
+        }
+        for (std::int64_t x = 0; x < w_; ++x) out[x] = static_cast<F>(acc[x]);
+    }
+
     const Source<T, F>& src_;
-    BandRows<F>& rows_;
+    std::int64_t w_, slots_;
+    Scratch<double> doubles_;
+    Scratch<F> rows_;
+    double* line_;
+    double* accumulator_;
+    F* input_ring_;
+    F* mask_ring_;
+    F* smooth_ring_;
+    F* vertical_;
+    F* bleed_row_;
+    F* interior_bleed_;
+    F* zeros_;
+    F* ones_;
+    F* spare_;
+    bool interior_bleed_ready_ = false;
+    std::vector<std::int64_t> input_rows_, mask_rows_;
+    std::int64_t smooth_rows_[3] = {-1, -1, -1};
 };
+
+// Gradient magnitude of row y, with isobel and jsobel of that row (ndi.sobel: the [-1, 0, 1] pass then the
+// [1, 2, 1] pass, each accumulated in double and rounded to F, mode reflect).
+template <class T, class F> void gradient(BandRows<T, F>& rows, std::int64_t h, std::int64_t w, std::int64_t y,
+                                          F* isobel, F* jsobel, F* magnitude) {
+    const F* s[3];
+    for (int k = 0; k < 3; ++k) s[k] = rows.smoothed(border_index(y - 1 + k, h, BorderMode::Reflect));
+    const auto reflect = [w](std::int64_t x) { return border_index(x, w, BorderMode::Reflect); };
+    const auto difference = [](F after, F before) {  // SciPy's (before - after) * -1.0, exactly
+        return static_cast<F>(static_cast<double>(after) - static_cast<double>(before));
+    };
+    const auto smooth121 = [](F left, F centre, F right) {
+        return static_cast<F>(static_cast<double>(centre) * 2.0 + (static_cast<double>(left) + static_cast<double>(right)));
+    };
+    F* dx[3] = {rows.derivative, rows.derivative + w, rows.derivative + 2 * w};
+    for (int k = 0; k < 3; ++k) {  // jsobel's first pass on rows y-1, y, y+1
+        dx[k][0] = difference(s[k][reflect(1)], s[k][reflect(-1)]);
+        for (std::int64_t x = 1; x + 1 < w; ++x) dx[k][x] = difference(s[k][x + 1], s[k][x - 1]);
+        if (w > 1) dx[k][w - 1] = difference(s[k][reflect(w)], s[k][w - 2]);
+    }
+    for (std::int64_t x = 0; x < w; ++x) jsobel[x] = smooth121(dx[0][x], dx[1][x], dx[2][x]);
+    F* dy = rows.derivative;  // isobel's first pass on row y (dx is no longer needed)
+    for (std::int64_t x = 0; x < w; ++x) dy[x] = difference(s[2][x], s[0][x]);
+    isobel[0] = smooth121(dy[reflect(-1)], dy[0], dy[reflect(1)]);
+    for (std::int64_t x = 1; x + 1 < w; ++x) isobel[x] = smooth121(dy[x - 1], dy[x], dy[x + 1]);
+    if (w > 1) isobel[w - 1] = smooth121(dy[w - 2], dy[w - 1], dy[reflect(w)]);
+    for (std::int64_t x = 0; x < w; ++x) {
+        F m = isobel[x] * isobel[x];
+        m += jsobel[x] * jsobel[x];
+        magnitude[x] = std::sqrt(m);
+    }
+}
 
 // The eroded mask at (y, x): inside the 1-pixel border, and with a mask, its 3x3 neighbourhood all True.
 inline bool eroded(const bool* keep, std::int64_t y, std::int64_t x, std::int64_t h, std::int64_t w) {
@@ -180,7 +238,16 @@ void classify_row(const F* isobel, const F* above, const F* row, const F* below,
 void hysteresis(const std::uint8_t* classes, std::int64_t h, std::int64_t w, bool* out) {
     std::fill(out, out + h * w, false);
     std::vector<std::int64_t> stack;
-    for (std::int64_t s = 0; s < h * w; ++s) {
+    const std::int64_t n = h * w;
+    for (std::int64_t s = 0; s < n; ++s) {
+        if ((s & 7) == 0 && s + 8 <= n) {  // most pixels are 0: skip 8 at a time
+            std::uint64_t word;
+            std::memcpy(&word, classes + s, sizeof word);
+            if (word == 0) {
+                s += 7;
+                continue;
+            }
+        }
         if (classes[s] != 2 || out[s]) continue;
         out[s] = true;
         stack.push_back(s);
@@ -215,23 +282,22 @@ void canny_in(const Array& image, const bool* keep, const Params& params, const 
     const RunOptions options = sized_for_work(requested, h * w * (4 * radius + 30));
     Array classes(DType::U8, image.shape());
     std::uint8_t* cls = classes.data<std::uint8_t>();
-    const std::int64_t grain = std::max<std::int64_t>(8, 65536 / std::max<std::int64_t>(1, w * (radius + 8)));
+    // Bands of at least 64 rows: each recomputes the smoothed rows around its edges (2 + 2r input rows).
+    const std::int64_t grain = std::max<std::int64_t>(64, h / (4 * thread_count(options)));
     canny::Thresholds t{};
     if (params.flag("use_quantiles")) {  // every magnitude first, for np.percentile
         Array magnitude_image(dtype_of<F>, image.shape());
         F* all = magnitude_image.data<F>();
         parallel_blocks(options, h, grain, [&](std::int64_t begin, std::int64_t end) {
-            BandRows<F> rows(w, radius);
-            Band<T, F> band(src, rows);
+            BandRows<T, F> rows(src);
             Scratch<F> sobel_rows;
             F* s = sobel_rows.get(2 * w);
-            for (std::int64_t y = begin; y < end; ++y) band.gradient(y, s, s + w, all + y * w);
+            for (std::int64_t y = begin; y < end; ++y) gradient(rows, h, w, y, s, s + w, all + y * w);
         });
         Array values = magnitude_image.clone();  // np.percentile reorders its copy
         t = canny::thresholds<F>(params, image.dtype(), values.values<F>());
         parallel_blocks(options, h, grain, [&](std::int64_t begin, std::int64_t end) {
-            BandRows<F> rows(w, radius);
-            Band<T, F> band(src, rows);
+            BandRows<T, F> rows(src);
             Scratch<F> sobel_rows;
             F* s = sobel_rows.get(3 * w);
             for (std::int64_t y = begin; y < end; ++y) {
@@ -239,15 +305,14 @@ void canny_in(const Array& image, const bool* keep, const Params& params, const 
                     std::fill(cls + y * w, cls + (y + 1) * w, std::uint8_t{0});
                     continue;
                 }
-                band.gradient(y, s, s + w, s + 2 * w);  // isobel and jsobel of row y (its magnitude is stored)
+                gradient(rows, h, w, y, s, s + w, s + 2 * w);  // isobel and jsobel of row y (its magnitude is stored)
                 classify_row(s, all + (y - 1) * w, all + y * w, all + (y + 1) * w, y, h, w, keep, t, cls + y * w);
             }
         });
     } else {
         t = canny::thresholds<F>(params, image.dtype(), {});
         parallel_blocks(options, h, grain, [&](std::int64_t begin, std::int64_t end) {
-            BandRows<F> rows(w, radius);
-            Band<T, F> band(src, rows);
+            BandRows<T, F> rows(src);
             Scratch<F> sobel_rows;
             F* s = sobel_rows.get(6 * w);  // isobel and jsobel of the middle row, and of the row being computed
             F* middle_sobel = s;
@@ -258,11 +323,11 @@ void canny_in(const Array& image, const bool* keep, const Params& params, const 
                 return rows.magnitude_ring + static_cast<std::int64_t>((y + 3) % 3) * w;
             };
             std::int64_t first = std::max<std::int64_t>(0, begin - 1);
-            band.gradient(first, spare, spare + w, magnitude_row(first));
-            if (first + 1 < h) band.gradient(first + 1, next_sobel, next_sobel + w, magnitude_row(first + 1));
+            gradient(rows, h, w, first, spare, spare + w, magnitude_row(first));
+            if (first + 1 < h) gradient(rows, h, w, first + 1, next_sobel, next_sobel + w, magnitude_row(first + 1));
             for (std::int64_t y = first + 1; y < end && y < h; ++y) {
                 std::swap(middle_sobel, next_sobel);  // row y's sobel
-                if (y + 1 < h) band.gradient(y + 1, next_sobel, next_sobel + w, magnitude_row(y + 1));
+                if (y + 1 < h) gradient(rows, h, w, y + 1, next_sobel, next_sobel + w, magnitude_row(y + 1));
                 if (y >= begin)
                     classify_row(middle_sobel, magnitude_row(y - 1), magnitude_row(y), magnitude_row(y + 1), y, h, w,
                                  keep, t, cls + y * w);
