@@ -201,6 +201,7 @@ struct Audited {
     std::string error;  // empty: verified
     double peak_bytes = 0, f64_bytes = 0, allocations = 0, rss_delta_bytes = -1;
     double f64_result_bytes = 0;  // the result's bytes when the op returns float64 by its spec (regionprops_table)
+    double f64_work_allowed = 0;  // float64 working bytes the op's spec declares and bounds (canny)
     gpu::TransferStats transfers;  // one call's host<->device traffic (GPU backends)
 };
 
@@ -222,6 +223,7 @@ Audited audit_and_verify(const Case& c, const std::vector<PreparedOp>& steps, co
     a.peak_bytes = static_cast<double>(snap.peak_bytes - live_before + static_cast<std::int64_t>(input.nbytes()));
     a.f64_bytes = static_cast<double>(snap.allocated_bytes(DType::F64));
     if (output.dtype() == DType::F64) a.f64_result_bytes = static_cast<double>(output.nbytes());
+    a.f64_work_allowed = float64_work_allowance(steps.front().spec(), steps.front().inputs().image);
     a.allocations = static_cast<double>(snap.allocations);
     if (!backend_info(c.backend).is_reference) {  // ref itself is held to scikit-image by the conformance suite
         const Array& expected = reference_outputs.get(c.group(), [&] {
@@ -349,6 +351,7 @@ void run_case(benchmark::State& state, const Case& c) {
     state.counters["peak_bytes"] = a.peak_bytes;
     state.counters["f64_bytes"] = a.f64_bytes;
     state.counters["f64_result_bytes"] = a.f64_result_bytes;
+    if (a.f64_work_allowed > 0) state.counters["f64_work_allowed"] = a.f64_work_allowed;
     state.counters["allocations"] = a.allocations;
     if (a.rss_delta_bytes >= 0) state.counters["rss_peak_delta_bytes"] = a.rss_delta_bytes;
     state.counters["page_faults"] = iterations > 0 ? faults / iterations : 0;  // per call, fresh outputs

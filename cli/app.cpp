@@ -224,7 +224,9 @@ int run_one(const RunArgs& args) {
             {"output_dtype", std::string(skb::dtype_name(result.dtype()))},
             {"op_peak_bytes", during.peak_bytes},          // live audited bytes at the op's peak (input included)
             {"process_peak_bytes", std::max(before.peak_bytes, during.peak_bytes)},
-            {"op_f64_bytes", f64}, {"op_allocations", during.allocations}};
+            {"op_f64_bytes", f64}, {"op_allocations", during.allocations},
+            // float64 working bytes the op's spec declares, per call (canny); 0 for ops that declare none
+            {"f64_work_allowed", op ? skb::float64_work_allowance(op->spec(), op->inputs().image) : 0.0}};
         skb::write_file_atomic(args.audit, audit.dump(1));
     }
     if (result.ndim() == 0) print_scalar(result);

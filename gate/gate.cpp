@@ -75,14 +75,17 @@ public:
             return it == k.metrics.end() ? nullptr : &it->second;
         };
         if (ours_but_not_reference(c.backend)) {
-            // Beyond a float64 result the op returns by its spec (regionprops_table's table), none.
+            // Beyond a float64 result the op returns by its spec (regionprops_table's table) and the float64 work
+            // its spec declares and bounds (canny), none.
             const double* own = metric(c, "f64_result_bytes");
-            const double allowed = own ? *own : 0;
+            const double* work = metric(c, "f64_work_allowed");
+            const double allowed = (own ? *own : 0) + (work ? *work : 0);
             if (const double* f64 = metric(c, "f64_bytes"))
                 add(c.name, "f64_bytes", *f64 > allowed ? Verdict::Regression : Verdict::Pass,
                     *f64 > allowed ? format("%.0f float64 bytes allocated (must be 0 outside ref, beyond a float64 "
-                                            "result: %.0f)", *f64, allowed)
-                                   : allowed > 0 ? format("%.0f float64 bytes: its float64 result", *f64)
+                                            "result and declared float64 work: %.0f)", *f64, allowed)
+                                   : allowed > 0 ? format("%.0f float64 bytes: its float64 result or declared float64 "
+                                                          "work (at most %.0f)", *f64, allowed)
                                                  : "0 float64 bytes");
         }
         if (!b) return;

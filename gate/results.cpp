@@ -101,7 +101,7 @@ RunRecord results_from_json(const nlohmann::json& doc, const std::string& what) 
                 if (value.is_number()) c.fastest[key] = value.get<double>();
         }
         c.real_time_ms.push_back(ms);
-        for (const char* key : {"f64_bytes", "f64_result_bytes", "peak_bytes", "allocations", "bytes_per_call", "h2d_bytes", "h2d_calls",
+        for (const char* key : {"f64_bytes", "f64_result_bytes", "f64_work_allowed", "peak_bytes", "allocations", "bytes_per_call", "h2d_bytes", "h2d_calls",
                                 "d2h_bytes", "d2h_calls", "kernel_calls", "syncs", "device_allocations"}) {
             if (!e.contains(key) || !e[key].is_number()) continue;
             const double v = e[key].get<double>();

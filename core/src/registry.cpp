@@ -200,6 +200,10 @@ InputMetas::InputMetas(const OpInputs& inputs) : image{inputs.image().dtype(), i
             throw Error("input '" + name + "' given twice");
 }
 
+double float64_work_allowance(const OpSpec& spec, const ArrayMeta& image) {
+    return spec.float64_work.empty() ? 0.0 : 2.0 * 8.0 * static_cast<double>(element_count(image.shape));
+}
+
 InputMetas default_input_metas(const OpSpec& spec, const ArrayMeta& image) {
     InputMetas metas(image);
     for (const auto& e : spec.extra_inputs)

@@ -83,7 +83,15 @@ struct OpSpec {
     // Backend families (BackendInfo::family: "cuda" covers cuda and cuda-emu) that deliberately lack this op, each
     // with its one-line reason: `skbench list` shows it, and running the op there fails with it.
     std::map<std::string, std::string, std::less<>> declined;
+    // Non-empty: why this op's float32 backends compute in float64 (canny: scikit-image's float64 steps decide a
+    // bool answer, exact only in float64). Their float64 working memory is then allowed, bounded by
+    // float64_work_allowance (the audit, the memory tests and the gate hold them to it); empty: none allowed.
+    std::string float64_work;
 };
+
+// The float64 bytes a float32 backend may allocate for a call on `image` beyond a float64 result: 0 unless the spec
+// declares float64 work, then two float64 images' worth (working rows, or a magnitude image and its sorted copy).
+double float64_work_allowance(const OpSpec& spec, const ArrayMeta& image);
 
 // Building blocks the op specs share.
 namespace spec_parts {
