@@ -28,7 +28,8 @@ namespace skb::opt {
 namespace {
 
 constexpr int kMaxNetwork = 49;   // up to 7x7: a network beats the histogram and the per-pixel selection
-constexpr int kNetworkBytes = 64;  // pixels per network block: 64 bytes of lanes per window element
+// Pixels per runtime-network block: 64 bytes of lanes per window element (at least 8).
+template <class T> constexpr std::int64_t kNetworkLanes = std::max<std::int64_t>(64 / static_cast<std::int64_t>(sizeof(T)), 8);
 
 // The window, as rows of the volume (dz, dy) and the x offsets read in each.
 struct Window {
@@ -139,7 +140,7 @@ template <class T> constexpr std::int64_t kFixedLanes = kVectorBytes / static_ca
 template <class T>
 void network_row(const std::vector<const T*>& element, const Network& network, int rank,
                  std::int64_t width, T* lanes, T* out) {
-    constexpr std::int64_t kLanes = std::max<std::int64_t>(kNetworkBytes / static_cast<std::int64_t>(sizeof(T)), 8);
+    constexpr std::int64_t kLanes = kNetworkLanes<T>;
     const int count = static_cast<int>(element.size());
     for (std::int64_t x0 = 0; x0 < width; x0 += kLanes) {
         const std::int64_t n = std::min(kLanes, width - x0);
@@ -279,7 +280,7 @@ void median_rows(const Array& image, Array& result, const Window& w, BorderMode 
             for (std::size_t k = 0; k < w.rows.size(); ++k)
                 for (std::int64_t d : w.dx[k]) element.push_back(row_start[k] + d);
             if (method == Method::Network) {
-                constexpr std::int64_t kLanes = std::max<std::int64_t>(kNetworkBytes / static_cast<std::int64_t>(sizeof(T)), 8);
+                constexpr std::int64_t kLanes = kNetworkLanes<T>;
                 network_row<T>(element, network, rank, v.width, lanes.get(w.count * kLanes), row_out);
                 continue;
             }

@@ -6,9 +6,7 @@
 // and sorts as 44, -5 is 251; measured against SciPy 1.16). Selection is then exact in the image's own type.
 // A NaN makes SciPy's answer depend on its selection order: skbench refuses it (image or cval).
 #pragma once
-#include <cmath>
 #include <cstdint>
-#include <limits>
 #include <string>
 #include <type_traits>
 
