@@ -1,6 +1,7 @@
 // The cases the opt-wide unit tests sweep: every op with an opt impl, at a 2-d and a 3-d size large enough to span
 // many tiles, stripes and blocks, in each of its benchmark dtypes, with synthetic inputs of its bench kind.
 #pragma once
+#include <algorithm>
 #include <string>
 
 #include "skb/registry.hpp"
@@ -25,6 +26,8 @@ template <class Check> int for_each_opt_case(std::uint64_t seed, const Check& ch
         if (!registry.find_impl(id, "opt")) continue;
         const OpSpec& spec = registry.spec(id);
         for (const Shape& spatial : {Shape{300, 263}, Shape{19, 70, 67}}) {
+            const int ndim = static_cast<int>(spatial.size());
+            if (std::ranges::find(spec.spatial_ndims, ndim) == spec.spatial_ndims.end()) continue;  // e.g. canny: 2-d
             Shape shape = spatial;
             if (spec.channels > 0) shape.push_back(spec.channels);
             for (DType dtype : spec.bench.dtypes) {
