@@ -1,9 +1,10 @@
-// A chain of GPU ops keeps its data on the device: gaussian -> sobel -> threshold_otsu through run_pipeline makes
+// A chain of GPU ops keeps its data on the device: gaussian -> sobel -> threshold_otsu (and gaussian -> canny) through run_pipeline makes
 // exactly one H2D (the image) and one D2H (the threshold), and answers what the same steps give one by one (each
 // through the host) and what ref gives. A wired pipeline too: the coins graph (Otsu's t bound on the device as
 // numpy.greater's x2, a step reading the pipeline's input) up to regionprops_table's host table.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <vector>
 
 #include "skb/golden.hpp"
@@ -13,16 +14,21 @@
 
 namespace {
 
-std::vector<skb::PreparedOp> gaussian_sobel_otsu(const std::string& backend, const skb::Array& input) {
+using Chain = std::vector<std::pair<std::string, skb::ParamTexts>>;
+
+std::vector<skb::PreparedOp> chain_steps(const std::string& backend, const skb::Array& input, const Chain& chain) {
     std::vector<skb::PreparedOp> steps;
     skb::ArrayMeta meta{input.dtype(), input.shape()};
-    const std::vector<std::pair<std::string, skb::ParamTexts>> chain = {
-        {"filters.gaussian", {{"sigma", "1.5"}}}, {"filters.sobel", {}}, {"filters.threshold_otsu", {}}};
     for (const auto& [op, params] : chain) {
         steps.emplace_back(op, backend, meta, params);
         meta = steps.back().output();
     }
     return steps;
+}
+
+std::vector<skb::PreparedOp> gaussian_sobel_otsu(const std::string& backend, const skb::Array& input) {
+    return chain_steps(backend, input,
+                       {{"filters.gaussian", {{"sigma", "1.5"}}}, {"filters.sobel", {}}, {"filters.threshold_otsu", {}}});
 }
 
 TEST(GpuPipeline, GaussianSobelOtsuStaysOnTheDevice) {
@@ -49,6 +55,33 @@ TEST(GpuPipeline, GaussianSobelOtsuStaysOnTheDevice) {
         const skb::Array ref = skb::run_pipeline(gaussian_sobel_otsu("ref", input), input);
         const auto outcome = skb::golden::check_result("filters.threshold_otsu", "cuda-emu", chained, ref, chained.dtype());
         EXPECT_EQ(outcome.status, skb::golden::Status::Pass) << skb::shape_string(shape) << ": " << outcome.detail;
+    }
+}
+
+// gaussian -> canny (the quantile thresholds selected on the device too): one H2D, one D2H of the edges, the same
+// edges as the steps one by one, and exactly ref's canny of the same smoothed image (canny is exact in every backend).
+TEST(GpuPipeline, GaussianCannyStaysOnTheDevice) {
+    const skb::Array input = skb::synthetic_image(skb::SyntheticInput::Smooth, skb::DType::U8, {120, 97}, 8);
+    for (const skb::ParamTexts& canny : {skb::ParamTexts{{"sigma", "1.5"}},
+                                         skb::ParamTexts{{"use_quantiles", "true"}, {"low_threshold", "0.6"},
+                                                         {"high_threshold", "0.85"}, {"mode", "reflect"}}}) {
+        const Chain chain = {{"filters.gaussian", {{"sigma", "1.0"}}}, {"feature.canny", canny}};
+        const auto steps = chain_steps("cuda-emu", input, chain);
+        skb::gpu::reset_transfer_stats();
+        const skb::Array chained = skb::run_pipeline(steps, input);
+        const skb::gpu::TransferStats traffic = skb::gpu::transfer_stats();
+        EXPECT_EQ(traffic.h2d_calls, 1);
+        EXPECT_EQ(traffic.d2h_calls, 1);
+        EXPECT_EQ(traffic.d2h_bytes, static_cast<std::int64_t>(chained.nbytes()));
+
+        const skb::Array smoothed = steps[0].run(input);
+        const skb::Array stepwise = steps[1].run(smoothed);
+        const skb::Array ref = skb::PreparedOp("feature.canny", "ref", skb::ArrayMeta{smoothed.dtype(), smoothed.shape()}, canny)
+                                   .run(smoothed);
+        const auto edges = chained.values<bool>();
+        EXPECT_GT(std::count(edges.begin(), edges.end(), true), 20);
+        EXPECT_TRUE(std::ranges::equal(edges, stepwise.values<bool>()));
+        EXPECT_TRUE(std::ranges::equal(edges, ref.values<bool>()));
     }
 }
 

@@ -22,34 +22,64 @@ struct Thresholds {
     bool high_in_f64;
 };
 
-// np.percentile(values, 100 * q), linear method: the order statistics around q * (n - 1) and NumPy's _lerp, which
-// computes in float64 (its weight is a float64 array). Reorders `values`.
-template <class F> double percentile(std::span<F> values, double q) {
-    const double index = (100.0 * q) / 100.0 * static_cast<double>(values.size() - 1);
+// Where np.percentile(values, 100 * q) (linear method) reads n sorted values: the order statistics `below` and
+// below + 1 (or `below` again at the end), weighted by t.
+struct PercentilePoint {
+    std::size_t below, above;
+    double t;
+};
+inline PercentilePoint percentile_point(std::size_t n, double q) {
+    const double index = (100.0 * q) / 100.0 * static_cast<double>(n - 1);
     const auto below = static_cast<std::size_t>(std::floor(index));
-    std::nth_element(values.begin(), values.begin() + static_cast<std::ptrdiff_t>(below), values.end());
-    const F a = values[below];
-    const F b = below + 1 < values.size()
-                    ? *std::min_element(values.begin() + static_cast<std::ptrdiff_t>(below) + 1, values.end())
-                    : a;
-    const double t = index - static_cast<double>(below);
+    return {below, below + 1 < n ? below + 1 : below, index - static_cast<double>(below)};
+}
+
+// NumPy's _lerp of the order statistics a <= b, in float64 (its weight is a float64 array), the difference in F.
+template <class F> SKB_HD inline double percentile_lerp(F a, F b, double t) {
     const F diff = static_cast<F>(b - a);
     if (t >= 0.5) return static_cast<double>(b) - static_cast<double>(diff) * (1.0 - t);
     return static_cast<double>(a) + static_cast<double>(diff) * t;
 }
 
-// The thresholds for an image of `dtype`; `magnitude` (a copy of the gradient magnitude, any order) is read only
-// with use_quantiles, and reordered then.
-template <class F> Thresholds thresholds(const Params& params, DType dtype, std::span<F> magnitude) {
+// np.percentile(values, 100 * q) on the host. Reorders `values`.
+template <class F> double percentile(std::span<F> values, double q) {
+    const PercentilePoint p = percentile_point(values.size(), q);
+    std::nth_element(values.begin(), values.begin() + static_cast<std::ptrdiff_t>(p.below), values.end());
+    const F a = values[p.below];
+    const F b = p.above > p.below
+                    ? *std::min_element(values.begin() + static_cast<std::ptrdiff_t>(p.above), values.end())
+                    : a;
+    return percentile_lerp(a, b, p.t);
+}
+
+// The thresholds before quantiles are taken: the given or default values over the dtype's maximum, or, with
+// use_quantiles, the quantiles q (defaults included) of the gradient magnitude still to be taken.
+struct ThresholdValues {
+    double low, high;
+    bool quantiles;
+};
+inline ThresholdValues threshold_values(const Params& params, DType dtype) {
     const bool quantiles = params.flag("use_quantiles");
     const double max_value = dtype == DType::U8 ? 255.0 : dtype == DType::U16 ? 65535.0 : 1.0;
     const auto value = [&](const char* name, double fallback) {
-        const double v = params.is_none(name) ? fallback : quantiles ? params.real(name) : params.real(name) / max_value;
-        return quantiles ? percentile(magnitude, v) : v;  // with use_quantiles, defaults are quantiles too
+        return params.is_none(name) ? fallback : quantiles ? params.real(name) : params.real(name) / max_value;
     };
-    Thresholds t{static_cast<float>(value("low_threshold", 0.1)), value("high_threshold", 0.2), quantiles};
+    return {value("low_threshold", 0.1), value("high_threshold", 0.2), quantiles};
+}
+
+// The thresholds from final values (quantiles taken).
+SKB_HD inline Thresholds final_thresholds(double low, double high, bool quantiles) {
+    Thresholds t{static_cast<float>(low), high, quantiles};
     if (t.low == 0) t.low = 1e-14f;  // so that a magnitude of 0 never passes
     return t;
+}
+
+// The thresholds for an image of `dtype`; `magnitude` (a copy of the gradient magnitude, any order) is read only
+// with use_quantiles, and reordered then.
+template <class F> Thresholds thresholds(const Params& params, DType dtype, std::span<F> magnitude) {
+    const ThresholdValues v = threshold_values(params, dtype);
+    if (!v.quantiles) return final_thresholds(v.low, v.high, false);
+    return final_thresholds(percentile(magnitude, v.low), percentile(magnitude, v.high), true);
 }
 
 template <class F> SKB_HD inline bool is_strong(F suppressed, const Thresholds& t) {
