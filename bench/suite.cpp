@@ -65,7 +65,7 @@ const std::vector<NamedWorkload>& named_workloads() {
         // Issue 14: the seed's coins pipeline, glue included (numpy.greater bound to Otsu's t; the area filter).
         {{"seed.coins_regions",
           {{"filters.threshold_otsu", {}},
-           {"numpy.greater", {{"x2", "@0"}}, true},
+           {"numpy.greater", {{"x2", "@0"}}, kInput},
            {"morphology.binary_closing", {{"footprint", "square:3"}}},
            {"segmentation.clear_border", {}},
            {"measure.label", {}},
@@ -76,6 +76,7 @@ const std::vector<NamedWorkload>& named_workloads() {
     return table;
 }
 
+// The size sweep of images (1-d arrays, which some ops also take, are left to the named workloads that make them).
 std::vector<std::int64_t> sweep_extents(int ndim, bool quick) {
     if (ndim == 2) return quick ? std::vector<std::int64_t>{256, 1024} : std::vector<std::int64_t>{256, 1024, 4096};
     return quick ? std::vector<std::int64_t>{64} : std::vector<std::int64_t>{64, 128, 256};
@@ -137,10 +138,13 @@ std::vector<StepWiring> wiring_of(const Workload& w) {
     std::vector<StepWiring> wiring(w.steps.size());
     bool chain = true;
     for (std::size_t i = 0; i < w.steps.size(); ++i) {
-        wiring[i].reads_input = i > 0 && w.steps[i].reads_input;
+        if (i > 0) {
+            wiring[i].image = w.steps[i].image;
+            wiring[i].extras = w.steps[i].extras;
+        }
         for (const auto& [name, text] : w.steps[i].params)
             if (const auto k = bound_step(text)) wiring[i].bound.emplace_back(name, *k);
-        chain = chain && !wiring[i].reads_input && wiring[i].bound.empty();
+        chain = chain && wiring[i].image == StepWiring::kPrevious && wiring[i].extras.empty() && wiring[i].bound.empty();
     }
     if (chain) wiring.clear();
     return wiring;
@@ -149,13 +153,18 @@ std::vector<StepWiring> wiring_of(const Workload& w) {
 // Prepared with a bound parameter's placeholder ("0"): run_steps prepares that step again with the value.
 std::vector<PreparedOp> prepare_workload(const Workload& w, const std::string& backend, const InputMetas& first) {
     std::vector<PreparedOp> steps;
-    InputMetas metas = first;
-    for (const auto& s : w.steps) {
+    const auto output_of = [&](std::size_t k) { return k == kInput ? first.image : steps.at(k).output(); };
+    for (std::size_t i = 0; i < w.steps.size(); ++i) {
+        const Step& s = w.steps[i];
         ParamTexts params = s.params;
         for (auto& [name, text] : params)
             if (bound_step(text)) text = "0";
-        steps.emplace_back(s.op, backend, s.reads_input ? InputMetas(first.image) : metas, params);
-        metas = InputMetas(steps.back().output());
+        InputMetas metas = first;
+        if (i > 0) {
+            metas = InputMetas(output_of(s.image == StepWiring::kPrevious ? i - 1 : s.image));
+            for (const auto& [name, k] : s.extras) metas.extras.emplace(name, output_of(k));
+        }
+        steps.emplace_back(s.op, backend, metas, params);
     }
     return steps;
 }
@@ -457,7 +466,7 @@ std::vector<Case> suite(const SuiteOptions& options) {
         const OpSpec& spec = registry.spec(id);
         const Workload w{id, {{id, spec.bench.params}}, spec.bench.input};
         for (int ndim : spec.spatial_ndims)
-            for (std::int64_t extent : sweep_extents(ndim, options.quick))
+            for (std::int64_t extent : ndim > 1 ? sweep_extents(ndim, options.quick) : std::vector<std::int64_t>{})
                 for (DType dtype : spec.bench.dtypes) {
                     Shape shape(ndim, extent);
                     if (spec.channels > 0) shape.push_back(spec.channels);

@@ -18,8 +18,11 @@ namespace skb::bench {
 struct Step {
     std::string op;
     ParamTexts params;  // a value "@k" is step k's scalar result (threshold_otsu's t as numpy.greater's x2)
-    bool reads_input = false;  // its image is the workload's input rather than the previous step's output
+    // Its image: the previous step's output (kPrevious), the workload's input (kInput) or step k's output.
+    std::size_t image = StepWiring::kPrevious;
+    std::vector<std::pair<std::string, std::size_t>> extras = {};  // extra inputs: earlier steps' outputs by name
 };
+inline constexpr std::size_t kInput = StepWiring::kPipelineInput;
 
 // What is computed: one op with its parameters, or a pipeline of ops (seed workloads).
 struct Workload {

@@ -1,5 +1,7 @@
-// Pipelines of prepared steps: chains and wired graphs (bound scalar parameters, steps reading the pipeline's
-// input), on the backend's pipeline entry where it takes them, else step by step with fused pairs.
+// Pipelines of prepared steps: chains and wired graphs (steps reading the pipeline's input or any earlier step's
+// output, extra inputs from earlier steps, bound scalar parameters), on the backend's pipeline entry where it
+// takes them, else step by step with fused pairs.
+#include <algorithm>
 #include <cstdio>
 #include <optional>
 #include <string>
@@ -23,12 +25,21 @@ void check_wiring(std::span<const PreparedOp> steps, std::span<const StepWiring>
         throw InternalError("run_pipeline: " + std::to_string(wiring.size()) + " wirings for " +
                             std::to_string(steps.size()) + " steps");
     for (std::size_t i = 0; i < steps.size(); ++i) {
-        if (i > 0 && !steps[i].inputs().extras.empty())
-            throw InternalError("run_pipeline: step " + steps[i].spec().id +
-                                " reads extra inputs; only the first step reads more than its image");
-        for (const auto& [name, k] : wiring_of(wiring, i).bound)
-            if (k >= i) throw InternalError("run_pipeline: step " + std::to_string(i) + "'s " + name +
-                                            " is bound to step " + std::to_string(k) + ", not an earlier one");
+        const StepWiring& w = wiring_of(wiring, i);
+        const auto earlier = [&](std::size_t k, const std::string& what) {
+            if (k != StepWiring::kPipelineInput && k >= i)
+                throw InternalError("run_pipeline: step " + std::to_string(i) + "'s " + what + " comes from step " +
+                                    std::to_string(k) + ", not an earlier one");
+        };
+        if (i > 0) earlier(w.image_source(i), "image");
+        if (i == 0 && (w.image != StepWiring::kPrevious || !w.extras.empty()))
+            throw InternalError("run_pipeline: the first step reads the pipeline's inputs");
+        for (const auto& [name, k] : w.extras) earlier(k, "input " + name);
+        if (i > 0 && steps[i].inputs().extras.size() != w.extras.size())
+            throw InternalError("run_pipeline: step " + steps[i].spec().id + " was prepared with " +
+                                std::to_string(steps[i].inputs().extras.size()) + " extra inputs and is wired to " +
+                                std::to_string(w.extras.size()));
+        for (const auto& [name, k] : w.bound) earlier(k, name);
     }
 }
 
@@ -51,7 +62,8 @@ bool fusable(std::span<const StepWiring> wiring, const std::vector<std::size_t>&
     if (i + 1 >= count || last[i] != i + 1) return false;
     const StepWiring& first = wiring_of(wiring, i);
     const StepWiring& second = wiring_of(wiring, i + 1);
-    return first.bound.empty() && second.bound.empty() && !second.reads_input;
+    return first.bound.empty() && second.bound.empty() && second.image == StepWiring::kPrevious &&
+           second.extras.empty();
 }
 
 }  // namespace
@@ -59,10 +71,14 @@ bool fusable(std::span<const StepWiring> wiring, const std::vector<std::size_t>&
 std::vector<std::size_t> last_readers(std::span<const StepWiring> wiring, std::size_t steps) {
     std::vector<std::size_t> last(steps);
     for (std::size_t i = 0; i < steps; ++i) last[i] = i;
+    const auto read_by = [&](std::size_t k, std::size_t j) {
+        if (k != StepWiring::kPipelineInput) last[k] = std::max(last[k], j);
+    };
     for (std::size_t j = 1; j < steps; ++j) {
         const StepWiring& w = wiring_of(wiring, j);
-        if (!w.reads_input) last[j - 1] = j;
-        for (const auto& [name, k] : w.bound) last[k] = std::max(last[k], j);
+        read_by(w.image_source(j), j);
+        for (const auto& [name, k] : w.extras) read_by(k, j);
+        for (const auto& [name, k] : w.bound) read_by(k, j);
     }
     return last;
 }
@@ -85,7 +101,11 @@ Array run_pipeline(std::span<const PreparedOp> steps, std::span<const StepWiring
     };
     for (std::size_t i = 0; i < n; ++i) {
         const StepWiring& w = wiring_of(wiring, i);
-        const OpInputs step_inputs = i == 0 ? inputs : OpInputs(w.reads_input ? inputs.image() : results[i - 1]);
+        const auto source = [&](std::size_t k) -> const Array& {
+            return k == StepWiring::kPipelineInput ? inputs.image() : results[k];
+        };
+        OpInputs step_inputs = i == 0 ? inputs : OpInputs(source(w.image_source(i)));
+        for (const auto& [name, k] : w.extras) step_inputs.with(name, source(k));
         if (fusable(wiring, last, i, n)) {
             if (auto both = run_fused_steps(steps[i], steps[i + 1], step_inputs, i + 2 == n ? options : inner)) {
                 results[i + 1] = std::move(*both);  // step i's output was never made (nothing else reads it)

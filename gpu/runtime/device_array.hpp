@@ -103,6 +103,10 @@ public:
     // A parameter's value as a one-element device array (an earlier step's result); nullptr: the value is the
     // one in Params.
     const DeviceArray* bound(std::string_view param) const { return find(bound_, param); }
+    DeviceInputs& with(std::string name, DeviceArray extra) {
+        extras_.emplace_back(std::move(name), std::move(extra));
+        return *this;
+    }
     DeviceInputs& bind(std::string param, DeviceArray scalar) {
         bound_.emplace_back(std::move(param), std::move(scalar));
         return *this;
@@ -165,7 +169,11 @@ inline std::optional<Array> run_on_device(std::span<const PreparedOp> steps, std
     };
     for (std::size_t i = 0; i < n; ++i) {
         const StepWiring link = wiring_at(i);
-        DeviceInputs in = i == 0 ? first : DeviceInputs(link.reads_input ? first.image() : *results[i - 1]);
+        const auto source = [&](std::size_t k) -> const DeviceArray& {
+            return k == StepWiring::kPipelineInput ? first.image() : *results[k];
+        };
+        DeviceInputs in = i == 0 ? first : DeviceInputs(source(link.image_source(i)));
+        for (const auto& [name, k] : link.extras) in.with(name, source(k));
         for (const auto& [param, k] : link.bound) {
             if (results[k]->size() != 1)
                 throw InternalError("pipeline parameter " + param + " is bound to a result of shape " +

@@ -104,7 +104,7 @@ CoinsGraph coins_graph(const std::string& backend, const skb::Array& input) {
         {"measure.regionprops_table", {{"properties", "label,area,bbox,centroid"}}}};
     for (const auto& [op, params] : rest) g.steps.emplace_back(op, backend, g.steps.back().output(), params);
     g.wiring.resize(g.steps.size());
-    g.wiring[1].reads_input = true;
+    g.wiring[1].image = skb::StepWiring::kPipelineInput;
     g.wiring[1].bound = {{"x2", 0}};
     return g;
 }

@@ -93,12 +93,19 @@ template <class Fn> OpImpl as_op_impl(Fn fn) {
 
 class PreparedOp;
 
-// Where a pipeline step's inputs come from: its image is the previous step's output, or the pipeline's input;
-// parameters may be bound to earlier steps' scalar results (threshold_otsu's t as numpy.greater's x2: the step
-// was prepared with a placeholder value and runs with the scalar). A default StepWiring is a chain link.
+// Where a pipeline step's inputs come from: its image is the previous step's output (a default StepWiring is a
+// chain link), the pipeline's input, or any earlier step's output; its extra inputs are earlier steps' outputs (or
+// the pipeline's input) by name; parameters may be bound to earlier steps' scalar results (threshold_otsu's t as
+// numpy.greater's x2: the step was prepared with a placeholder value and runs with the scalar). The first step
+// reads the pipeline's inputs, extras included.
 struct StepWiring {
-    bool reads_input = false;
-    std::vector<std::pair<std::string, std::size_t>> bound;  // parameter name, index of an earlier step
+    static constexpr std::size_t kPrevious = static_cast<std::size_t>(-1);
+    static constexpr std::size_t kPipelineInput = static_cast<std::size_t>(-2);
+    std::size_t image = kPrevious;                             // a step index, kPrevious or kPipelineInput
+    std::vector<std::pair<std::string, std::size_t>> extras;  // extra input name, step index or kPipelineInput
+    std::vector<std::pair<std::string, std::size_t>> bound;   // parameter name, index of an earlier step
+    // Step i's image source: an earlier step's index, or kPipelineInput.
+    std::size_t image_source(std::size_t i) const { return image == kPrevious ? i - 1 : image; }
 };
 
 // Runs a pipeline of steps of one backend in one go (GPU backends: the data stays on the device between steps,
@@ -206,8 +213,8 @@ inline Array run_pipeline(std::span<const PreparedOp> steps, const Array& input,
     return run_pipeline(steps, {}, OpInputs(input), options);
 }
 
-// The step whose result is last read by a step of the pipeline (a later step's image or bound parameter), for each
-// step; the last step's own index for the last step. Pipeline runners free intermediates by it.
+// For each step, the last step that reads its result (as image, extra input or bound parameter); its own index
+// when none does (the last step's). Pipeline runners free intermediates by it.
 std::vector<std::size_t> last_readers(std::span<const StepWiring> wiring, std::size_t steps);
 
 // second(first(inputs)) by the backend's fused form of the two, or nullopt where it has none for these inputs.

@@ -41,6 +41,9 @@ def cases(I):
     yield case(I.field("smooth", "bool", (48, 64), 62),
         "bool: numpy converts to uint8 inside np.histogram (RuntimeWarning); float-style 256 bins",
         warn=r"Converting input from bool")
+    # 1-d arrays, as `threshold_otsu(med[objects])` passes them (the tomography pipeline's masked Otsu).
+    yield case(I.field("smooth", "f32", (500,), 63), "1-d float32")
+    yield case(I.field("smooth", "u8", (777,), 64), "1-d uint8")
 
 
 def random_case(rng):
