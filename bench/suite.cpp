@@ -12,7 +12,7 @@
 #include <mutex>
 #include <thread>
 
-#include "seed_coins.hpp"
+#include "seed_inputs.hpp"
 #include "skb/audit.hpp"
 #include "skb/build_info.hpp"
 #include "skb/golden.hpp"
@@ -72,6 +72,23 @@ const std::vector<NamedWorkload>& named_workloads() {
            {"measure.regionprops_table", {{"properties", "label,area,bbox,centroid"}}}},
           SyntheticInput::Smooth, keep_regions_of_area_at_least_100, coins_image},
          {4096, 4096}, DType::U8, false},
+        // Issue 15: the seed's tomography pipeline. t = otsu(vol); objects = vol > t; med = median(vol, cube 3);
+        // t2 = otsu(med[objects]); liquid = med > t2; cores = binary_erosion(binary_fill_holes(objects), cube 10);
+        // then each labelled core's volume and liquid fraction (regionprops_table with liquid as intensity).
+        {{"seed.tomography",
+          {{"filters.threshold_otsu", {}},
+           {"numpy.greater", {{"x2", "@0"}}, kInput},
+           {"filters.median", {{"footprint", "cube:3"}}, kInput},
+           {"numpy.extract", {}, StepWiring::kPrevious, {{"condition", 1}}},
+           {"filters.threshold_otsu", {}},
+           {"numpy.greater", {{"x2", "@4"}}, 2},
+           {"ndimage.binary_fill_holes", {}, 1},
+           {"morphology.binary_erosion", {{"footprint", "cube:10"}}},
+           {"measure.label", {}},
+           {"measure.regionprops_table", {{"properties", "label,area,intensity_mean"}}, StepWiring::kPrevious,
+            {{"intensity_image", 5}}}},
+          SyntheticInput::Smooth, nullptr, tomography_volume},
+         {128, 512, 512}, DType::F32, false},
     };
     return table;
 }

@@ -164,7 +164,8 @@ void check_image(const OpSpec& spec, const ArrayMeta& input) {
         throw Error(spec.id + ": input shape " + shape_string(input.shape) + " is " + std::to_string(spatial) +
                     "-d; expected " + accepted + (spec.channels > 0 ? " plus a channel axis" : ""));
     }
-    if (element_count(input.shape) == 0)
+    // A data-dependent extent (a step reading numpy.extract's answer) is known only when the step runs.
+    if (!has_data_dependent_extent(input) && element_count(input.shape) == 0)
         throw Error(spec.id + ": input shape " + shape_string(input.shape) + " is empty");
 }
 
@@ -248,7 +249,13 @@ PreparedOp PreparedOp::with_params(const ParamTexts& replaced) const {
 
 Array PreparedOp::run(const OpInputs& inputs, const RunOptions& options) const {
     // Checked without allocating: this is inside the timed (and instruction-counted) call.
-    const auto matches = [](const Array& a, const ArrayMeta& m) { return a.dtype() == m.dtype && a.shape() == m.shape; };
+    // An extent prepared as data-dependent (a step reading numpy.extract's answer) matches any.
+    const auto matches = [](const Array& a, const ArrayMeta& m) {
+        if (a.dtype() != m.dtype || a.shape().size() != m.shape.size()) return false;
+        for (std::size_t d = 0; d < m.shape.size(); ++d)
+            if (m.shape[d] != kDataDependentExtent && m.shape[d] != a.shape()[d]) return false;
+        return true;
+    };
     bool as_prepared = matches(inputs.image(), inputs_.image) && inputs.extras().size() == inputs_.extras.size();
     for (const auto& [name, array] : inputs.extras()) {
         const auto it = inputs_.extras.find(name);

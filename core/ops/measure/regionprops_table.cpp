@@ -19,7 +19,8 @@ OpSpec regionprops_table_spec() {
     s.params = {{"properties", ParamKind::ChoiceList, "label,bbox",
                  "comma-separated properties, in the table's column order", regionprops::property_names(), {}}};
     s.input_dtypes = {DType::U8, DType::U16, DType::I32, DType::I64};
-    s.extra_inputs = {{.name = "intensity_image", .dtypes = {DType::U8, DType::U16, DType::F32, DType::F64},
+    s.extra_inputs = {{.name = "intensity_image",
+                       .dtypes = {DType::Bool, DType::U8, DType::U16, DType::F32, DType::F64},
                        .optional = true, .help = "values for the intensity_* properties; the label image's shape",
                        .bench_input = SyntheticInput::Smooth}};
     s.output = [id = s.id](const ArrayMeta& in, const Params& p, Precision) {

@@ -57,6 +57,11 @@ def cases(I):
     yield case(l3, "3-D every geometric property", properties=ALL_3D)
     yield case(l3, "3-D intensity uint16", properties=INTENSITY,
                extra_inputs={"intensity_image": I.field("smooth", "u16", (16, 20, 24), 178)})
+    # A bool intensity image (the tomography pipeline's liquid mask: intensity_mean is the liquid fraction).
+    yield case(l2, "2-D intensity bool", properties=INTENSITY + ("area",),
+               extra_inputs={"intensity_image": I.field("blobs", "bool", (48, 64), 179)})
+    yield case(l3, "3-D intensity bool", properties=INTENSITY,
+               extra_inputs={"intensity_image": I.field("blobs", "bool", (16, 20, 24), 180)})
     one = np.zeros((9, 11), np.uint8)
     one[4, 5] = 3
     yield case(I.raw("single_pixel_label3_u8_9x11", one), "a single-pixel region", properties=ALL_2D)
@@ -80,7 +85,8 @@ def random_case(rng):
     properties = tuple(rng.sample(pool, rng.randint(1, len(pool))))
     extra = {}
     if rng.random() < 0.4:
-        extra["intensity_image"] = random_inputs.image(rng, shape, rng.choice(["uint8", "uint16", "float32", "float64"]))
+        extra["intensity_image"] = random_inputs.image(rng, shape, rng.choice(["bool", "uint8", "uint16", "float32",
+                                                                               "float64"]))
         properties += tuple(rng.sample(INTENSITY[1:], rng.randint(1, 3)))
     return labels, {"properties": properties}, extra
 
@@ -149,5 +155,36 @@ def _opencv_coins(p, ndim, dtype):
     return run
 
 
+# The seed's tomography pipeline (skbench's seed.tomography): Otsu's threshold of the volume, the 3x3x3 median, Otsu's
+# threshold of the median at the object voxels only, the liquid mask, the filled objects eroded by a 10-cube, and
+# each labelled core's volume and liquid fraction (regionprops_table with the liquid mask as intensity).
+TOMOGRAPHY_STEPS = ("filters.threshold_otsu", "numpy.greater", "filters.median", "numpy.extract",
+                    "filters.threshold_otsu", "numpy.greater", "ndimage.binary_fill_holes",
+                    "morphology.binary_erosion", "measure.label")
+TOMOGRAPHY_PROPERTIES = ("label", "area", "intensity_mean")
+
+
+def tomography_pipeline_skimage(vol):
+    """The pipeline as the seed writes it: scikit-image, SciPy's binary_fill_holes, NumPy's comparisons and mask."""
+    import warnings
+    from scipy import ndimage as ndi
+    from skimage import filters, measure, morphology
+    t = filters.threshold_otsu(vol)
+    objects = vol > t
+    med = filters.median(vol, np.ones((3, 3, 3), bool))
+    t2 = filters.threshold_otsu(med[objects])
+    liquid = med > t2
+    aggregates = ndi.binary_fill_holes(objects)
+    with warnings.catch_warnings():  # binary_erosion is deprecated in 0.26 (the seed's call, kept as written)
+        warnings.simplefilter("ignore", FutureWarning)
+        cores = morphology.binary_erosion(aggregates, np.ones((10, 10, 10), bool))
+    labels = measure.label(cores)
+    return measure.regionprops_table(labels, intensity_image=liquid, properties=TOMOGRAPHY_PROPERTIES)
+
+
+def _skimage_tomography(p, ndim, dtype):
+    return tomography_pipeline_skimage if ndim == 3 else None
+
+
 FUSED_PEERS = {"opencv": {("measure.label",): _opencv_components_with_stats, COINS_STEPS: _opencv_coins},
-               "skimage": {COINS_STEPS: _skimage_coins}}
+               "skimage": {COINS_STEPS: _skimage_coins, TOMOGRAPHY_STEPS: _skimage_tomography}}

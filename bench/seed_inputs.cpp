@@ -1,5 +1,5 @@
-// The seed's coins pipeline (issue 14; shared/seeds 004): its input image and its last piece of glue.
-#include "seed_coins.hpp"
+// The seed pipelines' inputs (issues 14 and 15; shared/seeds 004) and the coins pipeline's last piece of glue.
+#include "seed_inputs.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -48,6 +48,46 @@ Array coins_image(const Shape& shape) {
         px[i] = static_cast<std::uint8_t>(std::clamp(std::lround(level[i] + noise), 0L, 255L));
     }
     return image;
+}
+
+Array tomography_volume(const Shape& shape) {
+    if (shape.size() != 3) throw Error("the tomography volume is 3-D, not " + shape_string(shape));
+    const std::int64_t depth = shape[0], rows = shape[1], cols = shape[2], n = element_count(shape);
+    const double smallest = static_cast<double>(std::min({depth, rows, cols}));
+    std::vector<float> level(static_cast<std::size_t>(n), 0.2f);
+    // Sets `value` inside the sphere (cz, cy, cx, r), clipped to the volume.
+    const auto sphere = [&](double cz, double cy, double cx, double r, float value) {
+        const auto lo = [](double c, double r) { return std::max<std::int64_t>(0, static_cast<std::int64_t>(c - r)); };
+        const auto hi = [](double c, double r, std::int64_t extent) {
+            return std::min<std::int64_t>(extent - 1, static_cast<std::int64_t>(c + r) + 1);
+        };
+        for (std::int64_t z = lo(cz, r); z <= hi(cz, r, depth); ++z)
+            for (std::int64_t y = lo(cy, r); y <= hi(cy, r, rows); ++y)
+                for (std::int64_t x = lo(cx, r); x <= hi(cx, r, cols); ++x) {
+                    const double dz = static_cast<double>(z) - cz, dy = static_cast<double>(y) - cy,
+                                 dx = static_cast<double>(x) - cx;
+                    if (dz * dz + dy * dy + dx * dx <= r * r) level[static_cast<std::size_t>((z * rows + y) * cols + x)] = value;
+                }
+    };
+    const std::int64_t aggregates = std::max<std::int64_t>(6, n / 300000);
+    for (std::int64_t a = 0; a < aggregates; ++a) {
+        const std::uint64_t key = 0x70a0000000ULL + 16 * static_cast<std::uint64_t>(a);
+        const double cz = unit(key) * depth, cy = unit(key + 1) * rows, cx = unit(key + 2) * cols;
+        const double u = unit(key + 3);
+        const double r = std::max(smallest * (0.08 + 0.14 * u), 6 + 6 * u);  // cores survive the 10-cube erosion
+        sphere(cz, cy, cx, r, 0.6f);
+        for (int i = 0; i < 3; ++i) {  // inclusions within half the radius of the centre
+            const double u = unit(key + 4 + 2 * i), v = unit(key + 5 + 2 * i);
+            sphere(cz + r * (u - 0.5), cy + r * (v - 0.5), cx + r * (0.5 - u), r * (0.12 + 0.1 * v),
+                   i == 2 && unit(key + 10) < 0.5 ? 0.2f : 0.85f);  // the third of some is a closed pore
+        }
+    }
+    Array volume(DType::F32, shape);
+    float* out = volume.data<float>();
+    for (std::int64_t i = 0; i < n; ++i)
+        out[i] = level[static_cast<std::size_t>(i)] +
+                 static_cast<float>(0.2 * (unit(0x70b0000000000ULL + static_cast<std::uint64_t>(i)) - 0.5));
+    return volume;
 }
 
 Array keep_regions_of_area_at_least_100(const Array& table) {
