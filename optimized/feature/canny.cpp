@@ -5,7 +5,7 @@
 // three; each gradient-magnitude row from them (Sobel, mode reflect), kept in a ring of three; each row's
 // non-maximum suppression (skb/canny.hpp) into a class per pixel: 0, 1 (survives), 2 (survives and strong). Rows
 // outside a band's range are recomputed at its edges rather than shared. Hysteresis then floods the survivors
-// 8-connected to a strong pixel, on one thread (edges are sparse). With use_quantiles the magnitude of every
+// 8-connected to a strong pixel, by row bands in parallel with rounds across their boundaries. With use_quantiles the magnitude of every
 // pixel is needed first (np.percentile): it is stored, F per pixel, and suppressed from there.
 // Scratch: rows in double (the line buffers SciPy accumulates in, so that a constant-mode cval enters unrounded)
 // and, for F = float64, the rings: a few rows per thread, never an image, except the quantile case's magnitude
@@ -234,35 +234,88 @@ void classify_row(const F* isobel, const F* above, const F* row, const F* below,
     }
 }
 
-// Keeps the survivors 8-connected to a strong pixel.
-void hysteresis(const std::uint8_t* classes, std::int64_t h, std::int64_t w, bool* out) {
-    std::fill(out, out + h * w, false);
-    std::vector<std::int64_t> stack;
-    const std::int64_t n = h * w;
-    for (std::int64_t s = 0; s < n; ++s) {
-        if ((s & 7) == 0 && s + 8 <= n) {  // most pixels are 0: skip 8 at a time
-            std::uint64_t word;
-            std::memcpy(&word, classes + s, sizeof word);
-            if (word == 0) {
-                s += 7;
-                continue;
+// Hysteresis: keeps the survivors (class 1 or 2) 8-connected to a strong pixel (class 2), by floods in parallel row
+// bands. Each band floods from its strong pixels within its own rows; then, in rounds until none is found, the
+// survivors on a band's first or last row that touch a kept pixel of the neighbouring band seed floods in their
+// band (found in one parallel phase, flooded in the next, so that a band only ever writes its own rows). An edge
+// crossing k band boundaries back and forth costs k rounds; edges are short next to bands of 64+ rows.
+struct RowBands {
+    std::int64_t height, width, rows, count;  // rows per band (the last may have fewer), band count
+    RowBands(std::int64_t h, std::int64_t w, int threads)
+        : height(h), width(w), rows(std::max<std::int64_t>(64, (h + 4 * threads - 1) / (4 * threads))),
+          count((h + rows - 1) / rows) {}
+    std::int64_t begin(std::int64_t b) const { return b * rows; }
+    std::int64_t end(std::int64_t b) const { return std::min(height, (b + 1) * rows); }
+};
+
+// Floods from the pixels on `stack` (already kept) through survivors within rows [y0, y1).
+void flood_within(const std::uint8_t* classes, std::int64_t w, std::int64_t y0, std::int64_t y1, bool* out,
+                  std::vector<std::int64_t>& stack) {
+    while (!stack.empty()) {
+        const std::int64_t p = stack.back();
+        stack.pop_back();
+        const std::int64_t y = p / w, x = p % w;
+        for (std::int64_t yy = std::max(y0, y - 1); yy <= std::min(y1 - 1, y + 1); ++yy)
+            for (std::int64_t xx = std::max<std::int64_t>(0, x - 1); xx <= std::min(w - 1, x + 1); ++xx) {
+                const std::int64_t q = yy * w + xx;
+                if (classes[q] == 0 || out[q]) continue;
+                out[q] = true;
+                stack.push_back(q);
+            }
+    }
+}
+
+// Survivors of row y not yet kept that touch a kept pixel of row `other` (y - 1 or y + 1).
+void seeds_across(const std::uint8_t* classes, const bool* out, std::int64_t w, std::int64_t y, std::int64_t other,
+                  std::vector<std::int64_t>& seeds) {
+    for (std::int64_t x = 0; x < w; ++x) {
+        const std::int64_t p = y * w + x;
+        if (classes[p] == 0 || out[p]) continue;
+        const bool* o = out + other * w;
+        if ((x > 0 && o[x - 1]) || o[x] || (x + 1 < w && o[x + 1])) seeds.push_back(p);
+    }
+}
+
+void hysteresis(const std::uint8_t* classes, std::int64_t h, std::int64_t w, bool* out, const RunOptions& options) {
+    const RowBands bands(h, w, thread_count(options));
+    parallel_blocks(options, bands.count, 1, [&](std::int64_t first, std::int64_t last) {
+        std::vector<std::int64_t> stack;
+        for (std::int64_t b = first; b < last; ++b) {
+            const std::int64_t y0 = bands.begin(b), y1 = bands.end(b), n = y1 * w;
+            std::fill(out + y0 * w, out + n, false);
+            for (std::int64_t s = y0 * w; s < n; ++s) {
+                if ((s & 7) == 0 && s + 8 <= n) {  // most pixels are 0: skip 8 at a time
+                    std::uint64_t word;
+                    std::memcpy(&word, classes + s, sizeof word);
+                    if (word == 0) {
+                        s += 7;
+                        continue;
+                    }
+                }
+                if (classes[s] != 2 || out[s]) continue;
+                out[s] = true;
+                stack.push_back(s);
+                flood_within(classes, w, y0, y1, out, stack);
             }
         }
-        if (classes[s] != 2 || out[s]) continue;
-        out[s] = true;
-        stack.push_back(s);
-        while (!stack.empty()) {
-            const std::int64_t p = stack.back();
-            stack.pop_back();
-            const std::int64_t y = p / w, x = p % w;
-            for (std::int64_t yy = std::max<std::int64_t>(0, y - 1); yy <= std::min(h - 1, y + 1); ++yy)
-                for (std::int64_t xx = std::max<std::int64_t>(0, x - 1); xx <= std::min(w - 1, x + 1); ++xx) {
-                    const std::int64_t q = yy * w + xx;
-                    if (classes[q] == 0 || out[q]) continue;
-                    out[q] = true;
-                    stack.push_back(q);
-                }
-        }
+    });
+    std::vector<std::vector<std::int64_t>> seeds(static_cast<std::size_t>(bands.count));
+    for (;;) {
+        parallel_blocks(options, bands.count, 1, [&](std::int64_t first, std::int64_t last) {
+            for (std::int64_t b = first; b < last; ++b) {
+                auto& found = seeds[static_cast<std::size_t>(b)];
+                if (b > 0) seeds_across(classes, out, w, bands.begin(b), bands.begin(b) - 1, found);
+                if (b + 1 < bands.count) seeds_across(classes, out, w, bands.end(b) - 1, bands.end(b), found);
+            }
+        });
+        if (std::all_of(seeds.begin(), seeds.end(), [](const auto& v) { return v.empty(); })) return;
+        parallel_blocks(options, bands.count, 1, [&](std::int64_t first, std::int64_t last) {
+            for (std::int64_t b = first; b < last; ++b) {
+                auto& stack = seeds[static_cast<std::size_t>(b)];
+                for (std::int64_t p : stack) out[p] = true;
+                flood_within(classes, w, bands.begin(b), bands.end(b), out, stack);  // empties it
+            }
+        });
     }
 }
 
@@ -335,7 +388,7 @@ void canny_in(const Array& image, const bool* keep, const Params& params, const 
             if (begin == 0) std::fill(cls, cls + w, std::uint8_t{0});  // row 0 is never an edge
         });
     }
-    hysteresis(cls, h, w, result.data<bool>());
+    hysteresis(cls, h, w, result.data<bool>(), options);
 }
 
 Array canny(const OpInputs& inputs, const Params& params, const RunOptions& options) {
