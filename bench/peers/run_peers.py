@@ -138,6 +138,8 @@ def time_request(req):
     cv2 = peers.opencv()
     if cv2 is not None:
         cv2.setNumThreads(threads)
+    if req["tool"] == "itk":
+        peers.itk().MultiThreaderBase.SetGlobalDefaultNumberOfThreads(threads)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         peak = peak_rss_delta(fn, x)  # also the warm-up call
@@ -172,6 +174,9 @@ def versions():
     cv2 = peers.opencv()
     if cv2 is not None:
         v["opencv"] = cv2.__version__
+    itk = peers.itk()
+    if itk is not None:
+        v["itk"] = itk.Version.GetITKVersion()
     return v
 
 

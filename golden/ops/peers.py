@@ -30,6 +30,22 @@ def opencv(dtype=None):
     return None if cv2 is None or dtype == "bool" else cv2
 
 
+@functools.cache
+def _import_itk():
+    try:
+        import itk
+    except ImportError:  # ITK is optional: its columns stay empty
+        return None
+    return itk
+
+
+def itk(dtype=None):
+    """The itk module, or None when ITK is not installed or for a bool image (its filters are wrapped for uint8,
+    uint16, float32 and float64 images). Imported on first use (it is slow to load), never by the goldens."""
+    module = _import_itk()
+    return None if module is None or dtype == "bool" else module
+
+
 def cv_border(mode):
     """OpenCV's border type for a scikit-image/SciPy mode, or None where it has none (wrap)."""
     cv2 = _import_cv2()

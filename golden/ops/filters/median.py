@@ -109,4 +109,17 @@ def opencv_peer(p, ndim, dtype):
     return lambda x: cv2.medianBlur(x, k)
 
 
-itk_peer = None
+def itk_peer(p, ndim, dtype):
+    """ITK's MedianImageFilter: a box of odd extents (its radius per axis, in ITK's x, y, z order), the border
+    replicated (its ZeroFluxNeumann condition: mode nearest); equal to SciPy's median there."""
+    itk = peers.itk(dtype)
+    box = peers.box_extents(p, ndim) if "footprint" in p else (3,) * ndim
+    if itk is None or box is None or any(e % 2 == 0 for e in box) or p.get("mode", "nearest") != "nearest":
+        return None
+    radius = [e // 2 for e in reversed(box)]
+
+    def run(x):
+        median = itk.MedianImageFilter.New(itk.image_view_from_array(x), Radius=radius)
+        median.Update()
+        return itk.array_from_image(median.GetOutput())  # a copy: the filter owning the view is gone after return
+    return run
