@@ -127,7 +127,7 @@ public:
                                    .at("tools");
             for (const auto& t : tools) {
                 runs_.push_back({t, 1});
-                if (t == "opencv" && max_threads_ > 1) runs_.push_back({t, max_threads_});
+                if ((t == "opencv" || t == "itk") && max_threads_ > 1) runs_.push_back({t, max_threads_});  // threaded
             }
             if (runs_.empty()) return;
             for (const auto& file : files_) std::filesystem::remove(file);

@@ -33,7 +33,7 @@ void print_results_table(const json& doc, bool markdown, const std::string& filt
     std::vector<std::string> ours;  // backends whose timings mean something (not the emulator's)
     for (const auto& b : known_backends())
         if (b.timings_meaningful) ours.push_back(b.name);
-    const std::vector<std::string> peers = {"skimage", "scipy", "opencv"};
+    const std::vector<std::string> peers = {"skimage", "scipy", "opencv", "itk"};
     std::regex pattern;
     try {
         pattern = std::regex(filter);
