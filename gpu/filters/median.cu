@@ -3,11 +3,17 @@
 // one pass over the window for its smallest and largest key, then one counting pass per halving of that range
 // (at most 8 for uint8, 16 for uint16, 32 or 64 for floats), so any footprint size runs with no per-thread
 // storage and the answer is exact. The window travels as its rows (dz, dy, dx0..dx1) in the launch arguments;
-// outside the image reads through the border rule (cval converted to the image's dtype first, as SciPy does). A NaN in a float image makes the pixels whose window holds it NaN; the download's check then names the
-// first NaN of the input (the error path alone pays that copy). A device entry: it chains on the device.
+// outside the image reads through the border rule (cval converted to the image's dtype first, as SciPy does).
+// A NaN in a float image makes the pixels whose window holds it NaN and sets a device flag; the download's check
+// (or, for an intermediate of a pipeline, the flag's 4 bytes) then names the first NaN of the input (the error
+// path alone pays that copy). A device entry: it chains on the device.
+#include <algorithm>
 #include <cmath>
+#include <memory>
+#include <span>
 
 #include "runtime/device_array.hpp"
+#include "runtime/fill.cuh"
 #include "runtime/kernel.hpp"
 #include "runtime/ordered_key.cuh"
 #include "skb/border.hpp"
@@ -49,7 +55,8 @@ __device__ __forceinline__ void for_each_element(const View<const T, 3>& in, con
 }
 
 template <class T>
-__global__ void median_kernel(View<const T, 3> in, View<T, 3> out, MedianWindow w, BorderMode mode, T cval) {
+__global__ void median_kernel(View<const T, 3> in, View<T, 3> out, MedianWindow w, BorderMode mode, T cval,
+                              unsigned* saw_nan) {
     using K = Key<T>;
     const std::int64_t n = in.extent[0] * in.extent[1] * in.extent[2];
     const std::int64_t stride = std::int64_t{blockDim.x} * gridDim.x;
@@ -66,6 +73,7 @@ __global__ void median_kernel(View<const T, 3> in, View<T, 3> out, MedianWindow 
         if constexpr (std::is_floating_point_v<T>) {
             if (nan) {
                 out(z, y, x) = static_cast<T>(NAN);  // the download's check names the input's NaN
+                atomicOr(saw_nan, 1u);                // (and an intermediate's probe reads this flag)
                 continue;
             }
         }
@@ -102,12 +110,22 @@ MedianWindow window_rows(const Footprint& footprint, int ndim) {
 }
 
 template <class T>
-void launch_median(const DeviceArray& input, DeviceArray& result, const MedianWindow& w, BorderMode mode, T cval) {
+void launch_median(const DeviceArray& input, DeviceArray& result, const MedianWindow& w, BorderMode mode, T cval,
+                   unsigned* saw_nan) {
     const Shape& shape = input.shape();
     const Shape volume = input.ndim() == 3 ? shape : Shape{1, shape[0], shape[1]};
     launch(median_kernel<T>,
            grid_stride_config("filters.median", input.size(), MedianPolicy::block, MedianPolicy::max_blocks),
-           make_view<const T, 3>(input.data<T>(), volume), make_view<T, 3>(result.data<T>(), volume), w, mode, cval);
+           make_view<const T, 3>(input.data<T>(), volume), make_view<T, 3>(result.data<T>(), volume), w, mode, cval,
+           saw_nan);
+}
+
+// Names the first NaN of a float image (the error path alone pays its download).
+template <class T> void throw_first_nan(const DeviceArray& input) {
+    const Array image = input.download();
+    const auto in = image.values<T>();
+    for (std::size_t i = 0; i < in.size(); ++i)
+        if (std::isnan(in[i])) median::throw_nan_at(static_cast<std::int64_t>(i));
 }
 
 DeviceArray median(const DeviceArray& input, const Params& params, const RunOptions&) {
@@ -122,15 +140,20 @@ DeviceArray median(const DeviceArray& input, const Params& params, const RunOpti
         if constexpr (sizeof(T) > 2 && std::is_integral_v<T>) {
             throw Error("filters.median: " + std::string(dtype_name(input.dtype())) + " is not supported");
         } else {
-            launch_median<T>(input, result, w, mode, median::from_double<T>(cval));
+            auto saw_nan = std::make_shared<DeviceBuffer<unsigned>>(1);  // set by a window holding a NaN
+            launch(fill_kernel<unsigned>, grid_stride_config("filters.median/clear_flag", 1, 32, 1), saw_nan->data(),
+                   std::int64_t{1}, 0u);
+            launch_median<T>(input, result, w, mode, median::from_double<T>(cval), saw_nan->data());
             if constexpr (std::is_floating_point_v<T>) {
                 result.on_download([input](const Array& answer) {
                     const auto values = answer.values<T>();
-                    if (std::none_of(values.begin(), values.end(), [](T v) { return std::isnan(v); })) return;
-                    const Array image = input.download();
-                    const auto in = image.values<T>();
-                    for (std::size_t i = 0; i < in.size(); ++i)
-                        if (std::isnan(in[i])) median::throw_nan_at(static_cast<std::int64_t>(i));
+                    if (std::any_of(values.begin(), values.end(), [](T v) { return std::isnan(v); }))
+                        throw_first_nan<T>(input);
+                });
+                result.on_verify([input, saw_nan] {  // in a pipeline: 4 bytes instead of the whole result
+                    unsigned flag = 0;
+                    copy_to_host(std::span<unsigned>(&flag, 1), *saw_nan);
+                    if (flag) throw_first_nan<T>(input);
                 });
             }
         }

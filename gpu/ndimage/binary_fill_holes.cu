@@ -1,11 +1,14 @@
 // CUDA ndimage.binary_fill_holes for connectivity structures (the default cross, square:3, cube:3, or any
 // generate_binary_structure(ndim, c)): the components of the False pixels on the device
 // (measure/components.cuh, nonzero is True), one kernel marks the components with a pixel on a face of the image,
-// and one writes True everywhere except on marked components. One H2D copy, one D2H copy.
+// and one writes True everywhere except on marked components. A device entry (runtime/device_array.hpp): in a
+// pipeline (seed.tomography: the objects mask from numpy.greater) the mask stays on the device; alone, one H2D copy
+// and one D2H copy.
 // Other structures (disk:2, square:5, even rectangles, whose steps need not be symmetric) flood from outside by
 // repeated passes: each pass reaches every open pixel one step from a reached pixel or from outside (reading the
 // states other threads write in the same pass, so it often goes further), until a pass changes nothing; each pass
-// ends with one synchronisation, to read whether it changed anything.
+// ends with one synchronisation, to read whether it changed anything (4 bytes D2H), and the structure's steps
+// are one more small H2D.
 #include <cstring>
 #include <limits>
 #include <optional>
@@ -13,6 +16,7 @@
 #include <vector>
 
 #include "measure/components.cuh"
+#include "runtime/device_array.hpp"
 #include "skb/nvtx.hpp"
 
 namespace skb::gpu {
@@ -68,9 +72,9 @@ __global__ void write_unreached_kernel(const unsigned* state, std::int64_t n, bo
         out[g] = state[g] != kReached;
 }
 
-template <class T> void flood_on_device(const Array& image, const Footprint& structure, Array& result) {
+template <class T> void flood_on_device(const DeviceArray& image, const Footprint& structure, DeviceArray& result) {
     const std::int64_t n = image.size();
-    const DeviceBuffer<T> in = to_device<T>(image);
+    const T* in = image.data<T>();
     std::vector<long long> steps;
     for (const auto& d : structure.offsets(EvenCentre::End)) {
         for (int lead = image.ndim(); lead < 3; ++lead) steps.push_back(0);
@@ -78,7 +82,7 @@ template <class T> void flood_on_device(const Array& image, const Footprint& str
     }
     const DeviceBuffer<long long> steps_on_device = to_device<long long>(std::span<const long long>(steps));
     DeviceBuffer<unsigned> state(static_cast<std::size_t>(n));
-    launch(init_states_kernel<T>, per_pixel_config("ndimage.binary_fill_holes/init", n), in.data(), n, state.data());
+    launch(init_states_kernel<T>, per_pixel_config("ndimage.binary_fill_holes/init", n), in, n, state.data());
     DeviceBuffer<unsigned> changed(1);
     for (unsigned was_changed = 1; was_changed;) {
         launch(fill_kernel<unsigned>, per_pixel_config("ndimage.binary_fill_holes/clear_changed", 1), changed.data(),
@@ -87,32 +91,29 @@ template <class T> void flood_on_device(const Array& image, const Footprint& str
                steps_on_device.data(), static_cast<int>(steps.size() / 3), n, state.data(), changed.data());
         copy_to_host(std::span<unsigned>(&was_changed, 1), changed);
     }
-    DeviceBuffer<bool> out(static_cast<std::size_t>(n));
-    launch(write_unreached_kernel, per_pixel_config("ndimage.binary_fill_holes/write", n), state.data(), n, out.data());
-    copy_to_host(result, out);
+    launch(write_unreached_kernel, per_pixel_config("ndimage.binary_fill_holes/write", n), state.data(), n,
+           result.data<bool>());
 }
 
-template <class T, class Index> void fill_holes_on_device(const Array& image, int connectivity, Array& result) {
+template <class T, class Index>
+void fill_holes_on_device(const DeviceArray& image, int connectivity, DeviceArray& result) {
     const std::int64_t n = image.size();
-    const DeviceBuffer<T> in = to_device<T>(image);
     DeviceBuffer<Index> root(static_cast<std::size_t>(n));
     // Foreground for the labelling: the False (zero) pixels.
-    components_on_device(in.data(), image.shape(), root.data(), KeyRule{0, true, connectivity, true});
+    components_on_device(image.data<T>(), image.shape(), root.data(), KeyRule{0, true, connectivity, true});
     DeviceBuffer<unsigned> outside(static_cast<std::size_t>(n));
     launch(fill_kernel<unsigned>, per_pixel_config("ndimage.binary_fill_holes/clear_flags", n), outside.data(), n, 0u);
     launch(mark_outside_kernel<Index>, per_pixel_config("ndimage.binary_fill_holes/mark", n), root.data(),
            volume_shape(image.shape()), n, outside.data());
-    DeviceBuffer<bool> out(static_cast<std::size_t>(n));
     launch(write_filled_kernel<Index>, per_pixel_config("ndimage.binary_fill_holes/write", n), root.data(),
-           outside.data(), n, out.data());
-    copy_to_host(result, out);
+           outside.data(), n, result.data<bool>());
 }
 
-Array binary_fill_holes(const Array& image, const Params& params, const RunOptions&) {
+DeviceArray binary_fill_holes(const DeviceArray& image, const Params& params, const RunOptions&) {
     SKB_NVTX_RANGE("ndimage.binary_fill_holes/" SKB_GPU_BACKEND_NAME);
     const Footprint* given = params.footprint("structure");
     const std::optional<int> connectivity = given ? given->connectivity() : 1;
-    Array result(DType::Bool, image.shape());
+    DeviceArray result(DType::Bool, image.shape());
     if (image.size() == 0) return result;
     visit_dtype(image.dtype(), [&](auto tag) {
         using T = decltype(tag);
@@ -123,7 +124,7 @@ Array binary_fill_holes(const Array& image, const Params& params, const RunOptio
     return result;
 }
 
-SKB_GPU_REGISTER_IMPL("ndimage.binary_fill_holes", binary_fill_holes);
+SKB_GPU_REGISTER_DEVICE_IMPL("ndimage.binary_fill_holes", binary_fill_holes);
 
 }  // namespace
 }  // namespace skb::gpu

@@ -61,7 +61,15 @@ public:
     // A check run on the downloaded values: ops whose kernels find a bad input (a non-finite value) mark the
     // answer (NaN) and fetch the details (which element) only then, so a good run costs no extra copy.
     void on_download(std::function<void(const Array&)> check) { check_ = std::move(check); }
+    // The same check for an intermediate a pipeline never downloads, without its values (a flag the kernel set
+    // on the device, a few bytes): what verify() runs instead of downloading the whole array.
+    void on_verify(std::function<void()> probe) { probe_ = std::move(probe); }
     bool has_check() const { return static_cast<bool>(check_); }
+    // Runs the attached check on an intermediate: its probe where it has one, else the download's check.
+    void verify() const {
+        if (probe_) probe_();
+        else if (check_) download();
+    }
 
     DType dtype() const { return dtype_; }
     const Shape& shape() const { return shape_; }
@@ -83,6 +91,7 @@ private:
     std::int64_t size_;
     std::shared_ptr<DeviceBuffer<std::byte>> storage_;  // shared: a step may hand its input on unchanged
     std::function<void(const Array&)> check_;
+    std::function<void()> probe_;
 };
 
 // What a device entry reads: its image and extra inputs on the device, and the parameters a pipeline bound to
@@ -165,7 +174,7 @@ inline std::optional<Array> run_on_device(std::span<const PreparedOp> steps, std
     std::vector<std::optional<DeviceArray>> results(n);
     std::vector<DeviceArray> unchecked;
     const auto check_intermediates = [&] {
-        for (const DeviceArray& a : unchecked) a.download();
+        for (const DeviceArray& a : unchecked) a.verify();
     };
     for (std::size_t i = 0; i < n; ++i) {
         const StepWiring link = wiring_at(i);

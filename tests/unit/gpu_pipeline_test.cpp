@@ -130,6 +130,64 @@ TEST(GpuPipeline, CoinsGraphStaysOnTheDeviceUpToItsTable) {
     EXPECT_EQ(outcome.status, skb::golden::Status::Pass) << outcome.detail;
 }
 
+// The tomography graph (bench's seed.tomography, with a 3-cube erosion to keep it small): steps reading the
+// pipeline's input or an earlier step, numpy.extract's condition and regionprops' intensity image from earlier
+// steps, two bound thresholds. On cuda-emu only scalars leave the device before the table: checks and the lengths
+// that size results.
+CoinsGraph tomography_graph(const std::string& backend, const skb::Array& input) {
+    CoinsGraph g;
+    const skb::ArrayMeta image{input.dtype(), input.shape()};
+    g.wiring.resize(10);
+    const auto add = [&](const char* op, skb::InputMetas metas, skb::ParamTexts params) {
+        g.steps.emplace_back(op, backend, metas, params);
+    };
+    const auto out = [&](std::size_t k) { return g.steps.at(k).output(); };
+    add("filters.threshold_otsu", image, {});
+    add("numpy.greater", image, {{"x2", "0"}});
+    add("filters.median", image, {{"footprint", "cube:3"}});
+    skb::InputMetas masked(out(2));
+    masked.extras.emplace("condition", out(1));
+    add("numpy.extract", masked, {});
+    add("filters.threshold_otsu", out(3), {});
+    add("numpy.greater", out(2), {{"x2", "0"}});
+    add("ndimage.binary_fill_holes", out(1), {});
+    add("morphology.binary_erosion", out(6), {{"footprint", "cube:3"}});
+    add("measure.label", out(7), {});
+    skb::InputMetas labelled(out(8));
+    labelled.extras.emplace("intensity_image", out(5));
+    add("measure.regionprops_table", labelled, {{"properties", "label,area,intensity_mean"}});
+    g.wiring[1] = {.image = skb::StepWiring::kPipelineInput, .bound = {{"x2", 0}}};
+    g.wiring[2].image = skb::StepWiring::kPipelineInput;
+    g.wiring[3].extras = {{"condition", 1}};
+    g.wiring[5] = {.image = 2, .bound = {{"x2", 4}}};
+    g.wiring[6].image = 1;
+    g.wiring[9].extras = {{"intensity_image", 5}};
+    return g;
+}
+
+TEST(GpuPipeline, TomographyGraphStaysOnTheDevice) {
+    const skb::Array input = skb::synthetic_image(skb::SyntheticInput::Blobs, skb::DType::F32, {10, 26, 23}, 6);
+    const CoinsGraph gpu = tomography_graph("cuda-emu", input);
+    skb::gpu::reset_transfer_stats();
+    const skb::Array table = skb::run_pipeline(gpu.steps, gpu.wiring, skb::OpInputs(input));
+    const skb::gpu::TransferStats traffic = skb::gpu::transfer_stats();
+    EXPECT_EQ(traffic.h2d_calls, 1);
+    EXPECT_EQ(traffic.h2d_bytes, input.nbytes());
+    // Down: the two thresholds' and the median's checks (a float image could hold a NaN: 4 bytes each),
+    // numpy.extract's length, then regionprops' largest label, its intensity sums and keys and its counters (per
+    // region). Never a volume (before the median's flag, its whole result came down as a check).
+    EXPECT_EQ(traffic.d2h_calls, 8);
+    EXPECT_LT(traffic.d2h_bytes, input.nbytes() / 4);
+    ASSERT_GT(table.shape()[1], 1) << "the volume must leave cores after the erosion";
+
+    const CoinsGraph ref = tomography_graph("ref", input);
+    const skb::Array expected = skb::run_pipeline(ref.steps, ref.wiring, skb::OpInputs(input));
+    ASSERT_EQ(table.shape(), expected.shape());
+    const auto outcome =
+        skb::golden::check_result("measure.regionprops_table", "cuda-emu", table, expected, table.dtype());
+    EXPECT_EQ(outcome.status, skb::golden::Status::Pass) << outcome.detail;
+}
+
 TEST(GpuPipeline, AFloatImageWithANaNIsRefusedThoughItsThresholdStaysOnTheDevice) {
     // threshold_otsu's NaN check runs when its result is downloaded; bound on the device it is downloaded at the
     // end, so the pipeline still names the element rather than answering an empty table.
