@@ -140,10 +140,15 @@ DeviceArray median(const DeviceArray& input, const Params& params, const RunOpti
         if constexpr (sizeof(T) > 2 && std::is_integral_v<T>) {
             throw Error("filters.median: " + std::string(dtype_name(input.dtype())) + " is not supported");
         } else {
-            auto saw_nan = std::make_shared<DeviceBuffer<unsigned>>(1);  // set by a window holding a NaN
-            launch(fill_kernel<unsigned>, grid_stride_config("filters.median/clear_flag", 1, 32, 1), saw_nan->data(),
-                   std::int64_t{1}, 0u);
-            launch_median<T>(input, result, w, mode, median::from_double<T>(cval), saw_nan->data());
+            // Float images: a flag set by a window holding a NaN (integer images have none: no buffer, no launch).
+            std::shared_ptr<DeviceBuffer<unsigned>> saw_nan;
+            if constexpr (std::is_floating_point_v<T>) {
+                saw_nan = std::make_shared<DeviceBuffer<unsigned>>(1);
+                launch(fill_kernel<unsigned>, grid_stride_config("filters.median/clear_flag", 1, 32, 1),
+                       saw_nan->data(), std::int64_t{1}, 0u);
+            }
+            launch_median<T>(input, result, w, mode, median::from_double<T>(cval),
+                             saw_nan ? saw_nan->data() : static_cast<unsigned*>(nullptr));
             if constexpr (std::is_floating_point_v<T>) {
                 result.on_download([input](const Array& answer) {
                     const auto values = answer.values<T>();
