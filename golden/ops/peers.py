@@ -6,6 +6,7 @@ names; missing ones take scikit-image's defaults. Each peer is given its natural
 uint8, scikit-image converts to float64): that is how each is used.
 """
 import functools
+import importlib
 
 import numpy as np
 import scipy.ndimage as ndi
@@ -14,41 +15,32 @@ from .params import footprint
 
 
 @functools.cache
-def _import_cv2():
+def _optional_module(name):
+    """The module, or None when it is not installed (OpenCV and ITK are optional: their columns stay empty)."""
     try:
-        import cv2
-    except ImportError:  # OpenCV is optional: its columns stay empty
+        return importlib.import_module(name)
+    except ImportError:
         return None
-    return cv2
 
 
 def opencv(dtype=None):
     """The cv2 module, or None when OpenCV is not installed, or for a bool image: OpenCV has no bool images, so
     only ops on masks (which view them as uint8) call this without a dtype. Imported on first use, so that the
     goldens never load OpenCV."""
-    cv2 = _import_cv2()
+    cv2 = _optional_module("cv2")
     return None if cv2 is None or dtype == "bool" else cv2
-
-
-@functools.cache
-def _import_itk():
-    try:
-        import itk
-    except ImportError:  # ITK is optional: its columns stay empty
-        return None
-    return itk
 
 
 def itk(dtype=None):
     """The itk module, or None when ITK is not installed or for a bool image (its filters are wrapped for uint8,
     uint16, float32 and float64 images). Imported on first use (it is slow to load), never by the goldens."""
-    module = _import_itk()
+    module = _optional_module("itk")
     return None if module is None or dtype == "bool" else module
 
 
 def cv_border(mode):
     """OpenCV's border type for a scikit-image/SciPy mode, or None where it has none (wrap)."""
-    cv2 = _import_cv2()
+    cv2 = _optional_module("cv2")
     return {"reflect": cv2.BORDER_REFLECT, "mirror": cv2.BORDER_REFLECT_101, "nearest": cv2.BORDER_REPLICATE,
             "constant": cv2.BORDER_CONSTANT}.get(mode)
 
