@@ -217,13 +217,6 @@ __global__ void quantile_thresholds_kernel(const Selection<F>* s, canny::Percent
 
 __global__ void set_thresholds_kernel(canny::Thresholds* thresholds, canny::Thresholds value) { *thresholds = value; }
 
-struct CannyPolicy {
-    static constexpr unsigned block = 256;
-    static constexpr unsigned max_blocks = 1024;
-};
-inline LaunchConfig pixels(const char* name, std::int64_t n) {
-    return grid_stride_config(name, n, CannyPolicy::block, CannyPolicy::max_blocks);
-}
 inline LaunchConfig one_thread(const char* name) { return {.name = name, .grid = Dim3{1}, .block = Dim3{1}}; }
 
 // The thresholds on the device: the given ones, or the magnitude's quantiles selected there (one histogram pass
@@ -245,11 +238,11 @@ void thresholds_on_device(const F* magnitude, std::int64_t n, const canny::Thres
     launch(fill_kernel<Count>, one_thread("feature.canny/clear_histogram"), hist.data(),
            std::int64_t{kQuantiles * kRadixBins}, Count{0});
     for (int shift = 8 * static_cast<int>(sizeof(F)) - 8; shift >= 0; shift -= 8) {
-        launch(radix_histogram_kernel<F>, pixels("feature.canny/quantile_histogram", n), magnitude, n,
+        launch(radix_histogram_kernel<F>, per_pixel_config("feature.canny/quantile_histogram", n), magnitude, n,
                selections.data(), shift, hist.data());
         launch(radix_pick_kernel<F>, one_thread("feature.canny/quantile_pick"), selections.data(), shift, hist.data());
     }
-    launch(neighbours_kernel<F>, pixels("feature.canny/quantile_neighbours", n), magnitude, n, selections.data());
+    launch(neighbours_kernel<F>, per_pixel_config("feature.canny/quantile_neighbours", n), magnitude, n, selections.data());
     launch(quantile_thresholds_kernel<F>, one_thread("feature.canny/quantile_thresholds"), selections.data(), low,
            high, thresholds);
 }
@@ -298,9 +291,9 @@ template <class Index> void hysteresis_on_device(const unsigned char* candidate,
     components_on_device(candidate, shape, root.data(), KeyRule{.background = 0, .flip = false, .connectivity = 2,
                                                                 .binary = true});
     DeviceBuffer<unsigned> strong(static_cast<std::size_t>(n));
-    launch(fill_kernel<unsigned>, pixels("feature.canny/clear_flags", n), strong.data(), n, 0u);
-    launch(mark_strong_kernel<Index>, pixels("feature.canny/mark_strong", n), candidate, root.data(), n, strong.data());
-    launch(write_edges_kernel<Index>, pixels("feature.canny/write", n), root.data(), strong.data(), n, edges);
+    launch(fill_kernel<unsigned>, per_pixel_config("feature.canny/clear_flags", n), strong.data(), n, 0u);
+    launch(mark_strong_kernel<Index>, per_pixel_config("feature.canny/mark_strong", n), candidate, root.data(), n, strong.data());
+    launch(write_edges_kernel<Index>, per_pixel_config("feature.canny/write", n), root.data(), strong.data(), n, edges);
 }
 
 // --- the op ----------------------------------------------------------------------------------------------------
@@ -310,7 +303,7 @@ public:
     explicit Steps(Plane plane) : plane_(plane), n_(plane.size()) {}
 
     void correlate(const F* in, const Pass& pass, const Taps& taps, F* out) const {
-        launch(correlate_kernel<F>, pixels("feature.canny/correlate", n_), in, plane_, pass, taps, out);
+        launch(correlate_kernel<F>, per_pixel_config("feature.canny/correlate", n_), in, plane_, pass, taps, out);
     }
     // SciPy's gaussian_filter: axis 0, then axis 1, `scratch` between them.
     void smooth(F* values, F* scratch, const Taps& taps, BorderMode mode, double cval) const {
@@ -347,7 +340,7 @@ void canny_on_device(const DeviceArray& image, const DeviceArray* mask, const Pa
     DeviceBuffer<F> smoothed(size), scratch(size), bleed(bleeds ? size : 0);
     visit_dtype(image.dtype(), [&](auto tag) {
         using T = decltype(tag);
-        launch(as_float_kernel<T, F>, pixels("feature.canny/as_float", n), image.data<T>(), keep, n, smoothed.data(),
+        launch(as_float_kernel<T, F>, per_pixel_config("feature.canny/as_float", n), image.data<T>(), keep, n, smoothed.data(),
                bleeds ? bleed.data() : static_cast<F*>(nullptr));
     });
     const bool smoothing = sigma > kGaussianSkipSigma;  // else SciPy returns the image unchanged
@@ -368,18 +361,18 @@ void canny_on_device(const DeviceArray& image, const DeviceArray* mask, const Pa
     }
     if (bleeds) {
         if (smoothing) steps.smooth(bleed.data(), scratch.data(), gaussian, mode, cval);
-        launch(divide_by_bleed_kernel<F>, pixels("feature.canny/divide_by_bleed", n), smoothed.data(), bleed.data(), n);
+        launch(divide_by_bleed_kernel<F>, per_pixel_config("feature.canny/divide_by_bleed", n), smoothed.data(), bleed.data(), n);
     }
     DeviceBuffer<F> isobel(size), jsobel(size);
     steps.sobel(smoothed.data(), 0, scratch.data(), isobel.data());
     steps.sobel(smoothed.data(), 1, scratch.data(), jsobel.data());
     F* magnitude = smoothed.data();  // smoothed is not read again
-    launch(magnitude_kernel<F>, pixels("feature.canny/magnitude", n), isobel.data(), jsobel.data(), n, magnitude);
+    launch(magnitude_kernel<F>, per_pixel_config("feature.canny/magnitude", n), isobel.data(), jsobel.data(), n, magnitude);
 
     DeviceBuffer<canny::Thresholds> thresholds(1);
     thresholds_on_device(magnitude, n, canny::threshold_values(params, image.dtype()), thresholds.data());
     DeviceBuffer<unsigned char> candidate(size);
-    launch(suppress_kernel<F>, pixels("feature.canny/suppress", n), isobel.data(), jsobel.data(), magnitude, keep,
+    launch(suppress_kernel<F>, per_pixel_config("feature.canny/suppress", n), isobel.data(), jsobel.data(), magnitude, keep,
            plane, thresholds.data(), candidate.data());
     if (n < std::numeric_limits<int>::max()) hysteresis_on_device<int>(candidate.data(), image.shape(), edges.data<bool>());
     else hysteresis_on_device<long long>(candidate.data(), image.shape(), edges.data<bool>());
