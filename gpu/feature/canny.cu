@@ -242,7 +242,8 @@ void thresholds_on_device(const F* magnitude, std::int64_t n, const canny::Thres
                selections.data(), shift, hist.data());
         launch(radix_pick_kernel<F>, one_thread("feature.canny/quantile_pick"), selections.data(), shift, hist.data());
     }
-    launch(neighbours_kernel<F>, per_pixel_config("feature.canny/quantile_neighbours", n), magnitude, n, selections.data());
+    launch(neighbours_kernel<F>, per_pixel_config("feature.canny/quantile_neighbours", n), magnitude, n,
+           selections.data());
     launch(quantile_thresholds_kernel<F>, one_thread("feature.canny/quantile_thresholds"), selections.data(), low,
            high, thresholds);
 }
@@ -272,7 +273,8 @@ __global__ void suppress_kernel(const F* isobel, const F* jsobel, const F* magni
 }
 
 template <class Index>
-__global__ void mark_strong_kernel(const unsigned char* candidate, const Index* root, std::int64_t n, unsigned* strong) {
+__global__ void mark_strong_kernel(const unsigned char* candidate, const Index* root, std::int64_t n,
+                                   unsigned* strong) {
     const std::int64_t stride = std::int64_t{blockDim.x} * gridDim.x;
     for (std::int64_t g = std::int64_t{blockIdx.x} * blockDim.x + threadIdx.x; g < n; g += stride)
         if (candidate[g] == kStrong) atomicOr(&strong[root[g]], 1u);
@@ -292,7 +294,8 @@ template <class Index> void hysteresis_on_device(const unsigned char* candidate,
                                                                 .binary = true});
     DeviceBuffer<unsigned> strong(static_cast<std::size_t>(n));
     launch(fill_kernel<unsigned>, per_pixel_config("feature.canny/clear_flags", n), strong.data(), n, 0u);
-    launch(mark_strong_kernel<Index>, per_pixel_config("feature.canny/mark_strong", n), candidate, root.data(), n, strong.data());
+    launch(mark_strong_kernel<Index>, per_pixel_config("feature.canny/mark_strong", n), candidate, root.data(), n,
+           strong.data());
     launch(write_edges_kernel<Index>, per_pixel_config("feature.canny/write", n), root.data(), strong.data(), n, edges);
 }
 
@@ -340,8 +343,8 @@ void canny_on_device(const DeviceArray& image, const DeviceArray* mask, const Pa
     DeviceBuffer<F> smoothed(size), scratch(size), bleed(bleeds ? size : 0);
     visit_dtype(image.dtype(), [&](auto tag) {
         using T = decltype(tag);
-        launch(as_float_kernel<T, F>, per_pixel_config("feature.canny/as_float", n), image.data<T>(), keep, n, smoothed.data(),
-               bleeds ? bleed.data() : static_cast<F*>(nullptr));
+        launch(as_float_kernel<T, F>, per_pixel_config("feature.canny/as_float", n), image.data<T>(), keep, n,
+               smoothed.data(), bleeds ? bleed.data() : static_cast<F*>(nullptr));
     });
     const bool smoothing = sigma > kGaussianSkipSigma;  // else SciPy returns the image unchanged
     Taps gaussian;
@@ -350,7 +353,8 @@ void canny_on_device(const DeviceArray& image, const DeviceArray* mask, const Pa
         const std::vector<double> w = gaussian_kernel1d(sigma, 4.0);
         gaussian.radius = static_cast<int>(w.size() / 2);
         std::vector<double> from_centre(static_cast<std::size_t>(gaussian.radius) + 1);
-        for (int j = 0; j <= gaussian.radius; ++j) from_centre[static_cast<std::size_t>(j)] = w[static_cast<std::size_t>(gaussian.radius - j)];
+        for (int j = 0; j <= gaussian.radius; ++j)
+            from_centre[static_cast<std::size_t>(j)] = w[static_cast<std::size_t>(gaussian.radius - j)];
         if (gaussian.radius < Taps::kInline) {
             std::copy(from_centre.begin(), from_centre.end(), gaussian.w);
         } else {
@@ -361,21 +365,25 @@ void canny_on_device(const DeviceArray& image, const DeviceArray* mask, const Pa
     }
     if (bleeds) {
         if (smoothing) steps.smooth(bleed.data(), scratch.data(), gaussian, mode, cval);
-        launch(divide_by_bleed_kernel<F>, per_pixel_config("feature.canny/divide_by_bleed", n), smoothed.data(), bleed.data(), n);
+        launch(divide_by_bleed_kernel<F>, per_pixel_config("feature.canny/divide_by_bleed", n), smoothed.data(),
+               bleed.data(), n);
     }
     DeviceBuffer<F> isobel(size), jsobel(size);
     steps.sobel(smoothed.data(), 0, scratch.data(), isobel.data());
     steps.sobel(smoothed.data(), 1, scratch.data(), jsobel.data());
     F* magnitude = smoothed.data();  // smoothed is not read again
-    launch(magnitude_kernel<F>, per_pixel_config("feature.canny/magnitude", n), isobel.data(), jsobel.data(), n, magnitude);
+    launch(magnitude_kernel<F>, per_pixel_config("feature.canny/magnitude", n), isobel.data(), jsobel.data(), n,
+           magnitude);
 
     DeviceBuffer<canny::Thresholds> thresholds(1);
     thresholds_on_device(magnitude, n, canny::threshold_values(params, image.dtype()), thresholds.data());
     DeviceBuffer<unsigned char> candidate(size);
-    launch(suppress_kernel<F>, per_pixel_config("feature.canny/suppress", n), isobel.data(), jsobel.data(), magnitude, keep,
-           plane, thresholds.data(), candidate.data());
-    if (n < std::numeric_limits<int>::max()) hysteresis_on_device<int>(candidate.data(), image.shape(), edges.data<bool>());
-    else hysteresis_on_device<long long>(candidate.data(), image.shape(), edges.data<bool>());
+    launch(suppress_kernel<F>, per_pixel_config("feature.canny/suppress", n), isobel.data(), jsobel.data(), magnitude,
+           keep, plane, thresholds.data(), candidate.data());
+    if (n < std::numeric_limits<int>::max())
+        hysteresis_on_device<int>(candidate.data(), image.shape(), edges.data<bool>());
+    else
+        hysteresis_on_device<long long>(candidate.data(), image.shape(), edges.data<bool>());
 }
 
 DeviceArray canny(const DeviceInputs& inputs, const Params& params, const RunOptions&) {
