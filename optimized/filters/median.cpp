@@ -1,7 +1,8 @@
 // Opt filters.median (SciPy's median_filter semantics, skb/median.hpp), rows of the output in parallel. Each output
 // row reads the source rows its window covers, copied once per row with the border rule applied along every axis
 // (a padded row), then one of three selections:
-//  - small windows (up to kMaxNetwork elements): a selection network, the compare-exchanges of Batcher's odd-even
+//  - 3x3 windows: columns of three sorted once and shared by the three outputs that read them (median3x3_rows);
+//  - other small windows (up to kMaxNetwork elements): a selection network, the compare-exchanges of Batcher's odd-even
 //    merge sort that the median's rank depends on, run on a block of consecutive pixels at once (min/max over
 //    lanes, which the compiler vectorizes);
 //  - larger windows of uint8/uint16/bool: Huang's sliding histogram along the row (each step removes the column
@@ -16,6 +17,10 @@
 #include <map>
 #include <utility>
 #include <vector>
+
+#if defined(__AVX512F__)
+#include <immintrin.h>
+#endif
 
 #include "parallel.hpp"
 #include "rows.hpp"
@@ -358,18 +363,150 @@ void fixed_network_rows(const Array& image, Array& result, const Window& w, Bord
     });
 }
 
+// Whether the window is three rows of the same three consecutive columns (a 3x3 box in 2-D; 3x3 in one plane or
+// across planes in 3-D).
+bool three_by_three(const Window& w) {
+    const std::vector<std::int64_t> columns{-1, 0, 1};
+    return w.count == 9 && w.rows.size() == 3 &&
+           std::all_of(w.dx.begin(), w.dx.end(), [&](const auto& d) { return d == columns; });
+}
+
+// The 3x3 step below on scalars or on GCC vectors (lane by lane: `b < a ? b : a` is a select).
+template <class V> [[gnu::always_inline]] inline V smaller(V a, V b) { return b < a ? b : a; }
+template <class V> [[gnu::always_inline]] inline V larger(V a, V b) { return b < a ? a : b; }
+template <class V> [[gnu::always_inline]] inline V median3(V a, V b, V c) {
+    return larger(smaller(a, b), smaller(larger(a, b), c));
+}
+// Column (a, b, c) sorted into low, middle, high.
+template <class V> [[gnu::always_inline]] inline void sort3(V a, V b, V c, V& low, V& middle, V& high) {
+    const V ab_low = smaller(a, b), ab_high = larger(a, b);
+    low = smaller(ab_low, c);
+    high = larger(ab_high, c);
+    middle = larger(ab_low, smaller(ab_high, c));
+}
+// Output x from the sorted columns x - 1, x, x + 1.
+template <class V>
+[[gnu::always_inline]] inline V median_of_columns(V l0, V l1, V l2, V m0, V m1, V m2, V h0, V h1, V h2) {
+    return median3(larger(larger(l0, l1), l2), median3(m0, m1, m2), smaller(smaller(h0, h1), h2));
+}
+
+// 3x3 windows: each column of three sorted once (low, middle, high), shared by the three outputs that read it;
+// the median of the nine is then the median of (the largest low, the median middle, the smallest high) of the
+// three columns. About 18 min/max per vector of outputs where the 9-element network takes 19 compare-exchanges
+// (38). Rows of the output in parallel; the two columns outside the row through the border rule.
+constexpr std::int64_t kStreamingBytes = std::int64_t{8} << 20;
+
+template <class T>
+void median3x3_rows(const Array& image, Array& result, const Window& w, BorderMode mode, T cval,
+                    const RunOptions& options) {
+    using Lane = std::conditional_t<std::is_same_v<T, bool>, unsigned char, T>;  // bool: 0/1 bytes
+    typedef Lane Unaligned __attribute__((vector_size(kVectorBytes), aligned(1)));
+    typedef Lane Vector __attribute__((vector_size(kVectorBytes)));
+    constexpr std::int64_t kLanes = kFixedLanes<T>;
+    const Shape& shape = image.shape();
+    const Volume v = image.ndim() == 3 ? Volume{shape[0], shape[1], shape[2]} : Volume{1, shape[0], shape[1]};
+    const std::int64_t W = v.width;
+    const Lane* in = reinterpret_cast<const Lane*>(image.data<T>());
+    Lane* out = reinterpret_cast<Lane*>(result.data<T>());
+    const auto fill = static_cast<Lane>(cval);
+    const auto load = [](const Lane* p) { return Vector(*reinterpret_cast<const Unaligned*>(p)); };
+    const auto store = [](Lane* p, Vector x) { *reinterpret_cast<Unaligned*>(p) = x; };
+    // Outputs larger than the caches are written around them (non-temporal stores of whole aligned vectors): the
+    // line is not read first, and the input stays cached. Measured on 4096^2 uint8: 1.93 -> 1.40 ms on one core.
+    const bool streaming = result.nbytes() >= kStreamingBytes;
+    const auto write = [streaming](Lane* p, Vector x) {
+#if defined(__AVX512F__)
+        if (streaming && (reinterpret_cast<std::uintptr_t>(p) & 63) == 0) {
+            _mm512_stream_si512(reinterpret_cast<__m512i*>(p), reinterpret_cast<const __m512i&>(x));
+            return;
+        }
+#endif
+        *reinterpret_cast<Unaligned*>(p) = x;
+    };
+    // (W by value: a store through a byte pointer may alias anything captured by reference, which the loops
+    // would then reload on every iteration)
+    parallel_blocks(options, v.depth * v.height, std::max<std::int64_t>(1, 65536 / W), [&, W](std::int64_t begin,
+                                                                                                std::int64_t end) {
+        Scratch<T> scratch;
+        Lane* low = reinterpret_cast<Lane*>(scratch.get(4 * (W + 2)));  // column x sorted at index x + 1, x in [-1, W]
+        Lane* middle = low + (W + 2);
+        Lane* high = middle + (W + 2);
+        Lane* cval_row = high + (W + 2);
+        std::fill(cval_row, cval_row + W, fill);
+        for (std::int64_t r = begin; r < end; ++r) {
+            const std::int64_t z = r / v.height, y = r % v.height;
+            const Lane* src[3];
+            for (std::size_t k = 0; k < 3; ++k) {
+                const std::int64_t zz = border_index(z + w.rows[k][0], v.depth, mode);
+                const std::int64_t yy = border_index(y + w.rows[k][1], v.height, mode);
+                src[k] = zz < 0 || yy < 0 ? cval_row : in + (zz * v.height + yy) * W;
+            }
+            const Lane *a = src[0], *b = src[1], *c = src[2];
+            std::int64_t x = 0;
+            for (; x + kLanes <= W; x += kLanes) {
+                Vector l, m, h;
+                sort3(load(a + x), load(b + x), load(c + x), l, m, h);
+                store(low + x + 1, l), store(middle + x + 1, m), store(high + x + 1, h);
+            }
+            for (; x < W; ++x) sort3(a[x], b[x], c[x], low[x + 1], middle[x + 1], high[x + 1]);
+            for (const std::int64_t edge : {std::int64_t{-1}, W}) {
+                const std::int64_t xx = border_index(edge, W, mode);
+                if (xx < 0) sort3(fill, fill, fill, low[edge + 1], middle[edge + 1], high[edge + 1]);
+                else sort3(a[xx], b[xx], c[xx], low[edge + 1], middle[edge + 1], high[edge + 1]);
+            }
+            Lane* row_out = out + r * W;
+            for (x = 0; x + kLanes <= W; x += kLanes)
+                write(row_out + x, median_of_columns(load(low + x), load(low + x + 1), load(low + x + 2),
+                                                     load(middle + x), load(middle + x + 1), load(middle + x + 2),
+                                                     load(high + x), load(high + x + 1), load(high + x + 2)));
+            for (; x < W; ++x)
+                row_out[x] = median_of_columns(low[x], low[x + 1], low[x + 2], middle[x], middle[x + 1],
+                                               middle[x + 2], high[x], high[x + 1], high[x + 2]);
+        }
+#if defined(__AVX512F__)
+        if (streaming) _mm_sfence();  // non-temporal stores are weakly ordered: visible before the block ends
+#endif
+    });
+}
+
+// Whether any of v[0, n) is NaN: vector compares (x != x) OR'd, one test at the end.
+template <class T> bool has_nan(const T* v, std::int64_t n) {
+    typedef T Unaligned __attribute__((vector_size(kVectorBytes), aligned(1)));
+    typedef T Vector __attribute__((vector_size(kVectorBytes)));
+    constexpr std::int64_t kLanes = kVectorBytes / static_cast<std::int64_t>(sizeof(T));
+    using Mask = decltype(Vector{} != Vector{});
+    Mask any{};
+    std::int64_t i = 0;
+    for (; i + kLanes <= n; i += kLanes) {
+        const Vector x = *reinterpret_cast<const Unaligned*>(v + i);
+        any |= x != x;
+    }
+    bool found = false;
+    for (std::int64_t k = 0; k < kLanes; ++k) found |= any[k] != 0;
+    for (; i < n; ++i) found |= std::isnan(v[i]);
+    return found;
+}
+
 template <class T> void median_of(const Array& image, Array& result, const Params& params, const RunOptions& requested) {
     const Window w = make_window(median::window(params, image.ndim()).offsets(EvenCentre::End));
     const BorderMode mode = parse_border_mode(params.choice("mode"));
     const double cval = params.real("cval");
     const T* in = image.data<T>();
-    if constexpr (std::is_floating_point_v<T>)
-        for (std::int64_t i = 0; i < image.size(); ++i)
-            if (std::isnan(in[i])) median::throw_nan_at(i);
+    if constexpr (std::is_floating_point_v<T>) {  // NaN refused: blocks tested without an exit, so they vectorize
+        constexpr std::int64_t kBlock = 4096;
+        for (std::int64_t b = 0; b < image.size(); b += kBlock) {
+            const std::int64_t e = std::min(image.size(), b + kBlock);
+            if (has_nan(in + b, e - b))
+                for (std::int64_t i = b; i < e; ++i)
+                    if (std::isnan(in[i])) median::throw_nan_at(i);
+        }
+    }
     const RunOptions options = sized_for_work(requested, image.size() * w.count);
     const T cval_t = median::from_double<T>(cval);
     const bool fixed = image.shape().back() >= kFixedLanes<T> && std::max(w.lo, w.hi) <= kFixedLanes<T>;
-    if (fixed && w.count == 9) {
+    if (three_by_three(w)) {
+        median3x3_rows<T>(image, result, w, mode, cval_t, options);
+    } else if (fixed && w.count == 9) {
         fixed_network_rows<T, 9>(image, result, w, mode, cval_t, options);
     } else if (fixed && w.count == 25) {
         fixed_network_rows<T, 25>(image, result, w, mode, cval_t, options);

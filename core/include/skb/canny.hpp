@@ -88,36 +88,31 @@ template <class F> SKB_HD inline bool is_strong(F suppressed, const Thresholds& 
 
 // Whether pixel x of row `row` (with the rows above and below it; x and the rows are inside the image, away from
 // its border) survives: its magnitude m at or above the low threshold and at least both values interpolated along
-// its gradient, each n2 * w in F plus n1 * (1.0 - w) in double, as the Cython code computes them.
+// its gradient, each n2 * w in F plus n1 * (1.0 - w) in double, as the Cython code computes them. The Cython
+// code's four cases (the gradient's two signs alike or not, |isobel| against |jsobel|) are written as selects of
+// the eight neighbours, all read: opt's vector form (classify_lanes, optimized/feature/canny.cpp) follows it
+// lane by lane.
 template <class F>
 SKB_HD inline bool survives_suppression(F isobel, F jsobel, const F* above, const F* row, const F* below,
                                         std::int64_t x, float low) {
     const F m = row[x];
-    if (!(m >= static_cast<F>(low))) return false;
-    const bool down = isobel <= 0, left = jsobel <= 0;
-    const bool cond1 = (!down && !left) || (down && left);  // both gradients of one sign
+    const F up_left = above[x - 1], up = above[x], up_right = above[x + 1];
+    const F left = row[x - 1], right = row[x + 1];
+    const F down_left = below[x - 1], down = below[x], down_right = below[x + 1];
+    const bool same_sign = (isobel <= 0) == (jsobel <= 0);
     const F ai = isobel < 0 ? -isobel : isobel, aj = jsobel < 0 ? -jsobel : jsobel;
-    F w, n11, n12, n21, n22;
-    if (cond1) {
-        if (ai > aj) {
-            w = aj / ai;
-            n11 = below[x], n12 = below[x + 1], n21 = above[x], n22 = above[x - 1];
-        } else {
-            w = ai / aj;
-            n11 = row[x + 1], n12 = below[x + 1], n21 = row[x - 1], n22 = above[x - 1];
-        }
-    } else if (ai < aj) {
-        w = ai / aj;
-        n11 = row[x + 1], n12 = above[x + 1], n21 = row[x - 1], n22 = below[x - 1];
-    } else {
-        w = aj / ai;
-        n11 = above[x], n12 = above[x + 1], n21 = below[x], n22 = below[x - 1];
-    }
+    // Interpolated between a row neighbour and a diagonal one (weight ai / aj), or a column neighbour and a
+    // diagonal one (weight aj / ai).
+    const bool along_row = same_sign ? !(ai > aj) : ai < aj;
+    const F w = along_row ? ai / aj : aj / ai;
+    const F n11 = along_row ? right : same_sign ? down : up;
+    const F n21 = along_row ? left : same_sign ? up : down;
+    const F n12 = same_sign ? down_right : up_right;
+    const F n22 = same_sign ? up_left : down_left;
     const double complement = 1.0 - static_cast<double>(w);
     const double plus = static_cast<double>(n12 * w) + static_cast<double>(n11) * complement;
-    if (!(plus <= static_cast<double>(m))) return false;
     const double minus = static_cast<double>(n22 * w) + static_cast<double>(n21) * complement;
-    return minus <= static_cast<double>(m);
+    return (m >= static_cast<F>(low)) & (plus <= static_cast<double>(m)) & (minus <= static_cast<double>(m));
 }
 
 }  // namespace skb::canny
