@@ -126,6 +126,18 @@ TEST_F(Cli, CannyRefusals) {
     expect_refusal("run feature.canny --in mask=" + path("mask_t.npy") + img, "mask");
 }
 
+// The ridge filters' refusals: a sigma that is not positive (scikit-image runs it through SciPy, which skips the
+// axes or builds a negative-radius kernel), a 4-D image (scikit-image's check_nD; meijering takes it there).
+TEST_F(Cli, RidgeFilterRefusals) {
+    skb::npy::save(path("volume4.npy"), skb::Array::zeros(skb::DType::F64, {2, 3, 4, 5}));
+    const std::string img = " --in " + path("image.npy");
+    for (const std::string op : {"frangi", "hessian", "sato", "meijering"}) {
+        expect_refusal("run filters." + op + " --param sigmas=1,0" + img, "sigmas=1,0");
+        expect_refusal("run filters." + op + " --param sigmas=-2" + img, "sigmas=-2");
+        expect_refusal("run filters." + op + " --in " + path("volume4.npy"), "4-d");
+    }
+}
+
 // segmentation.watershed's refusals (markers of another shape or dtype, the parameters skbench refuses where
 // scikit-image clamps or floods undefined orders), and an op a backend declines: one line naming why.
 TEST_F(Cli, WatershedRefusalsAndDeclinedBackends) {

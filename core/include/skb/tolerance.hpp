@@ -9,8 +9,11 @@ namespace skb {
 struct Tolerance {
     double atol = 0.0;
     double rtol = 0.0;
+    // filters.hessian sets responses <= 0 to 1, so a response that rounds to 0 on one side and lands just above
+    // it on the other differs by 1: a value in (0, replaced_below] against a 1 is accepted (0: no such rule).
+    double replaced_below = 0.0;
     bool exact() const { return atol == 0.0 && rtol == 0.0; }
-    // NaN equals NaN; otherwise |actual - expected| <= atol + rtol * |expected|.
+    // NaN equals NaN; otherwise |actual - expected| <= atol + rtol * |expected| (or the replaced_below rule).
     bool accepts(double actual, double expected) const;
 };
 

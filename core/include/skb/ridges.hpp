@@ -1,0 +1,127 @@
+// What every backend of the Hessian ridge filters shares (scikit-image 0.26, filters/ridges.py and
+// feature/corner.py): hessian_matrix(use_gaussian_derivatives=True)'s scale and kernels, the order of the Hessian's
+// elements, and each filter's response from a pixel's eigenvalues (sorted decreasing), written once for ref, opt
+// and cuda (SKB_HD) in the order scikit-image's NumPy expressions evaluate.
+#pragma once
+#include <cmath>
+#include <cstdint>
+#include <vector>
+
+#include "skb/hd.hpp"
+
+namespace skb::ridges {
+
+// hessian_matrix's Gaussian: sigma / sqrt(2) (as (1 / sqrt(2)) * sigma), truncated at 8 sigmas when sigma > 1, at
+// 100 otherwise (scikit-image widens small kernels against SciPy's aliasing).
+struct HessianScale {
+    double sigma;     // the Gaussian's standard deviation
+    double truncate;  // its radius in standard deviations
+};
+inline HessianScale hessian_scale(double sigma) {
+    return {(1.0 / std::sqrt(2.0)) * sigma, sigma > 1 ? 8.0 : 100.0};
+}
+
+// SciPy's gaussian_filter1d weights for order 0 (smoothing) or 1 (first derivative), as correlate1d receives
+// them: _gaussian_kernel1d(sigma, order, radius) reversed; w[j + r] multiplies the input at offset j.
+inline std::vector<double> gaussian_weights(double sigma, int order, double truncate) {
+    const auto radius = static_cast<long>(truncate * sigma + 0.5);
+    const double sigma2 = sigma * sigma;
+    std::vector<double> phi(2 * radius + 1);
+    double sum = 0;
+    for (long x = -radius; x <= radius; ++x)
+        sum += phi[x + radius] = std::exp(-0.5 / sigma2 * static_cast<double>(x * x));
+    for (double& v : phi) v /= sum;
+    if (order == 0) return phi;  // symmetric: reversing changes nothing
+    std::vector<double> w(phi.size());
+    for (long x = -radius; x <= radius; ++x)  // q(x) = x * (1 / -sigma2), then reversed
+        w[radius - x] = static_cast<double>(x) * (1.0 / -sigma2) * phi[x + radius];
+    return w;
+}
+
+// The Hessian's upper triangle in scikit-image's order (combinations_with_replacement of the axes): element k
+// differentiates along axes first[k] then second[k]. 2-D: rr, rc, cc; 3-D: 00, 01, 02, 11, 12, 22.
+struct ElementAxes {
+    int count;
+    int first[6];
+    int second[6];
+};
+SKB_HD inline ElementAxes element_axes(int ndim) {
+    if (ndim == 2) return {3, {0, 0, 1}, {0, 1, 1}};
+    return {6, {0, 0, 0, 1, 1, 2}, {0, 1, 2, 1, 2, 2}};
+}
+
+// Eigenvalues of the 2x2 symmetric [[a, b], [b, c]], decreasing, by scikit-image's closed form.
+template <class F> SKB_HD inline void eigenvalues2(F a, F b, F c, F* out) {
+    const F mean = (a + c) / F(2);
+    const F half_difference = (a - c) / F(2);
+    const F root = std::sqrt(b * b + half_difference * half_difference);
+    out[0] = mean + root;
+    out[1] = mean - root;
+}
+
+// sato's response at one sigma from decreasing eigenvalues e[0..n): sigma^2 times the geometric mean of the
+// positive parts of all but the smallest (NumPy takes x ** 0.5 as sqrt).
+template <class F> SKB_HD inline F sato_response(const F* e, int ndim, double sigma) {
+    const F scale = static_cast<F>(sigma * sigma);
+    if (ndim == 2) return scale * (e[0] > F(0) ? e[0] : F(0));
+    const F p0 = e[0] > F(0) ? e[0] : F(0), p1 = e[1] > F(0) ? e[1] : F(0);
+    return scale * std::sqrt(p0 * p1);
+}
+
+// meijering's response at one sigma, before its normalization by the image's maximum: the eigenvalues mixed by
+// circulant([1, alpha, ...]), the one of largest magnitude (the first on ties), its positive part.
+template <class F> SKB_HD inline F meijering_response(const F* e, int ndim, F alpha) {
+    F best = 0, best_magnitude = -1;
+    for (int i = 0; i < ndim; ++i) {
+        F v = 0;
+        for (int k = 0; k < ndim; ++k) v += (k == i ? F(1) : alpha) * e[k];
+        const F magnitude = v < F(0) ? -v : v;
+        if (magnitude > best_magnitude) best = v, best_magnitude = magnitude;
+    }
+    return best > F(0) ? best : F(0);
+}
+
+// frangi's terms at one pixel from decreasing eigenvalues: sorted by magnitude (stable), the plate, blob and
+// structure ratios, and S = ||lambda||, whose maximum over the image sets gamma when it is not given.
+template <class F> struct FrangiTerms {
+    F r_a2;  // R_A^2 (infinite in 2-D)
+    F r_b2;  // R_B^2
+    F s;     // ||lambda||
+};
+template <class F> SKB_HD inline FrangiTerms<F> frangi_terms(const F* e, int ndim) {
+    F sorted[3] = {e[0], e[1], ndim == 3 ? e[2] : F(0)};
+    const auto magnitude = [](F v) { return v < F(0) ? -v : v; };
+    for (int i = 1; i < ndim; ++i)  // insertion sort by magnitude: stable, as NumPy's argsort of 2 or 3 values
+        for (int j = i; j > 0 && magnitude(sorted[j]) < magnitude(sorted[j - 1]); --j) {
+            const F t = sorted[j];
+            sorted[j] = sorted[j - 1];
+            sorted[j - 1] = t;
+        }
+    const F floor = static_cast<F>(1e-10);
+    const F l1 = sorted[0];
+    const F l2 = sorted[1] > floor ? sorted[1] : floor;
+    F sum_squares = sorted[0] * sorted[0];
+    sum_squares += sorted[1] * sorted[1];
+    if (ndim == 2) {
+        const F r_b = magnitude(l1) / l2;
+        return {static_cast<F>(INFINITY), r_b * r_b, std::sqrt(sum_squares)};
+    }
+    sum_squares += sorted[2] * sorted[2];
+    const F l3 = sorted[2] > floor ? sorted[2] : floor;
+    const F r_a = l2 / l3;
+    const F r_b = magnitude(l1) / std::sqrt(l2 * l3);
+    return {r_a * r_a, r_b * r_b, std::sqrt(sum_squares)};
+}
+
+// frangi's response from its terms: (1 - exp(-R_A^2 / 2 alpha^2)) exp(-R_B^2 / 2 beta^2) (1 - exp(-S^2 / 2 gamma^2)).
+template <class F> SKB_HD inline F frangi_response(const FrangiTerms<F>& t, double alpha, double beta, double gamma) {
+    F v = F(1) - std::exp(-t.r_a2 / static_cast<F>(2 * alpha * alpha));
+    v *= std::exp(-t.r_b2 / static_cast<F>(2 * beta * beta));
+    v *= F(1) - std::exp(-(t.s * t.s) / static_cast<F>(2 * gamma * gamma));
+    return v;
+}
+
+// np.maximum: NaN if either is NaN, else the larger (the running maximum over sigmas).
+template <class F> SKB_HD inline F maximum(F a, F b) { return a != a || a > b ? a : b; }
+
+}  // namespace skb::ridges

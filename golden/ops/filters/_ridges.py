@@ -1,0 +1,72 @@
+"""Shared by the Hessian ridge filters' descriptors (frangi, hessian, sato, meijering): their call, golden cases and
+random cases. scikit-image casts the image to its float type without scaling (uint8 stays 0..255), runs
+hessian_matrix(use_gaussian_derivatives=True) per sigma (truncate 100 for sigma <= 1: kernels of 143 taps at
+sigma 1) and keeps the maximum response over sigmas."""
+import numpy as np
+
+from .. import case, random_inputs
+from ..params import MODES
+
+
+def make_call(function):
+    """function(image, sigmas=..., ...) with sigmas as skbench's text gives it back (one number or a tuple), passed
+    as a list of Python floats as users write it (NumPy float64 scalars would make sato's float32 result float64)."""
+    def call(image, sigmas=(1, 3, 5, 7, 9), **kwargs):
+        return function(image, sigmas=[float(s) for s in np.atleast_1d(sigmas)], **kwargs)
+    call.__name__ = function.__name__
+    return call
+
+
+def cases(I, own, refuses_4d=True):
+    """The cases every ridge filter gets, then `own`: (note, params) pairs of the filter's own parameters; and a
+    4-D image, which scikit-image's check_nD refuses (meijering takes it: refuses_4d=False)."""
+    yield case(I.field("smooth", "u8", (32, 40), 200), "all defaults (sigmas 1, 3, 5, 7, 9)")
+    yield case(I.field("camera", "u8", (64, 64)), "the seed's call: sigmas [2], reflect, black ridges", sigmas=(2.0,),
+               mode="reflect", black_ridges=True)
+    for di, v in enumerate(["u8", "u16", "f32", "f64", "bool"]):
+        inp = I.field("blobs" if v == "bool" else "smooth", v, (30, 36), 201 + di)
+        for mi, mode in enumerate(MODES):
+            sig = [(1.0, 2.0), (1.5,), (0.7, 2.5), (2.0,), (1.2, 3.0)][(mi + di) % 5]
+            extra = dict(cval=[0.0, 0.3, 1.0, -0.5, 0.0][di]) if mode == "constant" else {}
+            yield case(inp, f"{v} mode {mode} sigmas {sig}", sigmas=sig, mode=mode, **extra)
+    yield case(I.field("noise", "f64", (28, 33), 210), "bright ridges (black_ridges false)", sigmas=(1.0, 2.0),
+               black_ridges=False)
+    yield case(I.field("noise", "f32", (28, 33), 211), "float32 bright ridges, constant", sigmas=(1.5,),
+               black_ridges=False, mode="constant", cval=0.25)
+    yield case(I.field("smooth", "f64n", (28, 33), 212), "float64 outside [0, 1]", sigmas=(0.5, 1.25))
+    yield case(I.field("coins", "u8", (76, 96)), "coins uint8, sigmas 1..3", sigmas=(1.0, 2.0, 3.0))
+    yield case(I.field("noise", "u8", (3, 40), 213), "3x40 image", sigmas=(2.0,))
+    yield case(I.field("noise", "f64", (17, 1), 214), "Nx1 image", sigmas=(1.0,))
+    for vi, v in enumerate(["f64", "f32", "u8"]):
+        yield case(I.field("smooth", v, (10, 12, 14), 220 + vi), f"3-D {v}", sigmas=(1.0, 2.0))
+    yield case(I.field("noise", "f64", (9, 11, 13), 224), "3-D noise, wrap, bright ridges", sigmas=(1.5,),
+               mode="wrap", black_ridges=False)
+    yield case(I.field("smooth", "f32", (8, 10, 12), 225), "3-D float32 constant", sigmas=(2.0,), mode="constant",
+               cval=0.5)
+    for note, params in own:
+        yield case(I.field("smooth", "f64", (30, 36), 230), note, sigmas=(1.0, 2.0), **params)
+        yield case(I.field("smooth", "f32", (10, 12, 14), 231), "3-D " + note, sigmas=(1.5,), **params)
+    if refuses_4d:
+        yield case(I.field("smooth", "f64", (2, 3, 4, 5), 240), "4-D image", error=True, sigmas=(1.0,))
+
+
+def random_case(rng, own):
+    """A random image and parameters; `own(rng)`: the filter's own parameters."""
+    _, shape, dtype = random_inputs.shape_and_dtype(rng)
+    image = random_inputs.image(rng, shape, dtype)
+    sigmas = tuple(round(rng.uniform(0.5, 3.0), 3) for _ in range(rng.choice([1, 1, 2])))
+    params = {"sigmas": sigmas, "mode": rng.choice(MODES), "black_ridges": rng.random() < 0.7}
+    if params["mode"] == "constant":
+        params["cval"] = round(rng.uniform(-0.5, 1.0), 3)
+    params.update(own(rng))
+    return image, params
+
+
+def frangi_params(rng):
+    """frangi's and hessian's own random parameters: alpha and beta, gamma."""
+    p = {}
+    if rng.random() < 0.3:
+        p.update(alpha=round(rng.uniform(0.2, 1.0), 3), beta=round(rng.uniform(0.2, 1.0), 3))
+    if rng.random() < 0.3:
+        p["gamma"] = round(rng.uniform(0.5, 20.0), 3)
+    return p
