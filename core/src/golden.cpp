@@ -91,9 +91,10 @@ Comparison compare(const Array& actual, const Array& expected, const Tolerance& 
                 c.first_bad_actual = a[i];
                 c.first_bad_expected = e[i];
             }
-            c.ok = false;
         }
     }
+    c.allowed_bad = static_cast<std::int64_t>(tolerance.outlier_fraction * static_cast<double>(e.size()));
+    c.ok = c.bad_count <= c.allowed_bad;
     return c;
 }
 
@@ -102,6 +103,7 @@ std::string Comparison::describe(const Shape& shape) const {
     s.precision(9);
     s << "max abs error " << max_abs_error << ", max rel error " << max_rel_error << ", " << bad_count
       << " elements out of tolerance";
+    if (allowed_bad > 0) s << " (" << allowed_bad << " allowed)";
     if (first_bad_index >= 0)
         s << "; first at " << format_index(first_bad_index, shape) << ": got " << first_bad_actual << ", expected "
           << first_bad_expected;

@@ -10,6 +10,7 @@
 
 #include "parallel.hpp"
 #include "rows.hpp"
+#include "filters/correlate.hpp"
 #include "skb/gaussian_kernel.hpp"
 #include "skb/nvtx.hpp"
 #include "skb/scratch.hpp"
@@ -17,51 +18,7 @@
 namespace skb::opt {
 namespace {
 
-// Symmetric taps: w[0] the centre, w[j] for offsets +-j.
-struct Taps {
-    std::vector<float> w{1.0f};
-    std::int64_t radius() const { return static_cast<std::int64_t>(w.size()) - 1; }
-};
-
 Taps taps_for(double sigma, double truncate) { return Taps{gaussian_half_kernel_f32(sigma, truncate)}; }
-
-// Taps are summed over a block of outputs held in vector registers (GCC/Clang vector extensions: AVX2/AVX-512
-// with -march=native, SSE pairs otherwise), so each tap costs two loads and an add/FMA per vector, never a reload
-// and store of the output.
-using Vec = float __attribute__((vector_size(32)));  // 8 floats
-constexpr std::int64_t kLanes = 8, kVectors = 4, kBlock = kLanes * kVectors;
-
-inline Vec load(const float* p) {
-    Vec v;
-    std::memcpy(&v, p, sizeof v);
-    return v;
-}
-inline void store(float* p, Vec v) { std::memcpy(p, &v, sizeof v); }
-
-// out[x] = w[0]*at(0)[x] + sum_j w[j] * (at(-j)[x] + at(+j)[x]) for x in [0, n): `at(k)` points at the row that
-// offset k reads (a shifted pointer into one padded row for the x pass, another row for the y and z passes).
-template <class RowAt>
-inline void correlate(RowAt at, float* __restrict out, std::int64_t n, const Taps& t) {
-    const std::int64_t r = t.radius();
-    std::int64_t x = 0;
-    for (; x + kBlock <= n; x += kBlock) {
-        Vec acc[kVectors];
-        const float* c = at(0) + x;
-        for (int v = 0; v < kVectors; ++v) acc[v] = t.w[0] * load(c + v * kLanes);
-        for (std::int64_t j = 1; j <= r; ++j) {
-            const float* lo = at(-j) + x;
-            const float* hi = at(j) + x;
-            const float wj = t.w[j];
-            for (int v = 0; v < kVectors; ++v) acc[v] += wj * (load(lo + v * kLanes) + load(hi + v * kLanes));
-        }
-        for (int v = 0; v < kVectors; ++v) store(out + x + v * kLanes, acc[v]);
-    }
-    for (; x < n; ++x) {
-        float acc = t.w[0] * at(0)[x];
-        for (std::int64_t j = 1; j <= r; ++j) acc += t.w[j] * (at(-j)[x] + at(j)[x]);
-        out[x] = acc;
-    }
-}
 
 // Along a row padded by the radius on both sides.
 inline void correlate_row(const float* padded, float* out, std::int64_t n, const Taps& t) {

@@ -47,6 +47,7 @@ struct Comparison {
     double max_abs_error = 0;
     double max_rel_error = 0;
     std::int64_t bad_count = 0;
+    std::int64_t allowed_bad = 0;  // the tolerance's outlier_fraction of the elements
     std::int64_t first_bad_index = -1;  // flat C-order index
     double first_bad_actual = 0;
     double first_bad_expected = 0;

@@ -59,6 +59,43 @@ template <class F> SKB_HD inline void eigenvalues2(F a, F b, F c, F* out) {
     out[1] = mean - root;
 }
 
+// Eigenvalues of the 3x3 symmetric matrix with upper triangle (a00, a01, a02, a11, a12, a22), decreasing, in
+// closed form (Smith's trigonometric solution, in double): the spread p about the mean eigenvalue q, the angle
+// of det((A - qI) / p) / 2.
+SKB_HD inline void eigenvalues3(double a00, double a01, double a02, double a11, double a12, double a22, double* out) {
+    // A row and column that are zero off the diagonal split the matrix (an image axis of length 1 makes them): its
+    // diagonal element and the 2x2 rest, exactly as a deflating solver (LAPACK's) finds them.
+    double split[3];
+    bool blocks = true;
+    if (a01 == 0 && a02 == 0) split[0] = a00, eigenvalues2(a11, a12, a22, split + 1);
+    else if (a01 == 0 && a12 == 0) split[0] = a11, eigenvalues2(a00, a02, a22, split + 1);
+    else if (a02 == 0 && a12 == 0) split[0] = a22, eigenvalues2(a00, a01, a11, split + 1);
+    else blocks = false;
+    if (blocks) {
+        for (int i = 1; i < 3; ++i)  // decreasing
+            for (int j = i; j > 0 && split[j] > split[j - 1]; --j) {
+                const double t = split[j];
+                split[j] = split[j - 1];
+                split[j - 1] = t;
+            }
+        for (int i = 0; i < 3; ++i) out[i] = split[i];
+        return;
+    }
+    const double p1 = a01 * a01 + a02 * a02 + a12 * a12;
+    const double q = (a00 + a11 + a22) / 3;
+    const double b00 = a00 - q, b11 = a11 - q, b22 = a22 - q;
+    const double p = std::sqrt((b00 * b00 + b11 * b11 + b22 * b22 + 2 * p1) / 6);
+    // det(B) / 2 with B = (A - qI) / p, expanded along the first row
+    const double det = b00 * (b11 * b22 - a12 * a12) - a01 * (a01 * b22 - a12 * a02) + a02 * (a01 * a12 - b11 * a02);
+    double r = det / (2 * p * p * p);
+    r = r < -1 ? -1 : r > 1 ? 1 : r;
+    const double phi = std::acos(r) / 3;
+    const double third_turn = 2.0943951023931954923;  // 2 pi / 3
+    out[0] = q + 2 * p * std::cos(phi);
+    out[2] = q + 2 * p * std::cos(phi + third_turn);
+    out[1] = 3 * q - out[0] - out[2];
+}
+
 // sato's response at one sigma from decreasing eigenvalues e[0..n): sigma^2 times the geometric mean of the
 // positive parts of all but the smallest (NumPy takes x ** 0.5 as sqrt).
 template <class F> SKB_HD inline F sato_response(const F* e, int ndim, double sigma) {

@@ -12,6 +12,9 @@ struct Tolerance {
     // filters.hessian sets responses <= 0 to 1, so a response that rounds to 0 on one side and lands just above
     // it on the other differs by 1: a value in (0, replaced_below] against a 1 is accepted (0: no such rule).
     double replaced_below = 0.0;
+    // Elements allowed outside the bounds above, as a fraction of the array (rounded down): pixels whose answer
+    // is decided by rounding (the ridge filters' ratios of eigenvalues that are both within rounding of 0).
+    double outlier_fraction = 0.0;
     bool exact() const { return atol == 0.0 && rtol == 0.0; }
     // NaN equals NaN; otherwise |actual - expected| <= atol + rtol * |expected| (or the replaced_below rule).
     bool accepts(double actual, double expected) const;
