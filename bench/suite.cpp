@@ -459,18 +459,22 @@ Array run_workload(const Workload& w, const std::string& backend, const OpInputs
     return run_steps(w, prepare_workload(w, backend, InputMetas(inputs)), inputs, options);
 }
 
-std::string Case::shape_text() const {
-    const bool channels = workload.input == SyntheticInput::Rgb;
-    return shape_string(channels ? Shape(shape.begin(), shape.end() - 1) : shape);
+namespace {
+
+// A case's spatial axes: its input's shape without RGB's trailing channel axis or a symmetric stack's leading one.
+Shape spatial_shape(const Case& c) {
+    if (c.workload.input == SyntheticInput::Rgb) return Shape(c.shape.begin(), c.shape.end() - 1);
+    if (c.workload.input == SyntheticInput::SymmetricStack) return Shape(c.shape.begin() + 1, c.shape.end());
+    return c.shape;
 }
 
-std::int64_t Case::pixels() const {
-    return element_count(shape) / (workload.input == SyntheticInput::Rgb ? 3 : 1);
-}
+}  // namespace
 
-int Case::ndim() const {
-    return static_cast<int>(shape.size()) - (workload.input == SyntheticInput::Rgb ? 1 : 0);
-}
+std::string Case::shape_text() const { return shape_string(spatial_shape(*this)); }
+
+std::int64_t Case::pixels() const { return element_count(spatial_shape(*this)); }
+
+int Case::ndim() const { return static_cast<int>(spatial_shape(*this).size()); }
 
 CaseKey Case::key() const {
     return {workload.name, backend, shape_text(), std::string(dtype_tag(dtype)), threads};
@@ -488,6 +492,7 @@ std::vector<Case> suite(const SuiteOptions& options) {
                 for (DType dtype : spec.bench.dtypes) {
                     Shape shape(ndim, extent);
                     if (spec.channels > 0) shape.push_back(spec.channels);
+                    if (spec.stacked_symmetric) shape.insert(shape.begin(), ndim * (ndim + 1) / 2);
                     add_group(cases, w, shape, dtype, max_threads, options.with_emulator);
                 }
     }

@@ -9,6 +9,7 @@
 #include <fstream>
 #include <iostream>
 #include <functional>
+#include <map>
 #include <optional>
 #include <regex>
 
@@ -74,8 +75,11 @@ int list_ops_json() {
         nlohmann::json op = {{"id", id}, {"summary", spec.summary}, {"test_only", spec.test_only},
                              {"input_dtypes", dtype_names(spec.input_dtypes)}, {"spatial_ndims", spec.spatial_ndims},
                              {"channels", spec.channels}, {"output_names", spec.output_names},
+                             {"output_names_by_ndim", nlohmann::json::object()},
+                             {"stacked_symmetric", spec.stacked_symmetric},
                              {"backends", nlohmann::json::object()}, {"declined", nlohmann::json::object()},
                              {"extra_inputs", nlohmann::json::array()}, {"params", nlohmann::json::array()}};
+        for (const auto& [ndim, names] : spec.output_names_by_ndim) op["output_names_by_ndim"][std::to_string(ndim)] = names;
         for (const auto& b : skb::known_backends()) {
             op["backends"][b.name] = availability(id, b.name);
             if (const std::string* why = registry.declined_reason(id, b.name)) op["declined"][b.name] = *why;
@@ -123,10 +127,13 @@ int list_ops(bool show_params) {
         if (!show_params) continue;
         for (const auto& e : spec.extra_inputs)
             std::printf("      input %s%s  %s\n", e.name.c_str(), e.optional ? " (optional)" : "", e.help.c_str());
-        if (!spec.output_names.empty()) {
+        std::map<int, std::vector<std::string>> outputs = spec.output_names_by_ndim;
+        if (!spec.output_names.empty()) outputs[0] = spec.output_names;
+        for (const auto& [ndim, output_names] : outputs) {
             std::string names;
-            for (const auto& n : spec.output_names) names += (names.empty() ? "" : ", ") + n;
-            std::printf("      outputs, stacked along a new first axis: %s\n", names.c_str());
+            for (const auto& n : output_names) names += (names.empty() ? "" : ", ") + n;
+            std::printf("      outputs%s, stacked along a new first axis: %s\n",
+                        ndim > 0 ? (" of a " + std::to_string(ndim) + "-d image").c_str() : "", names.c_str());
         }
         for (const auto& p : spec.params)
             std::printf("      %s=%s  %s\n", p.name.c_str(), p.default_value.empty() ? "None" : p.default_value.c_str(),

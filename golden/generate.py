@@ -172,7 +172,7 @@ def generate(out_dir):
             entry["extra_inputs"] = {name: write_input(inp) for name, inp in case["extra_inputs"].items()}
             entry["sha256"]["extra_inputs"] = {name: files[rel] for name, rel in entry["extra_inputs"].items()}
         if desc.outputs:
-            entry["output_names"] = list(desc.outputs)
+            entry["output_names"] = desc.output_names(arr.ndim)
         if error is not None:
             entry["error"] = error
         else:

@@ -24,7 +24,11 @@ def disagreements(registered, descriptors):
         yield f"{op} has an op descriptor ({descriptors[op].path}) but skbench does not register it"
     for op in sorted(set(registered) & set(descriptors)):
         spec, desc = registered[op], descriptors[op]
-        if list(spec.get("output_names") or []) != list(desc.outputs or []):
+        if isinstance(desc.outputs, dict):
+            theirs = {int(ndim): names for ndim, names in spec.get("output_names_by_ndim", {}).items()}
+            if theirs != {ndim: list(names) for ndim, names in desc.outputs.items()}:
+                yield f"{op}: skbench's output names by ndim {theirs} differ from the descriptor's {desc.outputs}"
+        elif list(spec.get("output_names") or []) != list(desc.outputs or []):
             yield f"{op}: skbench's output names {spec.get('output_names')} differ from the descriptor's {desc.outputs}"
         call_params = inspect.signature(desc.call).parameters
         for extra in spec.get("extra_inputs", []):

@@ -75,9 +75,16 @@ std::string format_index(std::int64_t flat, const Shape& shape) {
 
 }  // namespace
 
-Comparison compare(const Array& actual, const Array& expected, const Tolerance& tolerance) {
+Comparison compare(const Array& actual, const Array& expected, const Tolerance& given) {
     Comparison c;
     const auto a = as_doubles(actual), e = as_doubles(expected);
+    Tolerance tolerance = given;
+    if (tolerance.of_largest > 0) {
+        double largest = 0;
+        for (double v : e)
+            if (std::isfinite(v)) largest = std::max(largest, std::fabs(v));
+        tolerance.atol += tolerance.of_largest * largest;
+    }
     for (std::size_t i = 0; i < a.size() && i < e.size(); ++i) {
         const bool good = tolerance.accepts(a[i], e[i]);
         if (a[i] != e[i] && std::isfinite(a[i]) && std::isfinite(e[i])) {

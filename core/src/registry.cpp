@@ -154,7 +154,7 @@ void check_image(const OpSpec& spec, const ArrayMeta& input) {
         throw Error(spec.id + ": input dtype " + std::string(dtype_name(input.dtype)) + " is not supported (accepted: " +
                     dtype_list(spec.input_dtypes) + ")");
     const int ndim = static_cast<int>(input.shape.size());
-    const int spatial = spec.channels > 0 ? ndim - 1 : ndim;
+    const int spatial = spatial_ndim(spec, input.shape);
     if (spec.channels > 0 && (ndim == 0 || input.shape.back() != spec.channels))
         throw Error(spec.id + ": input shape " + shape_string(input.shape) + " needs a trailing channel axis of size " +
                     std::to_string(spec.channels));
@@ -164,6 +164,10 @@ void check_image(const OpSpec& spec, const ArrayMeta& input) {
         throw Error(spec.id + ": input shape " + shape_string(input.shape) + " is " + std::to_string(spatial) +
                     "-d; expected " + accepted + (spec.channels > 0 ? " plus a channel axis" : ""));
     }
+    if (spec.stacked_symmetric && input.shape[0] != spatial * (spatial + 1) / 2)
+        throw Error(spec.id + ": input shape " + shape_string(input.shape) + " stacks " +
+                    std::to_string(input.shape[0]) + " arrays on its first axis; a " + std::to_string(spatial) +
+                    "-d symmetric matrix's upper triangle is " + std::to_string(spatial * (spatial + 1) / 2));
     // A data-dependent extent (a step reading numpy.extract's answer) is known only when the step runs.
     if (!has_data_dependent_extent(input) && element_count(input.shape) == 0)
         throw Error(spec.id + ": input shape " + shape_string(input.shape) + " is empty");
@@ -201,6 +205,17 @@ InputMetas::InputMetas(const OpInputs& inputs) : image{inputs.image().dtype(), i
             throw Error("input '" + name + "' given twice");
 }
 
+int spatial_ndim(const OpSpec& spec, const Shape& image_shape) {
+    return static_cast<int>(image_shape.size()) - (spec.channels > 0 || spec.stacked_symmetric ? 1 : 0);
+}
+
+const std::vector<std::string>& output_names_for(const OpSpec& spec, int spatial) {
+    static const std::vector<std::string> none;
+    if (spec.output_names_by_ndim.empty()) return spec.output_names;
+    const auto it = spec.output_names_by_ndim.find(spatial);
+    return it == spec.output_names_by_ndim.end() ? none : it->second;
+}
+
 double float64_work_allowance(const OpSpec& spec, const ArrayMeta& image) {
     return spec.float64_work.empty() ? 0.0 : 2.0 * 8.0 * static_cast<double>(element_count(image.shape));
 }
@@ -235,7 +250,7 @@ PreparedOp::PreparedOp(std::string_view op_id, std::string_view backend, const I
     if (const auto from = inputs_.extras.find(spec_->output_dtype_from); from != inputs_.extras.end())
         output_.dtype = from->second.dtype;
     if (spec_->check_inputs) spec_->check_inputs(inputs_.extras, params_);
-    const std::size_t outputs = spec_->output_names.size();
+    const std::size_t outputs = output_names_for(*spec_, spatial_ndim(*spec_, inputs_.image.shape)).size();
     if (outputs > 0 && (output_.shape.empty() || output_.shape[0] != static_cast<std::int64_t>(outputs)))
         throw InternalError(spec_->id + ": its output rule gave shape " + shape_string(output_.shape) + " for " +
                             std::to_string(outputs) + " stacked outputs");

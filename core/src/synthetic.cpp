@@ -93,6 +93,7 @@ std::string_view synthetic_input_name(SyntheticInput kind) {
         case SyntheticInput::Rgb: return "rgb";
         case SyntheticInput::Distance: return "distance";
         case SyntheticInput::Peaks: return "peaks";
+        case SyntheticInput::SymmetricStack: return "symmetric-stack";
     }
     return "?";
 }

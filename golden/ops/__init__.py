@@ -15,7 +15,8 @@ A descriptor module defines:
   scipy_peer, opencv_peer, itk_peer
                     a peer (see peers.py), or None where the tool has no equivalent at all
 and optionally:
-  OUTPUTS           the names of its outputs when call returns several arrays (stored stacked on a new axis 0)
+  OUTPUTS           the names of its outputs when call returns several arrays (stored stacked on a new axis 0);
+                    {ndim: names} where their count depends on the image's dimensionality
   CHANNEL_AXIS      -1 when the image has a trailing channel axis (not counted in the peers' ndim)
   IGNORED_WARNINGS  [(category, message regex)]: warnings call emits every time that are not under test
   ORDER             its position among its category's ops in the manifest (ops without one follow, by name);
@@ -63,6 +64,10 @@ class Descriptor:
         """The golden output: call's result, several outputs stacked along a new leading axis."""
         result = self.call(image, **(extra_inputs or {}), **call_kwargs(params))
         return np.asarray(np.stack(result) if self.outputs else result)
+
+    def output_names(self, ndim):
+        """The names of the stacked outputs for an image of ndim dimensions."""
+        return list(self.outputs[ndim] if isinstance(self.outputs, dict) else self.outputs)
 
     def random(self, rng):
         """random_case's (image, params, extra_inputs), with extra_inputs {} where it gives none."""

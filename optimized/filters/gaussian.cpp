@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "filters/gaussian.hpp"
 #include "parallel.hpp"
 #include "rows.hpp"
 #include "filters/correlate.hpp"
@@ -144,16 +145,15 @@ void smooth_z_strip(float* data, std::int64_t Z, std::int64_t H, std::int64_t W,
     }
 }
 
-Array gaussian(const Array& input, const Params& params, const RunOptions& requested) {
+}  // namespace
+
+Array gaussian_f32(const Array& input, const std::vector<double>& sigma, double truncate, BorderMode mode, float cval,
+                   bool preserve_range, const RunOptions& requested) {
     SKB_NVTX_RANGE("filters.gaussian/opt");
     const Shape& shape = input.shape();
     const int ndim = input.ndim();
-    const std::vector<double> sigma = params.reals("sigma");
     auto sigma_of = [&](int axis) { return sigma.size() == 1 ? sigma[0] : sigma[axis]; };
-    const double truncate = params.real("truncate");
-    const Setup s{parse_border_mode(params.choice("mode")), static_cast<float>(params.real("cval")),
-                  params.flag("preserve_range"), taps_for(sigma_of(ndim - 2), truncate),
-                  taps_for(sigma_of(ndim - 1), truncate)};
+    const Setup s{mode, cval, preserve_range, taps_for(sigma_of(ndim - 2), truncate), taps_for(sigma_of(ndim - 1), truncate)};
     const std::int64_t Z = ndim == 3 ? shape[0] : 1, H = shape[ndim - 2], W = shape[ndim - 1];
     const Taps tz = ndim == 3 ? taps_for(sigma_of(0), truncate) : Taps{};
     const std::int64_t taps = 2 * (s.tx.radius() + s.ty.radius() + tz.radius()) + (ndim == 3 ? 3 : 2);
@@ -186,6 +186,13 @@ Array gaussian(const Array& input, const Params& params, const RunOptions& reque
         });
     }
     return result;
+}
+
+namespace {
+
+Array gaussian(const Array& input, const Params& params, const RunOptions& options) {
+    return gaussian_f32(input, params.reals("sigma"), params.real("truncate"), parse_border_mode(params.choice("mode")),
+                        static_cast<float>(params.real("cval")), params.flag("preserve_range"), options);
 }
 
 SKB_REGISTER_IMPL("filters.gaussian", "opt", gaussian);

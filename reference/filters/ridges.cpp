@@ -5,12 +5,12 @@
 // double line buffer through the border rule, the symmetric or antisymmetric pair sums in its order, rounded to
 // F), each pixel's eigenvalues (2-D: scikit-image's closed form; 3-D: Eigen's SelfAdjointEigenSolver in double),
 // the filter's response (skb/ridges.hpp) and the running maximum over sigmas.
-#include <Eigen/Eigenvalues>
 #include <algorithm>
 #include <cmath>
 #include <limits>
 #include <vector>
 
+#include "feature/hessian.hpp"
 #include "skb/nd.hpp"
 #include "skb/registry.hpp"
 #include "skb/ridges.hpp"
@@ -19,54 +19,6 @@ namespace skb::reference {
 namespace {
 
 enum class Filter { Frangi, Hessian, Sato, Meijering };
-
-// SciPy's correlate1d of `image` (F, in place) along `axis` with odd weights w (w[j + r] at offset j), symmetric
-// (sign +1, the smoothing kernel) or antisymmetric (sign -1, the derivative's): out = in[0] w[0] + sum over
-// j = r..1 of (in[-j] + sign in[j]) w[-j].
-template <class F>
-void correlate_axis(Array& image, int axis, const std::vector<double>& w, double sign, BorderMode mode, double cval) {
-    const auto r = static_cast<std::int64_t>(w.size() / 2);
-    const AxisLines lines(image.shape(), axis);
-    std::vector<double> buffer(static_cast<std::size_t>(lines.length + 2 * r));
-    double* line = buffer.data() + r;  // line[i] for i in [-r, length + r)
-    F* data = image.data<F>();
-    for (std::int64_t l = 0; l < lines.count(); ++l) {
-        F* first = data + lines.start(l);
-        for (std::int64_t i = -r; i < lines.length + r; ++i) {
-            const std::int64_t k = border_index(i, lines.length, mode);
-            line[i] = k < 0 ? cval : static_cast<double>(first[k * lines.inner]);
-        }
-        for (std::int64_t i = 0; i < lines.length; ++i) {
-            double sum = line[i] * w[r];
-            for (std::int64_t j = r; j >= 1; --j) sum += (line[i - j] + sign * line[i + j]) * w[r - j];
-            first[i * lines.inner] = static_cast<F>(sum);
-        }
-    }
-}
-
-// gaussian_filter with a first derivative along `derivative_axis` (and plain smoothing along the others).
-template <class F>
-Array gaussian_pass(const Array& image, int derivative_axis, const std::vector<double>& smooth,
-                    const std::vector<double>& derivative, BorderMode mode, double cval) {
-    Array out = image.clone();
-    for (int axis = 0; axis < image.ndim(); ++axis)
-        if (axis == derivative_axis) correlate_axis<F>(out, axis, derivative, -1.0, mode, cval);
-        else correlate_axis<F>(out, axis, smooth, 1.0, mode, cval);
-    return out;
-}
-
-// Decreasing eigenvalues of pixel i from the Hessian's elements.
-template <class F> void eigenvalues_at(const std::vector<Array>& elements, int ndim, std::int64_t i, F* e) {
-    if (ndim == 2) {
-        ridges::eigenvalues2(elements[0].data<F>()[i], elements[1].data<F>()[i], elements[2].data<F>()[i], e);
-        return;
-    }
-    const auto h = [&](int k) { return static_cast<double>(elements[static_cast<std::size_t>(k)].data<F>()[i]); };
-    Eigen::Matrix3d m;
-    m << h(0), h(1), h(2), h(1), h(3), h(4), h(2), h(4), h(5);
-    const Eigen::SelfAdjointEigenSolver<Eigen::Matrix3d> solver(m, Eigen::EigenvaluesOnly);
-    for (int k = 0; k < 3; ++k) e[k] = static_cast<F>(solver.eigenvalues()[2 - k]);  // increasing -> decreasing
-}
 
 template <class F> Array ridge_filter(Filter filter, const Array& input, const Params& params) {
     Array image(dtype_of<F>, input.shape());  // astype(F): no scaling
@@ -94,19 +46,12 @@ template <class F> Array ridge_filter(Filter filter, const Array& input, const P
     std::vector<F> response(static_cast<std::size_t>(n));
     std::vector<ridges::FrangiTerms<F>> terms(frangi ? static_cast<std::size_t>(n) : 0);
     for (double sigma : params.reals("sigmas")) {
-        const ridges::HessianScale scale = ridges::hessian_scale(sigma);
-        const std::vector<double> smooth = ridges::gaussian_weights(scale.sigma, 0, scale.truncate);
-        const std::vector<double> derivative = ridges::gaussian_weights(scale.sigma, 1, scale.truncate);
-        std::vector<Array> gradients;
-        for (int d = 0; d < ndim; ++d) gradients.push_back(gaussian_pass<F>(image, d, smooth, derivative, mode, cval));
-        const ridges::ElementAxes axes = ridges::element_axes(ndim);
-        std::vector<Array> elements;
-        for (int k = 0; k < axes.count; ++k)
-            elements.push_back(gaussian_pass<F>(gradients[static_cast<std::size_t>(axes.first[k])], axes.second[k],
-                                                smooth, derivative, mode, cval));
+        const std::vector<Array> elements = gaussian_hessian<F>(image, sigma, mode, cval, ridges::element_axes(ndim));
+        const F* h[6];
+        for (std::size_t k = 0; k < elements.size(); ++k) h[k] = elements[k].data<F>();
         F e[3];
         for (std::int64_t i = 0; i < n; ++i) {
-            eigenvalues_at<F>(elements, ndim, i, e);
+            eigenvalues_at<F>(h, ndim, i, e);
             const auto at = static_cast<std::size_t>(i);
             if (frangi) terms[at] = ridges::frangi_terms(e, ndim);
             else if (filter == Filter::Sato) response[at] = ridges::sato_response(e, ndim, sigma);

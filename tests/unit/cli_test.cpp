@@ -138,6 +138,27 @@ TEST_F(Cli, RidgeFilterRefusals) {
     }
 }
 
+// hessian_matrix's and hessian_matrix_eigvals' refusals: what scikit-image refuses (order xy in 3-D, np.gradient
+// along an axis of 1) and where skbench is stricter (4-d images, sigma 0 with Gaussian derivatives, a stack that
+// is no symmetric matrix's upper triangle).
+TEST_F(Cli, HessianMatrixRefusals) {
+    skb::npy::save(path("volume4.npy"), skb::Array::zeros(skb::DType::F64, {2, 3, 4, 5}));
+    skb::npy::save(path("volume3.npy"), skb::Array::zeros(skb::DType::F64, {3, 4, 5}));
+    skb::npy::save(path("row.npy"), skb::Array::zeros(skb::DType::F64, {1, 7}));
+    skb::npy::save(path("stack4.npy"), skb::Array::zeros(skb::DType::F32, {4, 5, 6}));
+    skb::npy::save(path("stack_u8.npy"), skb::Array::zeros(skb::DType::U8, {3, 5, 6}));
+    const std::string op = "run feature.hessian_matrix --in ";
+    expect_refusal(op + path("volume4.npy"), "4-d");
+    expect_refusal(op + path("volume3.npy") + " --param order=xy", "order=xy is only supported for 2-d images");
+    expect_refusal(op + path("row.npy"), "has an axis shorter than 2");
+    expect_refusal(op + path("image.npy") + " --param sigma=0 --param use_gaussian_derivatives=true", "sigma=0");
+    expect_refusal(op + path("image.npy") + " --param sigma=-1", "sigma=-1");
+    const std::string eig = "run feature.hessian_matrix_eigvals --in ";
+    expect_refusal(eig + path("stack4.npy"), "stacks 4 arrays on its first axis");
+    expect_refusal(eig + path("stack_u8.npy"), "dtype uint8");
+    expect_refusal(eig + path("volume4.npy") + " --backend opt", "stacks 2 arrays");
+}
+
 // segmentation.watershed's refusals (markers of another shape or dtype, the parameters skbench refuses where
 // scikit-image clamps or floods undefined orders), and an op a backend declines: one line naming why.
 TEST_F(Cli, WatershedRefusalsAndDeclinedBackends) {

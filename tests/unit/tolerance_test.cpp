@@ -3,6 +3,7 @@
 
 #include <cmath>
 
+#include "skb/golden.hpp"
 #include "skb/registry.hpp"
 #include "skb/tolerance.hpp"
 
@@ -30,4 +31,23 @@ TEST(Tolerance, HessianReplacedResponsesOnlyNearZero) {
     EXPECT_TRUE(f64.accepts(1e-16, 1.0));
     EXPECT_FALSE(f64.accepts(3e-8, 1.0));
     EXPECT_FALSE(skb::tolerance("filters.frangi", "ref", skb::DType::F32).accepts(3e-8, 1.0));
+}
+
+// hessian_matrix_eigvals' errors are bounded relative to the array's largest value too: a small eigenvalue next to
+// a large one may miss its own relative bound by the solver's eps times the largest, and no more; NaN and
+// infinities do not set the scale.
+TEST(Tolerance, EigenvalueErrorsScaleWithTheLargestValue) {
+    const skb::Tolerance t = skb::tolerance("feature.hessian_matrix_eigvals", "opt", skb::DType::F32);
+    EXPECT_GT(t.of_largest, 0.0);
+    skb::Array expected(skb::DType::F64, {4}), actual(skb::DType::F64, {4});
+    const double want[4] = {1e6, 1e-3, -2.0, std::nan("")};
+    for (int i = 0; i < 4; ++i) expected.data<double>()[i] = actual.data<double>()[i] = want[i];
+    actual.data<double>()[1] = 1e-3 + 0.3;  // 3e-7 of the largest: within 5e-7 of it
+    EXPECT_TRUE(skb::golden::compare(actual, expected, t).ok);
+    actual.data<double>()[1] = 1e-3 + 0.7;  // 7e-7 of the largest
+    EXPECT_FALSE(skb::golden::compare(actual, expected, t).ok);
+    expected.data<double>()[0] = actual.data<double>()[0] = INFINITY;  // the largest finite is now 2
+    actual.data<double>()[1] = 1e-3 + 0.3;
+    EXPECT_FALSE(skb::golden::compare(actual, expected, t).ok);
+    EXPECT_EQ(skb::tolerance("filters.sato", "opt", skb::DType::F32).of_largest, 0.0);
 }

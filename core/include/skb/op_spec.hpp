@@ -35,6 +35,7 @@ enum class SyntheticInput {
     Rgb,       // a smooth RGB image: trailing channel axis of 3
     Distance,  // the blobs' city-block distance to the background, inverted: basins at the blobs' centres
     Peaks,     // seed labels 1.. at the local maxima of that distance, 0 elsewhere (markers; the image's blobs)
+    SymmetricStack,  // smooth fields stacked on a leading axis: a symmetric matrix's upper triangle per pixel
 };
 
 // How benchmarks exercise an op when nothing more specific is asked for.
@@ -63,12 +64,19 @@ struct OpSpec {
     // Several outputs (scikit-image returns a tuple or list): stacked along a new leading axis in this order, so a
     // result is still one array, of shape (output_names.size(), ...). Empty: one output.
     std::vector<std::string> output_names;
+    // Where the outputs' count depends on the image's spatial dimensionality (hessian_matrix: 3 elements in 2-D,
+    // 6 in 3-D), their names per spatial ndim instead (output_names stays empty); output_names_for() reads both.
+    std::map<int, std::vector<std::string>> output_names_by_ndim;
     // The extra input whose dtype the output has (watershed's labels have the markers' dtype); empty: the output
     // rule's dtype.
     std::string output_dtype_from;
     bool test_only = false;  // exists to exercise the spine (tests), not a scikit-image op: hidden from users' lists
     std::vector<int> spatial_ndims{2, 3};  // accepted image dimensionalities (channel axis not counted)
     int channels = 0;                      // > 0: a trailing channel axis of exactly this size is required
+    // The image is a symmetric matrix per pixel, its upper triangle stacked on a leading axis
+    // (hessian_matrix_eigvals' H_elems, as np.stack makes them): spatial_ndims counts the axes after it, whose
+    // extent must be ndim (ndim + 1) / 2.
+    bool stacked_symmetric = false;
     // Checks the parameters against the input (per-axis list lengths, footprint rank, ...) and returns the
     // output a backend of `precision` produces. Throws skb::Error naming the bad value.
     std::function<ArrayMeta(const ArrayMeta& input, const Params& params, Precision precision)> output;
@@ -88,6 +96,11 @@ struct OpSpec {
     // float64_work_allowance (the audit, the memory tests and the gate hold them to it); empty: none allowed.
     std::string float64_work;
 };
+
+// The image's spatial dimensionality: its axes but a channel axis or a stacked leading one.
+int spatial_ndim(const OpSpec& spec, const Shape& image_shape);
+// The names of the stacked outputs for an image of `spatial` dimensions (empty: one output).
+const std::vector<std::string>& output_names_for(const OpSpec& spec, int spatial);
 
 // The float64 bytes a float32 backend may allocate for a call on `image` beyond a float64 result: 0 unless the spec
 // declares float64 work, then two float64 images' worth (working rows, or a magnitude image and its sorted copy).

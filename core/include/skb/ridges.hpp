@@ -39,14 +39,15 @@ inline std::vector<double> gaussian_weights(double sigma, int order, double trun
 }
 
 // The Hessian's upper triangle in scikit-image's order (combinations_with_replacement of the axes): element k
-// differentiates along axes first[k] then second[k]. 2-D: rr, rc, cc; 3-D: 00, 01, 02, 11, 12, 22.
+// differentiates along axes first[k] then second[k]. 2-D: rr, rc, cc; 3-D: 00, 01, 02, 11, 12, 22; 2-D with
+// hessian_matrix's order='xy' (the axes reversed): xx, xy, yy, that is 11, 10, 00.
 struct ElementAxes {
     int count;
     int first[6];
     int second[6];
 };
-SKB_HD inline ElementAxes element_axes(int ndim) {
-    if (ndim == 2) return {3, {0, 0, 1}, {0, 1, 1}};
+SKB_HD inline ElementAxes element_axes(int ndim, bool xy = false) {
+    if (ndim == 2) return xy ? ElementAxes{3, {1, 1, 0}, {1, 0, 0}} : ElementAxes{3, {0, 0, 1}, {0, 1, 1}};
     return {6, {0, 0, 0, 1, 1, 2}, {0, 1, 2, 1, 2, 2}};
 }
 

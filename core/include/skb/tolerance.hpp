@@ -15,6 +15,10 @@ struct Tolerance {
     // Elements allowed outside the bounds above, as a fraction of the array (rounded down): pixels whose answer
     // is decided by rounding (the ridge filters' ratios of eigenvalues that are both within rounding of 0).
     double outlier_fraction = 0.0;
+    // Added to atol, times the largest finite |expected| of the array: for errors that scale with the whole data
+    // rather than with each element (eigenvalues: a backward-stable solver's error is eps times the matrix's
+    // norm, so a small eigenvalue next to a large one has a large relative error).
+    double of_largest = 0.0;
     bool exact() const { return atol == 0.0 && rtol == 0.0; }
     // NaN equals NaN; otherwise |actual - expected| <= atol + rtol * |expected| (or the replaced_below rule).
     bool accepts(double actual, double expected) const;
