@@ -490,9 +490,7 @@ std::vector<Case> suite(const SuiteOptions& options) {
         for (int ndim : spec.spatial_ndims)
             for (std::int64_t extent : ndim > 1 ? sweep_extents(ndim, options.quick) : std::vector<std::int64_t>{})
                 for (DType dtype : spec.bench.dtypes) {
-                    Shape shape(ndim, extent);
-                    if (spec.channels > 0) shape.push_back(spec.channels);
-                    if (spec.stacked_symmetric) shape.insert(shape.begin(), ndim * (ndim + 1) / 2);
+                    const Shape shape = image_shape_for(spec, Shape(ndim, extent));
                     add_group(cases, w, shape, dtype, max_threads, options.with_emulator);
                 }
     }

@@ -65,21 +65,25 @@ def registry_listing(skbench):
                                      check=True).stdout)
 
 
-def inputs_by_op(golden, workdir, channels, sides, tag):
-    """Per op: the --in arguments of its run (tiled to `sides`[spatial rank] a side) and of its tiny baseline."""
+def inputs_by_op(golden, workdir, layouts, sides, tag):
+    """Per op: the --in arguments of its run (tiled to `sides`[spatial rank] a side) and of its tiny baseline.
+    layouts: {op: (channels, stacked_symmetric)}, the image's non-spatial axes (a trailing channel axis, a leading
+    stack of a symmetric matrix's elements), which stay whole."""
     paths = {}
     for op, c in manifest.largest_default_cases(manifest.load(golden)).items():
         # The image, then any extra inputs, each tiled and cropped the same way.
         full, tiny = [], []
         for name, file in manifest.input_files(c):
             a = np.load(os.path.join(golden, file))
-            spatial = a.ndim - (1 if channels.get(op) and name == "image" else 0)  # a channel axis stays
-            target = sides[spatial]
-            reps = [-(-target // max(1, a.shape[d])) if d < spatial else 1 for d in range(a.ndim)]
+            channels, stacked = layouts.get(op, (0, False)) if name == "image" else (0, False)
+            first = 1 if stacked else 0
+            axes = range(first, a.ndim - (1 if channels else 0))  # the spatial ones
+            target = sides[len(axes)]
+            reps = [-(-target // max(1, a.shape[d])) if d in axes else 1 for d in range(a.ndim)]
             path = os.path.join(workdir, f"{op}.{name}{tag}.npy")
             np.save(path, np.tile(a, reps))
             tiny_path = os.path.join(workdir, f"{op}.{name}.tiny.npy")  # the leak baseline: a 4-pixel crop
-            np.save(tiny_path, a[tuple(slice(0, 4) if d < spatial else slice(None) for d in range(a.ndim))])
+            np.save(tiny_path, a[tuple(slice(0, 4) if d in axes else slice(None) for d in range(a.ndim))])
             full.append((name, path))
             tiny.append((name, tiny_path))
         paths[op] = (manifest.in_arguments(full), manifest.in_arguments(tiny))
@@ -98,9 +102,9 @@ def main():
         _, base_leak = heaptrack([args.skbench, "list"], os.path.join(tmp, "list"))
         listing = registry_listing(args.skbench)
         reference = {b["name"]: b["is_reference"] for b in listing["backends"]}
-        channels = {op["id"]: op["channels"] for op in listing["ops"]}
-        inputs = inputs_by_op(args.golden, tmp, channels, {1: 65536, 2: 256, 3: 64}, "")
-        emulator_inputs = inputs_by_op(args.golden, tmp, channels, {1: 4096, 2: 64, 3: 16}, ".emu")
+        layouts = {op["id"]: (op["channels"], op.get("stacked_symmetric", False)) for op in listing["ops"]}
+        inputs = inputs_by_op(args.golden, tmp, layouts, {1: 65536, 2: 256, 3: 64}, "")
+        emulator_inputs = inputs_by_op(args.golden, tmp, layouts, {1: 4096, 2: 64, 3: 16}, ".emu")
         emulated = {b["name"]: not b["timings_meaningful"] for b in listing["backends"]}
         jobs = [(op["id"], backend) for op in listing["ops"] if not args.op or op["id"] in args.op
                 for backend, state in op["backends"].items() if state == "yes"]

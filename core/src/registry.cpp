@@ -209,6 +209,14 @@ int spatial_ndim(const OpSpec& spec, const Shape& image_shape) {
     return static_cast<int>(image_shape.size()) - (spec.channels > 0 || spec.stacked_symmetric ? 1 : 0);
 }
 
+Shape image_shape_for(const OpSpec& spec, const Shape& spatial) {
+    Shape shape = spatial;
+    const auto ndim = static_cast<std::int64_t>(spatial.size());
+    if (spec.channels > 0) shape.push_back(spec.channels);
+    if (spec.stacked_symmetric) shape.insert(shape.begin(), ndim * (ndim + 1) / 2);
+    return shape;
+}
+
 const std::vector<std::string>& output_names_for(const OpSpec& spec, int spatial) {
     static const std::vector<std::string> none;
     if (spec.output_names_by_ndim.empty()) return spec.output_names;

@@ -3,9 +3,8 @@
 // axis alone (the other modes), passes along different axes commute, so opt runs the first derivative first:
 // no rounding is then relative to the image's size (an image of 0..65535 smoothed first in float32 loses the
 // curvature of its flat parts), and the first call's derivatives are shared by the elements. A non-zero cval
-// pads each call's input and each pass's, which no reordering keeps; but every pass is linear, so the result
-// is the zero-padded chain of the image plus cval times the chain of the padding alone, a field that is a sum
-// of products of one profile per axis (ProfileSum), computed in double and added at the end.
+// pads each call's input and each pass's, which no reordering keeps: the zero-padded chain, then cval times
+// the padding's share (skb/ridges.hpp's PaddingProfiles, in double) added at the end.
 #include "feature/gaussian_hessian.hpp"
 
 #include <algorithm>
@@ -20,18 +19,7 @@
 namespace skb::opt {
 namespace {
 
-// correlate1d's weights (w[j + r] at offset j) as float32 taps by distance, sign -1 for the derivative; trailing
-// taps that are 0 in float32 dropped (truncate 100 reaches far past float32's smallest weights).
-Taps taps_of(const std::vector<double>& w, int sign) {
-    const auto r = static_cast<std::int64_t>(w.size() / 2);
-    Taps t;
-    t.sign = sign;
-    t.w.assign(static_cast<std::size_t>(r + 1), 0.0f);
-    for (std::int64_t j = 0; j <= r; ++j)
-        t.w[static_cast<std::size_t>(j)] = static_cast<float>(w[static_cast<std::size_t>(r - j)]);
-    while (t.w.size() > 1 && t.w.back() == 0.0f) t.w.pop_back();
-    return t;
-}
+Taps taps_of(const std::vector<double>& w, int sign) { return Taps{ridges::taps_by_distance(w), sign}; }
 
 // out = in correlated along `axis` (float32 arrays of `shape`, distinct).
 void correlate_axis(const float* in, float* out, const Shape& shape, int axis, const Taps& t, BorderMode mode,
@@ -71,71 +59,36 @@ void correlate_axis(const float* in, float* out, const Shape& shape, int axis, c
     });
 }
 
-// The padding's share of a chain of constant-mode correlations, per unit of cval: a sum of terms, each a product
-// of one profile per axis. A correlation along an axis correlates each term's profile there (zero padding) and
-// adds a term: the weight that falls outside the image at each index, times 1 along the other axes.
-class ProfileSum {
-public:
-    explicit ProfileSum(const Shape& shape) : shape_(shape) {}
-
-    void correlate(int axis, const std::vector<double>& w) {
-        const std::int64_t n = shape_[static_cast<std::size_t>(axis)];
-        const auto r = static_cast<std::int64_t>(w.size() / 2);
-        const auto weight_at = [&](std::int64_t j) { return w[static_cast<std::size_t>(j + r)]; };
-        for (Term& term : terms_) {
-            std::vector<double>& p = term[static_cast<std::size_t>(axis)];
-            std::vector<double> q(p.size(), 0.0);
-            for (std::int64_t i = 0; i < n; ++i)
-                for (std::int64_t j = std::max(-r, -i); j <= std::min(r, n - 1 - i); ++j)
-                    q[static_cast<std::size_t>(i)] += weight_at(j) * p[static_cast<std::size_t>(i + j)];
-            p = std::move(q);
-        }
-        Term outside;
-        for (std::int64_t extent : shape_) outside.emplace_back(static_cast<std::size_t>(extent), 1.0);
-        std::vector<double>& p = outside[static_cast<std::size_t>(axis)];
-        for (std::int64_t i = 0; i < n; ++i) {
-            double sum = 0;
-            for (std::int64_t j = -r; j <= r; ++j)
-                if (i + j < 0 || i + j >= n) sum += weight_at(j);
-            p[static_cast<std::size_t>(i)] = sum;
-        }
-        terms_.push_back(std::move(outside));
-    }
-
-    // out += scale * field, each element rounded to float32 once.
-    void add_to(float* out, double scale, const RunOptions& options) const {
-        const int ndim = static_cast<int>(shape_.size());
-        const std::int64_t width = shape_.back(), lines = element_count(shape_) / std::max<std::int64_t>(width, 1);
-        parallel_blocks(options, lines, std::max<std::int64_t>(1, 16384 / std::max<std::int64_t>(width, 1)),
-                        [&](std::int64_t begin, std::int64_t end) {
-            std::vector<double> coefficient(terms_.size());
-            for (std::int64_t line = begin; line < end; ++line) {
-                for (std::size_t t = 0; t < terms_.size(); ++t) {  // the product of the profiles but the last
-                    double c = scale;
-                    std::int64_t rest = line;
-                    for (int a = ndim - 2; a >= 0; --a) {
-                        const std::int64_t extent = shape_[static_cast<std::size_t>(a)];
-                        c *= terms_[t][static_cast<std::size_t>(a)][static_cast<std::size_t>(rest % extent)];
-                        rest /= extent;
-                    }
-                    coefficient[t] = c;
+// out += scale * the padding's field, each element rounded to float32 once: per line along the last axis, each
+// term's product of the other axes' profiles, then the sum along the line.
+void add_padding_share(const ridges::PaddingProfiles& padding, const Shape& shape, float* out, double scale,
+                       const RunOptions& options) {
+    const int ndim = static_cast<int>(shape.size());
+    const std::int64_t width = shape.back(), lines = element_count(shape) / std::max<std::int64_t>(width, 1);
+    const std::size_t terms = padding.terms();
+    parallel_blocks(options, lines, std::max<std::int64_t>(1, 16384 / std::max<std::int64_t>(width, 1)),
+                    [&](std::int64_t begin, std::int64_t end) {
+        std::vector<double> coefficient(terms);
+        for (std::int64_t line = begin; line < end; ++line) {
+            for (std::size_t t = 0; t < terms; ++t) {
+                double c = scale;
+                std::int64_t rest = line;
+                for (int a = ndim - 2; a >= 0; --a) {
+                    const std::int64_t extent = shape[static_cast<std::size_t>(a)];
+                    c *= padding.profile(t, a)[static_cast<std::size_t>(rest % extent)];
+                    rest /= extent;
                 }
-                float* row = out + line * width;
-                for (std::int64_t x = 0; x < width; ++x) {
-                    double v = 0;
-                    for (std::size_t t = 0; t < terms_.size(); ++t)
-                        v += coefficient[t] * terms_[t].back()[static_cast<std::size_t>(x)];
-                    row[x] = static_cast<float>(row[x] + v);
-                }
+                coefficient[t] = c;
             }
-        });
-    }
-
-private:
-    using Term = std::vector<std::vector<double>>;  // a profile per axis
-    Shape shape_;
-    std::vector<Term> terms_;
-};
+            float* row = out + line * width;
+            for (std::int64_t x = 0; x < width; ++x) {
+                double v = 0;
+                for (std::size_t t = 0; t < terms; ++t) v += coefficient[t] * padding.profile(t, ndim - 1)[static_cast<std::size_t>(x)];
+                row[x] = static_cast<float>(row[x] + v);
+            }
+        }
+    });
+}
 
 }  // namespace
 
@@ -171,11 +124,8 @@ void GaussianHessian::compute(const float* image, double sigma, BorderMode mode,
             next ^= 1;
         }
         if (mode == BorderMode::Constant && cval != 0.0f) {  // the padding's share, in scikit-image's pass order
-            ProfileSum padding(shape_);
-            for (int call = 0; call < 2; ++call)
-                for (int a = 0; a < ndim; ++a)
-                    padding.correlate(a, a == (call == 0 ? p : q) ? derivative_w : smooth_w);
-            padding.add_to(elements[k], static_cast<double>(cval), options);
+            add_padding_share(ridges::PaddingProfiles(shape_, p, q, smooth_w, derivative_w), shape_, elements[k],
+                              static_cast<double>(cval), options);
         }
     }
 }

@@ -28,8 +28,7 @@ template <class Check> int for_each_opt_case(std::uint64_t seed, const Check& ch
         for (const Shape& spatial : {Shape{300, 263}, Shape{19, 70, 67}}) {
             const int ndim = static_cast<int>(spatial.size());
             if (std::ranges::find(spec.spatial_ndims, ndim) == spec.spatial_ndims.end()) continue;  // e.g. canny: 2-d
-            Shape shape = spatial;
-            if (spec.channels > 0) shape.push_back(spec.channels);
+            const Shape shape = image_shape_for(spec, spatial);
             for (DType dtype : spec.bench.dtypes) {
                 const InputMetas metas = default_input_metas(spec, ArrayMeta{dtype, shape});
                 const InputArrays arrays = synthetic_inputs(spec, spec.bench.input, metas, seed);

@@ -99,6 +99,8 @@ struct OpSpec {
 
 // The image's spatial dimensionality: its axes but a channel axis or a stacked leading one.
 int spatial_ndim(const OpSpec& spec, const Shape& image_shape);
+// The shape of an image whose spatial axes are `spatial`: with the spec's channel axis or stacked leading axis.
+Shape image_shape_for(const OpSpec& spec, const Shape& spatial);
 // The names of the stacked outputs for an image of `spatial` dimensions (empty: one output).
 const std::vector<std::string>& output_names_for(const OpSpec& spec, int spatial);
 

@@ -5,6 +5,7 @@
 #pragma once
 #include <cmath>
 #include <cstdint>
+#include <utility>
 #include <vector>
 
 #include "skb/hd.hpp"
@@ -36,6 +37,87 @@ inline std::vector<double> gaussian_weights(double sigma, int order, double trun
     for (long x = -radius; x <= radius; ++x)  // q(x) = x * (1 / -sigma2), then reversed
         w[radius - x] = static_cast<double>(x) * (1.0 / -sigma2) * phi[x + radius];
     return w;
+}
+
+// The float32 backends' taps of correlate1d's weights w (w[j + r] at offset j): by distance, t[j] the weight of
+// offset -j, rounded to float32, trailing taps that are 0 in float32 dropped (truncate 100 reaches far past
+// float32's smallest weights).
+inline std::vector<float> taps_by_distance(const std::vector<double>& w) {
+    const std::size_t r = w.size() / 2;
+    std::vector<float> t(r + 1);
+    for (std::size_t j = 0; j <= r; ++j) t[j] = static_cast<float>(w[r - j]);
+    while (t.size() > 1 && t.back() == 0.0f) t.pop_back();
+    return t;
+}
+
+// Constant mode with a cval: hessian_matrix pads each of its two gaussian_filter calls' passes with cval. Every
+// pass is linear, so an element is the same chain padded with zeros (whose passes along different axes commute)
+// plus cval times the chain applied to the padding alone: a field that is a sum of terms, each a product of one
+// profile per axis. A pass along an axis correlates each term's profile there (zero padding) and adds a term:
+// the weight that falls outside the image at each index, times 1 along the other axes. Host-side, in double.
+class PaddingProfiles {
+public:
+    // The element that differentiates along p in the first call, along q in the second (weights as
+    // gaussian_weights gives them) of an image of `shape`.
+    PaddingProfiles(const std::vector<std::int64_t>& shape, int p, int q, const std::vector<double>& smooth,
+                    const std::vector<double>& derivative)
+        : shape_(shape) {
+        const int ndim = static_cast<int>(shape.size());
+        for (int call = 0; call < 2; ++call)
+            for (int a = 0; a < ndim; ++a) correlate(a, a == (call == 0 ? p : q) ? derivative : smooth);
+    }
+    std::size_t terms() const { return terms_.size(); }
+    const std::vector<double>& profile(std::size_t term, int axis) const { return terms_[term][static_cast<std::size_t>(axis)]; }
+    // Every profile, term after term, each term's axes in order (padding_share's layout).
+    std::vector<double> flat() const {
+        std::vector<double> all;
+        for (const auto& term : terms_)
+            for (const auto& p : term) all.insert(all.end(), p.begin(), p.end());
+        return all;
+    }
+
+private:
+    void correlate(int axis, const std::vector<double>& w) {
+        const std::int64_t n = shape_[static_cast<std::size_t>(axis)];
+        const auto r = static_cast<std::int64_t>(w.size() / 2);
+        const auto weight = [&](std::int64_t j) { return w[static_cast<std::size_t>(j + r)]; };
+        for (auto& term : terms_) {
+            std::vector<double>& p = term[static_cast<std::size_t>(axis)];
+            std::vector<double> q(p.size(), 0.0);
+            for (std::int64_t i = 0; i < n; ++i)
+                for (std::int64_t j = (-r > -i ? -r : -i); j <= (r < n - 1 - i ? r : n - 1 - i); ++j)
+                    q[static_cast<std::size_t>(i)] += weight(j) * p[static_cast<std::size_t>(i + j)];
+            p = std::move(q);
+        }
+        std::vector<std::vector<double>> outside;
+        for (std::int64_t extent : shape_) outside.emplace_back(static_cast<std::size_t>(extent), 1.0);
+        std::vector<double>& p = outside[static_cast<std::size_t>(axis)];
+        for (std::int64_t i = 0; i < n; ++i) {
+            double sum = 0;
+            for (std::int64_t j = -r; j <= r; ++j)
+                if (i + j < 0 || i + j >= n) sum += weight(j);
+            p[static_cast<std::size_t>(i)] = sum;
+        }
+        terms_.push_back(std::move(outside));
+    }
+
+    std::vector<std::int64_t> shape_;
+    std::vector<std::vector<std::vector<double>>> terms_;  // [term][axis][index]
+};
+
+// The field of PaddingProfiles::flat() at `index` (one coordinate per axis).
+SKB_HD inline double padding_share(const double* flat, int terms, int ndim, const std::int64_t* extents,
+                                   const std::int64_t* index) {
+    double sum = 0;
+    for (int t = 0; t < terms; ++t) {
+        double product = 1;
+        for (int a = 0; a < ndim; ++a) {
+            product *= flat[index[a]];
+            flat += extents[a];
+        }
+        sum += product;
+    }
+    return sum;
 }
 
 // The Hessian's upper triangle in scikit-image's order (combinations_with_replacement of the axes): element k

@@ -9,7 +9,7 @@ call = _ridges.make_call(filters.frangi)
 
 def cases(I):
     yield from _ridges.cases(I, [("alpha 0.3, beta 0.8", dict(alpha=0.3, beta=0.8)),
-                                 ("gamma given (8)", dict(gamma=8.0))])
+                                 ("gamma given (8)", dict(gamma=8.0))], 0)
 
 
 def random_case(rng):

@@ -10,7 +10,7 @@ call = _ridges.make_call(filters.hessian)
 
 def cases(I):
     yield from _ridges.cases(I, [("alpha 0.3, beta 0.8", dict(alpha=0.3, beta=0.8)),
-                                 ("gamma 2", dict(gamma=2.0))])
+                                 ("gamma 2", dict(gamma=2.0))], 1)
 
 
 def random_case(rng):

@@ -9,7 +9,7 @@ call = _ridges.make_call(filters.meijering)
 
 
 def cases(I):
-    yield from _ridges.cases(I, [("alpha 0.2", dict(alpha=0.2)), ("alpha -0.5", dict(alpha=-0.5))],
+    yield from _ridges.cases(I, [("alpha 0.2", dict(alpha=0.2)), ("alpha -0.5", dict(alpha=-0.5))], 3,
                              refuses_4d=False)
 
 

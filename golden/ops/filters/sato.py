@@ -8,7 +8,7 @@ call = _ridges.make_call(filters.sato)
 
 
 def cases(I):
-    yield from _ridges.cases(I, [])
+    yield from _ridges.cases(I, [], 2)
 
 
 def random_case(rng):
