@@ -16,6 +16,15 @@ Array coins_image(const Shape& shape);
 // binary_fill_holes) and uniform noise of +-0.1.
 Array tomography_volume(const Shape& shape);
 
+// A retina-like RGB uint8 image (shape rows x cols x 3), deterministic: an orange fundus disc darkening towards its
+// rim on black, a brighter optic disc, dark vessel trees branching from it (widths 1..5 pixels, narrowing at each
+// fork), and noise. The cuCIM seed's workload (003) runs the ridge filters on scikit-image's retina photograph.
+Array retina_image(const Shape& shape);
+
+// A float32 volume of bright tubes of radii 1..4 voxels (a Gaussian profile across each) along polylines through the
+// volume, on a 0.1 background with noise of +-0.05, deterministic for a 3-D shape.
+Array tube_volume(const Shape& shape);
+
 // The coins pipeline's last step, NumPy's `{k: v[t['area'] >= 100]}` on a (columns x regions) table whose second row
 // is the area.
 Array keep_regions_of_area_at_least_100(const Array& table);

@@ -31,6 +31,8 @@ struct NamedWorkload {
     bool quick;
 };
 
+const ParamTexts kRetinaFilterParams = {{"sigmas", "2"}, {"mode", "reflect"}, {"black_ridges", "true"}};
+
 const std::vector<NamedWorkload>& named_workloads() {
     static const std::vector<NamedWorkload> table = {
         // The 2017 Dask notebook: a 50x1104x1104 float32 volume smoothed with sigma=3.
@@ -89,6 +91,20 @@ const std::vector<NamedWorkload>& named_workloads() {
             {{"intensity_image", 5}}}},
           SyntheticInput::Smooth, nullptr, tomography_volume},
          {128, 512, 512}, DType::F32, false},
+        // Issue 16: the cuCIM seed's retina (003): rgb2gray, then meijering, sato, frangi and hessian of the gray image,
+        // each with sigmas [2], reflect, black ridges. The answer is the last filter's; every filter is timed.
+        {{"seed.retina_vesselness",
+          {{"color.rgb2gray", {}},
+           {"filters.meijering", kRetinaFilterParams},
+           {"filters.sato", kRetinaFilterParams, 0},
+           {"filters.frangi", kRetinaFilterParams, 0},
+           {"filters.hessian", kRetinaFilterParams, 0}},
+          SyntheticInput::Rgb, nullptr, retina_image},
+         {1011, 1011, 3}, DType::U8, true},
+        // Issue 16: bright tubes in a volume (microscopy, angiography), frangi over sigmas 1, 2, 3.
+        {{"seed.vessels3d", {{"filters.frangi", {{"sigmas", "1,2,3"}, {"black_ridges", "false"}}}},
+          SyntheticInput::Smooth, nullptr, tube_volume},
+         {128, 256, 256}, DType::F32, false},
     };
     return table;
 }

@@ -54,59 +54,71 @@ template <class T> Array ridge_filter(Filter filter, const Array& input, const P
     std::vector<Array> elements;
     float* h[6];
     for (int k = 0; k < axes.count; ++k) h[k] = elements.emplace_back(DType::F32, shape).data<float>();
-    Array response(DType::F32, shape);
     Array result = new_output(requested, DType::F32, shape);
     float* best = result.data<float>();
-    float* value = response.data<float>();
-    std::vector<ridges::FrangiTerms<float>> terms;
-
     for (std::size_t si = 0; si < sigmas.size(); ++si) {
         const double sigma = sigmas[si];
         hessian.compute(image.data<float>(), sigma, mode, cval, axes, h, options);
+        const bool last = si + 1 == sigmas.size();
+        // The running maximum over sigmas; filters.hessian sets what stays <= 0 to 1 after the last.
+        const auto fold = [&](std::int64_t i, float v) {
+            float b = si == 0 ? ridges::maximum(0.0f, v) : ridges::maximum(best[i], v);
+            if (filter == Filter::Hessian && last && b <= 0.0f) b = 1.0f;
+            best[i] = b;
+        };
+        const auto eigenvalues_at = [&](std::int64_t i, float* ev) {
+            if (ndim == 2) {
+                ridges::eigenvalues2(h[0][i], h[1][i], h[2][i], ev);
+                return;
+            }
+            double d[3];
+            ridges::eigenvalues3(h[0][i], h[1][i], h[2][i], h[3][i], h[4][i], h[5][i], d);
+            for (int k = 0; k < 3; ++k) ev[k] = static_cast<float>(d[k]);
+        };
+        // A response that needs a maximum over the image first (frangi's default gamma at the first sigma,
+        // meijering's normalization) is kept in the elements it was computed from (frangi's terms in h[0..2], the
+        // others' response in h[0]), then folded; otherwise it is folded at once.
         const bool find_gamma = frangi && !gamma_known;
-        if (find_gamma) terms.resize(static_cast<std::size_t>(n));
+        const bool two_passes = find_gamma || filter == Filter::Meijering;
         parallel_blocks(options, n, 16384, [&](std::int64_t b, std::int64_t e) {
             float ev[3];
             for (std::int64_t i = b; i < e; ++i) {
-                if (ndim == 2) {
-                    ridges::eigenvalues2(h[0][i], h[1][i], h[2][i], ev);
+                eigenvalues_at(i, ev);
+                if (frangi) {
+                    const ridges::FrangiTerms<float> t = ridges::frangi_terms(ev, ndim);
+                    if (!two_passes) {
+                        fold(i, ridges::frangi_response(t, alpha, beta, gamma));
+                        continue;
+                    }
+                    h[0][i] = t.r_a2;
+                    h[1][i] = t.r_b2;
+                    h[2][i] = t.s;
+                } else if (filter == Filter::Sato) {
+                    fold(i, ridges::sato_response(ev, ndim, sigma));
                 } else {
-                    double d[3];
-                    ridges::eigenvalues3(h[0][i], h[1][i], h[2][i], h[3][i], h[4][i], h[5][i], d);
-                    for (int k = 0; k < 3; ++k) ev[k] = static_cast<float>(d[k]);
+                    h[0][i] = ridges::meijering_response(ev, ndim, mix);
                 }
-                if (find_gamma) terms[static_cast<std::size_t>(i)] = ridges::frangi_terms(ev, ndim);
-                else if (frangi) value[i] = ridges::frangi_response(ridges::frangi_terms(ev, ndim), alpha, beta, gamma);
-                else if (filter == Filter::Sato) value[i] = ridges::sato_response(ev, ndim, sigma);
-                else value[i] = ridges::meijering_response(ev, ndim, mix);
             }
         });
+        if (!two_passes) continue;
+        float largest = 0;
         if (find_gamma) {  // half the largest ||lambda|| at the first sigma (1 if that is 0)
-            std::vector<float> s(terms.size());
-            for (std::size_t i = 0; i < terms.size(); ++i) s[i] = terms[i].s;
-            gamma = parallel_max(s.data(), n, options) / 2.0f;
+            gamma = parallel_max(h[2], n, options) / 2.0f;
             if (gamma == 0.0f) gamma = 1.0f;
             gamma_known = true;
-            parallel_blocks(options, n, 16384, [&](std::int64_t b, std::int64_t e) {
-                for (std::int64_t i = b; i < e; ++i)
-                    value[i] = ridges::frangi_response(terms[static_cast<std::size_t>(i)], alpha, beta, gamma);
-            });
+        } else {
+            largest = parallel_max(h[0], n, options);  // meijering: this sigma's maximum
         }
-        float largest = 0;
-        if (filter == Filter::Meijering) largest = parallel_max(value, n, options);
         parallel_blocks(options, n, 65536, [&](std::int64_t b, std::int64_t e) {
             for (std::int64_t i = b; i < e; ++i) {
-                float v = value[i];
-                if (largest > 0.0f) v /= largest;  // meijering: this sigma's maximum
-                best[i] = si == 0 ? ridges::maximum(0.0f, v) : ridges::maximum(best[i], v);
+                float v = frangi ? ridges::frangi_response(ridges::FrangiTerms<float>{h[0][i], h[1][i], h[2][i]},
+                                                           alpha, beta, gamma)
+                                 : h[0][i];
+                if (largest > 0.0f) v /= largest;
+                fold(i, v);
             }
         });
     }
-    if (filter == Filter::Hessian)
-        parallel_blocks(options, n, 65536, [&](std::int64_t b, std::int64_t e) {
-            for (std::int64_t i = b; i < e; ++i)
-                if (best[i] <= 0.0f) best[i] = 1.0f;
-        });
     return result;
 }
 

@@ -233,11 +233,19 @@ template <class F> SKB_HD inline FrangiTerms<F> frangi_terms(const F* e, int ndi
     return {r_a * r_a, r_b * r_b, std::sqrt(sum_squares)};
 }
 
+// exp(-x) for x >= 0 (or NaN), with 0 returned directly where the exact value rounds to 0 (x beyond F's
+// underflow, infinity included): the same value, without libm's slow underflow path, which 2-D frangi's infinite
+// R_A and its huge R_B where lambda2 <= 0 take for most pixels.
+template <class F> SKB_HD inline F exp_of_negated(F x) {
+    const F underflow = sizeof(F) == 4 ? F(104) : F(746);  // exp(-104) < 2^-150, exp(-746) < 2^-1075
+    return x > underflow ? F(0) : std::exp(-x);
+}
+
 // frangi's response from its terms: (1 - exp(-R_A^2 / 2 alpha^2)) exp(-R_B^2 / 2 beta^2) (1 - exp(-S^2 / 2 gamma^2)).
 template <class F> SKB_HD inline F frangi_response(const FrangiTerms<F>& t, double alpha, double beta, double gamma) {
-    F v = F(1) - std::exp(-t.r_a2 / static_cast<F>(2 * alpha * alpha));
-    v *= std::exp(-t.r_b2 / static_cast<F>(2 * beta * beta));
-    v *= F(1) - std::exp(-(t.s * t.s) / static_cast<F>(2 * gamma * gamma));
+    F v = F(1) - exp_of_negated(t.r_a2 / static_cast<F>(2 * alpha * alpha));
+    v *= exp_of_negated(t.r_b2 / static_cast<F>(2 * beta * beta));
+    v *= F(1) - exp_of_negated((t.s * t.s) / static_cast<F>(2 * gamma * gamma));
     return v;
 }
 

@@ -4,7 +4,7 @@ hessian_matrix(use_gaussian_derivatives=True) per sigma (truncate 100 for sigma 
 sigma 1) and keeps the maximum response over sigmas."""
 import numpy as np
 
-from .. import case, random_inputs
+from .. import case, peers, random_inputs
 from ..params import MODES
 
 
@@ -82,3 +82,51 @@ def frangi_params(rng):
     if rng.random() < 0.3:
         p["gamma"] = round(rng.uniform(0.5, 20.0), 3)
     return p
+
+
+# The cuCIM seed's retina workload (skbench's seed.retina_vesselness): rgb2gray, then the four filters of the gray
+# image with the seed's arguments. The steps before its last (filters.hessian), as FUSED_PEERS keys them.
+RETINA_STEPS = ("color.rgb2gray", "filters.meijering", "filters.sato", "filters.frangi")
+RETINA_KWARGS = dict(sigmas=[2], mode="reflect", black_ridges=True)
+
+
+def retina_pipeline_skimage(rgb):
+    """The seed's code in scikit-image: every filter computed, the last one's answer returned."""
+    from skimage import color, filters
+    gray = color.rgb2gray(rgb)
+    for f in (filters.meijering, filters.sato, filters.frangi):
+        f(gray, **RETINA_KWARGS)
+    return filters.hessian(gray, **RETINA_KWARGS)
+
+
+def objectness_itk(sigmas, black_ridges, alpha=0.5, beta=0.5, gamma=None):
+    """ITK's multi-scale Hessian objectness for tubes (Frangi's measure at ITK's own definition: its Hessian,
+    boundary rule and normalization; gamma None is ITK's default 5), or None without ITK, or for sigmas ITK's
+    equispaced scales cannot give."""
+    itk = peers.itk()
+    sigmas = [float(s) for s in np.atleast_1d(sigmas)]
+    if itk is None or (len(sigmas) > 2 and not np.allclose(np.diff(sigmas), sigmas[1] - sigmas[0])):
+        return None
+
+    def run(x):
+        ndim = x.ndim
+        image_type = itk.Image[itk.F, ndim]
+        hessian_type = itk.Image[itk.SymmetricSecondRankTensor[itk.D, ndim], ndim]
+        measure = itk.HessianToObjectnessMeasureImageFilter[hessian_type, image_type].New()
+        measure.SetBrightObject(not black_ridges)
+        measure.SetScaleObjectnessMeasure(False)
+        measure.SetObjectDimension(1)
+        measure.SetAlpha(alpha)
+        measure.SetBeta(beta)
+        if gamma is not None:
+            measure.SetGamma(gamma)
+        multi = itk.MultiScaleHessianBasedMeasureImageFilter[image_type, hessian_type, image_type].New()
+        multi.SetInput(itk.image_view_from_array(np.ascontiguousarray(x, dtype=np.float32)))
+        multi.SetHessianToMeasureFilter(measure)
+        multi.SetSigmaStepMethodToEquispaced()
+        multi.SetSigmaMinimum(min(sigmas))
+        multi.SetSigmaMaximum(max(sigmas))
+        multi.SetNumberOfSigmaSteps(len(sigmas))
+        multi.Update()
+        return itk.array_from_image(multi.GetOutput())
+    return run

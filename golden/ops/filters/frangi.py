@@ -18,4 +18,11 @@ def random_case(rng):
 
 scipy_peer = None
 opencv_peer = None
-itk_peer = None
+
+
+def itk_peer(p, ndim, dtype):
+    """ITK's multi-scale Hessian objectness for tubes at the same sigmas (its own measure and boundary rule)."""
+    if p.get("mode", "reflect") not in ("reflect", "nearest", "mirror"):  # ITK's Hessian extends the border
+        return None
+    return _ridges.objectness_itk(p.get("sigmas", (1, 3, 5, 7, 9)), p.get("black_ridges", True), p.get("alpha", 0.5),
+                                  p.get("beta", 0.5), p.get("gamma"))

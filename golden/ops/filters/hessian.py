@@ -20,3 +20,5 @@ def random_case(rng):
 scipy_peer = None
 opencv_peer = None
 itk_peer = None
+# The cuCIM seed's four filters of one gray image (seed.retina_vesselness) as scikit-image runs them.
+FUSED_PEERS = {"skimage": {_ridges.RETINA_STEPS: lambda p, ndim, dtype: _ridges.retina_pipeline_skimage}}
