@@ -100,7 +100,7 @@ const std::vector<NamedWorkload>& named_workloads() {
            {"filters.frangi", kRetinaFilterParams, 0},
            {"filters.hessian", kRetinaFilterParams, 0}},
           SyntheticInput::Rgb, nullptr, retina_image},
-         {1011, 1011, 3}, DType::U8, true},
+         {1011, 1011, 3}, DType::U8, false},
         // Issue 16: bright tubes in a volume (microscopy, angiography), frangi over sigmas 1, 2, 3.
         {{"seed.vessels3d", {{"filters.frangi", {{"sigmas", "1,2,3"}, {"black_ridges", "false"}}}},
           SyntheticInput::Smooth, nullptr, tube_volume},
