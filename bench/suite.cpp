@@ -101,6 +101,10 @@ const std::vector<NamedWorkload>& named_workloads() {
            {"filters.hessian", kRetinaFilterParams, 0}},
           SyntheticInput::Rgb, nullptr, retina_image},
          {1011, 1011, 3}, DType::U8, false},
+        // Issue 16's eigensolve target: 3-D eigenvalues of a 128x256x256 float32 Hessian (six stacked elements) at
+        // >= 50% of STREAM.
+        {{"feature.hessian_matrix_eigvals", {{"feature.hessian_matrix_eigvals", {}}}, SyntheticInput::SymmetricStack},
+         {6, 128, 256, 256}, DType::F32, false},
         // Issue 16: bright tubes in a volume (microscopy, angiography), frangi over sigmas 1, 2, 3.
         {{"seed.vessels3d", {{"filters.frangi", {{"sigmas", "1,2,3"}, {"black_ridges", "false"}}}},
           SyntheticInput::Smooth, nullptr, tube_volume},

@@ -31,8 +31,8 @@ def cases(I):
     yield case(I.field("noise", "u8", (2, 30), 314), "2x30 image", sigma=1.0)
     yield case(I.field("noise", "f64", (1, 30), 315), "1x30 image, gaussian derivatives", sigma=1.0,
                use_gaussian_derivatives=True)
-    for vi, v in enumerate(["f64", "f32", "u8"]):
-        inp = I.field("smooth", v, (8, 10, 12), 320 + vi)
+    for vi, v in enumerate(["f64", "f32", "u8", "u16", "bool"]):
+        inp = I.field("blobs" if v == "bool" else "smooth", v, (8, 10, 12), 320 + vi)
         yield case(inp, f"3-D {v}", sigma=1.0)
         yield case(inp, f"3-D {v}, gaussian derivatives, reflect", sigma=1.5, mode="reflect",
                    use_gaussian_derivatives=True)
