@@ -23,7 +23,11 @@ def count(skbench, op, backend, input_args, workdir):
     cmd = ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out_file}", "--toggle-collect=skb::PreparedOp::run*",
            skbench, "run", op, "--backend", backend, *input_args, "--out", os.path.join(workdir, "out.npy"),
            "--threads", "1"]
-    proc = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    # Without glibc's fastbins: allocating the output otherwise runs malloc_consolidate over whatever the process
+    # freed before (~6k instructions that depend on the heap's history: the binary's path and the registry's size
+    # moved a 14k-instruction op by 2-3%); without them, the count is the same from any checkout.
+    env = dict(os.environ, GLIBC_TUNABLES="glibc.malloc.mxfast=0")
+    proc = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env)
     if proc.returncode != 0:
         raise RuntimeError(f"{op}/{backend}: valgrind exited {proc.returncode}: {proc.stderr.strip()[-400:]}")
     with open(out_file) as f:
