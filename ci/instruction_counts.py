@@ -23,19 +23,31 @@ def count(skbench, op, backend, input_args, workdir):
     cmd = ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out_file}", "--toggle-collect=skb::PreparedOp::run*",
            skbench, "run", op, "--backend", backend, *input_args, "--out", os.path.join(workdir, "out.npy"),
            "--threads", "1"]
-    # Without glibc's fastbins: allocating the output otherwise runs malloc_consolidate over whatever the process
-    # freed before (~6k instructions that depend on the heap's history: the binary's path and the registry's size
-    # moved a 14k-instruction op by 2-3%); without them, the count is the same from any checkout.
-    env = dict(os.environ, GLIBC_TUNABLES="glibc.malloc.mxfast=0")
-    proc = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env)
+    proc = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     if proc.returncode != 0:
         raise RuntimeError(f"{op}/{backend}: valgrind exited {proc.returncode}: {proc.stderr.strip()[-400:]}")
+    total = None
     with open(out_file) as f:
         for line in f:
             m = re.match(r"(?:summary|totals):\s+(\d+)", line)
             if m:
-                return int(m.group(1))
-    raise RuntimeError(f"{op}/{backend}: no instruction total in callgrind's output")
+                total = int(m.group(1))
+                break
+    if total is None:
+        raise RuntimeError(f"{op}/{backend}: no instruction total in callgrind's output")
+    # glibc's allocator is left out: what malloc and free cost depends on the heap's history (malloc_consolidate
+    # over whatever the process freed before: the checkout's path and the registry's size moved a 14k-instruction
+    # op by 2%), not on the op's code. Its functions' own costs are subtracted.
+    annotate = subprocess.run(["callgrind_annotate", "--threshold=100", "--inclusive=no", out_file],
+                              capture_output=True, text=True)
+    if annotate.returncode != 0:
+        raise RuntimeError(f"{op}/{backend}: callgrind_annotate exited {annotate.returncode}")
+    allocator = 0
+    for line in annotate.stdout.splitlines():
+        m = re.match(r"\s*([\d,]+)\s+\([^)]*\)\s+\S*malloc/malloc\.c:", line)
+        if m:
+            allocator += int(m.group(1).replace(",", ""))
+    return total - allocator
 
 
 def main():
