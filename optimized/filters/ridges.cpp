@@ -9,10 +9,8 @@
 
 #include "feature/gaussian_hessian.hpp"
 #include "parallel.hpp"
-#include "rows.hpp"
 #include "skb/registry.hpp"
 #include "skb/ridges.hpp"
-#include "skb/scratch.hpp"
 
 namespace skb::opt {
 namespace {

@@ -7,7 +7,6 @@
 // the filter's response (skb/ridges.hpp) and the running maximum over sigmas.
 #include <algorithm>
 #include <cmath>
-#include <limits>
 #include <vector>
 
 #include "feature/hessian.hpp"
