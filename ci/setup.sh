@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what skbench needs on Debian bookworm (apt-get) and the project venv (.venv, pinned by
-# golden/requirements.txt). Idempotent: skips apt-get when every package is already installed.
+# golden/, bench/peers/ and python/requirements.txt). Idempotent: skips apt-get when every package is already installed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -22,4 +22,5 @@ if [ ! -x .venv/bin/python ]; then
   echo "ci/setup.sh: creating .venv"
   python3 -m venv .venv
 fi
-.venv/bin/python -m pip install -q --disable-pip-version-check -r bench/peers/requirements.txt  # includes golden/requirements.txt
+# The peers' pins include the golden ones; python/requirements.txt: the package's build, test and Dask pins.
+.venv/bin/python -m pip install -q --disable-pip-version-check -r bench/peers/requirements.txt -r python/requirements.txt

@@ -23,6 +23,7 @@
 #include "skb/golden.hpp"
 #include "skb/npy.hpp"
 #include "skb/registry.hpp"
+#include "skb/registry_json.hpp"
 #include "suite.hpp"
 
 namespace {
@@ -31,69 +32,8 @@ constexpr int kExitMismatch = 1;
 constexpr int kExitBadInput = 2;
 constexpr int kExitInternal = 3;
 
-// A table cell for (op, backend): "yes", "-" (not implemented, or declined by the op's spec: declined_reason says
-// why), or the reason a built backend cannot run here ("no device").
-std::string availability(const std::string& op, const std::string& backend) {
-    const auto& registry = skb::Registry::instance();
-    if (registry.find_impl(op, backend)) return "yes";
-    if (registry.declined_reason(op, backend)) return "-";
-    if (const std::string* why = registry.unavailable_reason(backend)) return *why;
-    return "-";
-}
-
-const char* param_kind_name(skb::ParamKind kind) {
-    switch (kind) {
-        case skb::ParamKind::Float: return "float";
-        case skb::ParamKind::FloatList: return "float_list";
-        case skb::ParamKind::Int: return "int";
-        case skb::ParamKind::Bool: return "bool";
-        case skb::ParamKind::Choice: return "choice";
-        case skb::ParamKind::ChoiceList: return "choice_list";
-        case skb::ParamKind::Footprint: return "footprint";
-    }
-    return "?";
-}
-
-std::vector<std::string> dtype_names(const std::vector<skb::DType>& dtypes) {
-    std::vector<std::string> names;
-    for (skb::DType t : dtypes) names.emplace_back(skb::dtype_name(t));
-    return names;
-}
-
-// The registry for programs (memory tests, the Python descriptors' cross-check, later the Python package).
 int list_ops_json() {
-    const auto& registry = skb::Registry::instance();
-    nlohmann::json backends = nlohmann::json::array();
-    for (const auto& b : skb::known_backends())
-        backends.push_back({{"name", b.name}, {"precision", b.precision == skb::Precision::F64 ? "float64" : "float32"},
-                            {"is_reference", b.is_reference}, {"cpu_parallel", b.cpu_parallel},
-                            {"on_device", b.on_device}, {"timings_meaningful", b.timings_meaningful},
-                            {"description", b.description}});
-    nlohmann::json ops = nlohmann::json::array();
-    for (const auto& id : registry.op_ids()) {
-        const skb::OpSpec& spec = registry.spec(id);
-        nlohmann::json op = {{"id", id}, {"summary", spec.summary}, {"test_only", spec.test_only},
-                             {"input_dtypes", dtype_names(spec.input_dtypes)}, {"spatial_ndims", spec.spatial_ndims},
-                             {"channels", spec.channels}, {"output_names", spec.output_names},
-                             {"output_names_by_ndim", nlohmann::json::object()},
-                             {"stacked_symmetric", spec.stacked_symmetric},
-                             {"backends", nlohmann::json::object()}, {"declined", nlohmann::json::object()},
-                             {"extra_inputs", nlohmann::json::array()}, {"params", nlohmann::json::array()}};
-        for (const auto& [ndim, names] : spec.output_names_by_ndim) op["output_names_by_ndim"][std::to_string(ndim)] = names;
-        for (const auto& b : skb::known_backends()) {
-            op["backends"][b.name] = availability(id, b.name);
-            if (const std::string* why = registry.declined_reason(id, b.name)) op["declined"][b.name] = *why;
-        }
-        for (const auto& e : spec.extra_inputs)
-            op["extra_inputs"].push_back({{"name", e.name}, {"dtypes", dtype_names(e.dtypes)},
-                                          {"optional", e.optional}, {"help", e.help}});
-        for (const auto& p : spec.params)
-            op["params"].push_back({{"name", p.name}, {"kind", param_kind_name(p.kind)},
-                                    {"default", p.default_value.empty() ? nlohmann::json() : nlohmann::json(p.default_value)},
-                                    {"choices", p.choices}, {"help", p.help}});
-        ops.push_back(std::move(op));
-    }
-    std::printf("%s\n", nlohmann::json{{"backends", backends}, {"ops", ops}}.dump(1).c_str());
+    std::printf("%s\n", skb::registry_json().dump(1).c_str());
     return 0;
 }
 
@@ -110,7 +50,7 @@ int list_ops(bool show_params) {
         const skb::OpSpec& spec = registry.spec(id);
         std::printf("%-*s", op_column, id.c_str());
         for (const auto& b : skb::known_backends()) {
-            std::string cell = availability(id, b.name);
+            std::string cell = skb::availability(id, b.name);
             if (const std::string* why = registry.declined_reason(id, b.name)) {
                 std::string backends;
                 for (const auto& other : skb::known_backends())
@@ -329,7 +269,7 @@ int verify(const VerifyArgs& args) {
         std::printf("%-28s", id.c_str());
         for (const auto& b : backends) {
             const auto it = table[id].find(b);
-            std::string cell = !registry.find_impl(id, b) ? availability(id, b)
+            std::string cell = !registry.find_impl(id, b) ? skb::availability(id, b)
                                : it == table[id].end()    ? "no cases"
                                                           : std::to_string(it->second.passed) + "/" +
                                                              std::to_string(it->second.total) +

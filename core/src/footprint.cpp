@@ -41,13 +41,43 @@ Footprint sphere(int ndim, std::int64_t r, std::string spec) {
     return f;
 }
 
+// array:RxC[xD]:bits, the elements in C order as 0/1 characters: any footprint written out (the Python package
+// passes NumPy footprints this way).
+Footprint explicit_mask(std::string_view arg, const std::string& spec) {
+    const auto colon = arg.find(':');
+    if (colon == std::string_view::npos)
+        throw Error("footprint '" + spec + "' is not of the form array:RxC:bits (one 0/1 per element, C order)");
+    Shape shape;
+    const std::string_view extents = arg.substr(0, colon), bits = arg.substr(colon + 1);
+    std::size_t start = 0;
+    while (true) {
+        const auto x = extents.find('x', start);
+        shape.push_back(parse_extent(extents.substr(start, x - start), spec, 1));
+        if (x == std::string_view::npos) break;
+        start = x + 1;
+    }
+    if (shape.size() > 3) throw Error("footprint '" + spec.substr(0, 64) + "' has more than 3 axes");
+    const auto n = static_cast<std::size_t>(element_count(shape));
+    if (bits.size() != n)
+        throw Error("footprint array:" + std::string(extents) + " needs " + std::to_string(n) + " 0/1 elements, got " +
+                    std::to_string(bits.size()));
+    Footprint f{std::move(shape), std::vector<std::uint8_t>(n), spec};
+    for (std::size_t i = 0; i < n; ++i) {
+        if (bits[i] != '0' && bits[i] != '1')
+            throw Error("footprint array:" + std::string(extents) + ": element " + std::to_string(i) + " is '" +
+                        std::string(1, bits[i]) + "', not 0 or 1");
+        f.mask[i] = bits[i] == '1';
+    }
+    return f;
+}
+
 }  // namespace
 
 Footprint Footprint::parse(std::string_view text) {
     const auto colon = text.find(':');
     if (colon == std::string_view::npos)
         throw Error("footprint '" + std::string(text) +
-                    "' is not of the form square:N, rectangle:RxC, cube:N, disk:R or ball:R");
+                    "' is not of the form square:N, rectangle:RxC, cube:N, disk:R, ball:R or array:RxC:bits");
     const std::string_view kind = text.substr(0, colon), arg = text.substr(colon + 1);
     const std::string spec(text);
     if (kind == "square") {
@@ -71,10 +101,11 @@ Footprint Footprint::parse(std::string_view text) {
             throw Error("footprint '" + spec + "' needs 2 or 3 extents (rectangle:RxC or rectangle:AxBxC)");
         return box(std::move(shape), spec);
     }
+    if (kind == "array") return explicit_mask(arg, spec);
     if (kind == "disk") return sphere(2, parse_extent(arg, text, 0), spec);
     if (kind == "ball") return sphere(3, parse_extent(arg, text, 0), spec);
     throw Error("unknown footprint kind '" + std::string(kind) + "' in '" + spec +
-                "' (expected square, rectangle, cube, disk or ball)");
+                "' (expected square, rectangle, cube, disk, ball or array)");
 }
 
 Footprint Footprint::cross(int ndim) {

@@ -354,6 +354,18 @@ double footprint_size(const Params& params, int image_ndim) {
     return static_cast<double>(std::count(used.mask.begin(), used.mask.end(), 1));
 }
 
+std::vector<std::int64_t> footprint_reach(const Params& params, int image_ndim, const std::string& name, int passes) {
+    const Footprint* f = params.footprint(name);
+    std::vector<std::int64_t> reach(static_cast<std::size_t>(image_ndim), passes);
+    if (f)
+        for (int d = 0; d < image_ndim && d < f->ndim(); ++d) reach[d] = passes * (f->shape[d] / 2);
+    return reach;
+}
+
+std::vector<std::int64_t> uniform_reach(int image_ndim, std::int64_t reach) {
+    return std::vector<std::int64_t>(static_cast<std::size_t>(image_ndim), reach);
+}
+
 double read_write_bytes(const ArrayMeta& input, DType output) {
     return static_cast<double>(dtype_size(input.dtype) + dtype_size(output));
 }

@@ -1,6 +1,7 @@
 // The opt backend's 1-d correlation with a symmetric or antisymmetric kernel (filters.gaussian's passes, the
 // ridge filters' Gaussian derivatives): a block of outputs summed in vector registers over the taps.
 #pragma once
+#include <cmath>
 #include <cstdint>
 #include <cstring>
 #include <vector>
@@ -28,6 +29,18 @@ inline Vec load(const float* p) {
 }
 inline void store(float* p, Vec v) { std::memcpy(p, &v, sizeof v); }
 
+// acc + w * s rounded as the vector blocks round it, so that an output's value never depends on whether it fell in
+// a block or in the tail (a chunk of an image, skbench.dask's, must equal the whole image's): fused where the
+// target has FMA (-ffp-contract=fast fuses the vector code there; GCC left this scalar loop unfused), else the two
+// roundings the vector code then does too.
+inline float multiply_add(float w, float s, float acc) {
+#if defined(__FMA__)
+    return std::fma(w, s, acc);
+#else
+    return acc + w * s;
+#endif
+}
+
 // out[x] = w[0]*at(0)[x] + sum_j w[j] * (at(-j)[x] + sign * at(+j)[x]) for x in [0, n): `at(k)` points at the row
 // that offset k reads (a shifted pointer into one padded row for the x pass, another row for the y and z passes).
 template <int kSign, class RowAt>
@@ -52,7 +65,7 @@ inline void correlate_signed(RowAt at, float* __restrict out, std::int64_t n, co
     }
     for (; x < n; ++x) {
         float acc = t.w[0] * at(0)[x];
-        for (std::int64_t j = 1; j <= r; ++j) acc += t.w[j] * pair(at(-j)[x], at(j)[x]);
+        for (std::int64_t j = 1; j <= r; ++j) acc = multiply_add(t.w[j], pair(at(-j)[x], at(j)[x]), acc);
         out[x] = acc;
     }
 }

@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "skb/params.hpp"
+#include "skb/registry.hpp"
 
 namespace {
 
@@ -81,6 +82,28 @@ TEST(Footprint, Constructors) {
     EXPECT_EQ(count(skb::Footprint::parse("ball:2")), 33u);
     EXPECT_EQ(skb::Footprint::parse("disk:1").mask, skb::Footprint::cross(2).mask);
     EXPECT_EQ(count(skb::Footprint::cross(3)), 7u);
+    EXPECT_EQ(skb::Footprint::parse("array:3x3:010111010").mask, skb::Footprint::cross(2).mask);
+    EXPECT_EQ(skb::Footprint::parse("array:2x1x3:100001").shape, (skb::Shape{2, 1, 3}));
+    EXPECT_EQ(count(skb::Footprint::parse("array:2x1x3:100001")), 2u);
+}
+
+TEST(Footprint, ReachIsHalfTheExtentPerPass) {
+    const skb::OpSpec& erosion = skb::Registry::instance().spec("morphology.erosion");
+    const skb::OpSpec& opening = skb::Registry::instance().spec("morphology.opening");
+    const skb::ArrayMeta image{skb::DType::U8, {40, 50}};
+    const auto footprint = skb::Params::parse(erosion.id, erosion.params, {{"footprint", "rectangle:4x7"}});
+    EXPECT_EQ(*erosion.reach(image, footprint), (std::vector<std::int64_t>{2, 3}));  // either even-size centring
+    EXPECT_EQ(*opening.reach(image, footprint), (std::vector<std::int64_t>{4, 6}));  // two passes
+    EXPECT_EQ(*erosion.reach(image, skb::Params::parse(erosion.id, erosion.params, {})),
+              (std::vector<std::int64_t>{1, 1}));  // the default cross
+    const skb::OpSpec& gaussian = skb::Registry::instance().spec("filters.gaussian");
+    EXPECT_EQ(*gaussian.reach(skb::ArrayMeta{skb::DType::F32, {9, 9, 9}},
+                              skb::Params::parse(gaussian.id, gaussian.params, {{"sigma", "1,2,0.5"}})),
+              (std::vector<std::int64_t>{4, 8, 2}));  // SciPy's int(4 * sigma + 0.5)
+    const skb::OpSpec& frangi = skb::Registry::instance().spec("filters.frangi");
+    EXPECT_FALSE(frangi.reach(image, skb::Params::parse(frangi.id, frangi.params, {})));  // gamma from the image
+    EXPECT_TRUE(frangi.reach(image, skb::Params::parse(frangi.id, frangi.params, {{"gamma", "15"}})));
+    EXPECT_FALSE(skb::Registry::instance().spec("measure.label").reach);
 }
 
 TEST(Footprint, EvenSizesCentreByRule) {
@@ -95,7 +118,8 @@ TEST(Footprint, EvenSizesCentreByRule) {
 
 TEST(Footprint, RefusesBadText) {
     for (const char* bad : {"disk", "disk:", "disk:x", "square:0", "rectangle:3", "rectangle:1x2x3x4", "hexagon:3",
-                            "square:5000", "square:3.5"}) {
+                            "square:5000", "square:3.5", "array:3x3", "array:3x3:0101", "array:2x2:01a1",
+                            "array:1x1x1x1:1", "array:0x2:"}) {
         try {
             skb::Footprint::parse(bad);
             ADD_FAILURE() << bad << " was accepted";

@@ -23,7 +23,8 @@ struct Footprint {
 
     int ndim() const { return static_cast<int>(shape.size()); }
 
-    // square:N, rectangle:RxC[xD], cube:N, disk:R, ball:R. Throws skb::Error naming the bad text.
+    // square:N, rectangle:RxC[xD], cube:N, disk:R, ball:R, or any mask written out as array:RxC[xD]:bits (0/1 per
+    // element, C order). Throws skb::Error naming the bad text.
     static Footprint parse(std::string_view text);
     // scikit-image's default: generate_binary_structure(ndim, 1), the cross of face neighbours.
     static Footprint cross(int ndim);

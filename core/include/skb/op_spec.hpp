@@ -3,6 +3,7 @@
 #pragma once
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -87,6 +88,12 @@ struct OpSpec {
     // arithmetic it does, for a backend of `precision`.
     std::function<double(const ArrayMeta& input, const Params& params, Precision precision)> bytes_per_element;
     std::function<double(const ArrayMeta& input, const Params& params)> flops_per_element;
+    // Local ops: how far from an output element (in elements, per image axis, a channel or stacked axis not
+    // counted) the input elements it depends on lie, for these parameters; a chunk of the image grown by this halo
+    // computes its interior exactly as the whole image does (skbench.dask's map_overlap depth). Empty function, or
+    // nullopt for these parameters: the op is not local (a reduction, a flood, a normalisation by a global value)
+    // and needs the whole image.
+    std::function<std::optional<std::vector<std::int64_t>>(const ArrayMeta& input, const Params& params)> reach;
     BenchWorkload bench;
     // Backend families (BackendInfo::family: "cuda" covers cuda and cuda-emu) that deliberately lack this op, each
     // with its one-line reason: `skbench list` shows it, and running the op there fails with it.
@@ -120,6 +127,12 @@ void check_footprint_rank(const std::string& op_id, const Params& params, int im
                           const std::string& name = "footprint");
 // Number of elements in the footprint parameter (the default cross when it is None).
 double footprint_size(const Params& params, int image_ndim);
+// The reach (OpSpec::reach) of `passes` footprint passes: half the footprint's extent per axis (either even-size
+// centring), each pass adding it; the default footprint (None: a 3-wide cross or box) reaches 1 per pass.
+std::vector<std::int64_t> footprint_reach(const Params& params, int image_ndim, const std::string& name = "footprint",
+                                          int passes = 1);
+// The same reach along every axis (a pointwise op: 0).
+std::vector<std::int64_t> uniform_reach(int image_ndim, std::int64_t reach);
 // Bytes per element of an op that reads the input once and writes one output element per input element.
 double read_write_bytes(const ArrayMeta& input, DType output);
 // The cost model of the component ops (label, clear_border, remove_small_objects, binary_fill_holes): one read of

@@ -22,6 +22,13 @@ inline HessianScale hessian_scale(double sigma) {
     return {(1.0 / std::sqrt(2.0)) * sigma, sigma > 1 ? 8.0 : 100.0};
 }
 
+// How far hessian_matrix(use_gaussian_derivatives=True) reaches along each axis: two Gaussian (derivative) filters
+// of the scale's radius, one after the other.
+inline std::int64_t gaussian_derivatives_reach(double sigma) {
+    const HessianScale scale = hessian_scale(sigma);
+    return 2 * static_cast<std::int64_t>(scale.truncate * scale.sigma + 0.5);
+}
+
 // SciPy's gaussian_filter1d weights for order 0 (smoothing) or 1 (first derivative), as correlate1d receives
 // them: _gaussian_kernel1d(sigma, order, radius) reversed; w[j + r] multiplies the input at offset j.
 inline std::vector<double> gaussian_weights(double sigma, int order, double truncate) {

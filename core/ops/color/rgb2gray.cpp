@@ -19,6 +19,9 @@ OpSpec rgb2gray_spec() {
     };
     s.flops_per_element = [](const ArrayMeta&, const Params&) { return 5.0 / 3.0; };
     s.bench.input = SyntheticInput::Rgb;
+    s.reach = [](const ArrayMeta& in, const Params&) {  // per pixel
+        return spec_parts::uniform_reach(static_cast<int>(in.shape.size()) - 1, 0);
+    };
     return s;
 }
 

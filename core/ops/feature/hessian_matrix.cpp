@@ -71,6 +71,16 @@ OpSpec hessian_matrix_spec() {
         return ndim * 2 * taps + 2 * (ndim + elements);
     };
     s.bench = {SyntheticInput::Smooth, {DType::U8, DType::F32}, {}};
+    s.reach = [](const ArrayMeta& in, const Params& p) -> std::optional<std::vector<std::int64_t>> {
+        // np.gradient differences one-sidedly at the image's edges, where mode=wrap's smoothing reads the far
+        // side: a chunk at an edge would need both, so that case needs the whole image.
+        if (!gaussian_derivatives(p) && p.choice("mode") == "wrap") return std::nullopt;
+        const double sigma = p.real("sigma");
+        // gaussian's radius, then np.gradient twice (one element each); or two Gaussian derivative filters
+        const std::int64_t reach = gaussian_derivatives(p) ? ridges::gaussian_derivatives_reach(sigma)
+                                                           : static_cast<std::int64_t>(4.0 * sigma + 0.5) + 2;
+        return spec_parts::uniform_reach(static_cast<int>(in.shape.size()), reach);
+    };
     return s;
 }
 
@@ -95,6 +105,9 @@ OpSpec hessian_matrix_eigvals_spec() {
         return in.shape.size() == 3 ? 10.0 / 3 : 60.0 / 6;  // the 2-D closed form; the 3-D one (~60 a pixel)
     };
     s.bench = {SyntheticInput::SymmetricStack, {DType::F32}, {}};
+    s.reach = [](const ArrayMeta& in, const Params&) {  // per pixel
+        return spec_parts::uniform_reach(static_cast<int>(in.shape.size()) - 1, 0);
+    };
     return s;
 }
 

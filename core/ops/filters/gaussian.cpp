@@ -46,6 +46,13 @@ OpSpec gaussian_spec() {
         }
         return flops;
     };
+    s.reach = [](const ArrayMeta& in, const Params& p) {  // SciPy's radius, int(truncate * sigma + 0.5)
+        const auto sigma = p.reals("sigma");
+        std::vector<std::int64_t> reach;
+        for (std::size_t d = 0; d < in.shape.size(); ++d)
+            reach.push_back(static_cast<std::int64_t>(p.real("truncate") * (sigma.size() == 1 ? sigma[0] : sigma[d]) + 0.5));
+        return reach;
+    };
     return s;
 }
 

@@ -42,6 +42,9 @@ OpSpec median_spec() {
         return static_cast<double>(std::count(w.mask.begin(), w.mask.end(), 1));  // a comparison per element, at least
     };
     s.bench = {SyntheticInput::Smooth, {DType::U8, DType::F32}, {}};
+    s.reach = [](const ArrayMeta& in, const Params& p) {
+        return spec_parts::footprint_reach(p, static_cast<int>(in.shape.size()));
+    };
     return s;
 }
 

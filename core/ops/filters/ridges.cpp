@@ -5,6 +5,7 @@
 // Differs from scikit-image: sigmas must be positive (scikit-image runs sigma <= 0 through SciPy, which then skips
 // the axes and returns the image's copy, or a negative-radius kernel); 2-D and 3-D images only (meijering takes
 // any dimension there); no deprecated scale_range/scale_step.
+#include <algorithm>
 #include <cmath>
 #include <string>
 
@@ -50,6 +51,13 @@ OpSpec ridge_spec(std::string id, std::string summary, std::vector<ParamSpec> ex
         return flops;
     };
     s.bench = {SyntheticInput::Smooth, {DType::U8, DType::F32}, {{"sigmas", "2"}}};
+    // Each sigma's response is per pixel from its Hessian; frangi's default gamma (None) and meijering's
+    // normalization read the whole image, and remove that reach below.
+    s.reach = [](const ArrayMeta& in, const Params& p) -> std::optional<std::vector<std::int64_t>> {
+        std::int64_t reach = 0;
+        for (double sigma : p.reals("sigmas")) reach = std::max(reach, ridges::gaussian_derivatives_reach(sigma));
+        return spec_parts::uniform_reach(static_cast<int>(in.shape.size()), reach);
+    };
     return s;
 }
 
@@ -58,10 +66,15 @@ ParamSpec real_param(std::string name, std::string default_value, std::string he
 }
 
 OpSpec frangi_spec() {
-    return ridge_spec("filters.frangi", "Frangi vesselness: tube-likeness from the Hessian's eigenvalues, max over sigmas",
+    OpSpec s = ridge_spec("filters.frangi", "Frangi vesselness: tube-likeness from the Hessian's eigenvalues, max over sigmas",
                       {real_param("alpha", "0.5", "sensitivity to plate-like structures (3-D)"),
                        real_param("beta", "0.5", "sensitivity to blob-like structures"),
                        real_param("gamma", "", "sensitivity to structure; default None: half the largest ||lambda|| at the first sigma")});
+    s.reach = [local = std::move(s.reach)](const ArrayMeta& in, const Params& p) -> std::optional<std::vector<std::int64_t>> {
+        if (p.is_none("gamma")) return std::nullopt;  // gamma from the whole image's Hessian
+        return local(in, p);
+    };
+    return s;
 }
 
 OpSpec hessian_spec() {
@@ -76,8 +89,10 @@ OpSpec sato_spec() {
 }
 
 OpSpec meijering_spec() {
-    return ridge_spec("filters.meijering", "Meijering neuriteness: mixed eigenvalues, normalized per sigma",
-                      {real_param("alpha", "", "eigenvalue mixing; default None: 1 / (ndim + 1)")});
+    OpSpec s = ridge_spec("filters.meijering", "Meijering neuriteness: mixed eigenvalues, normalized per sigma",
+                          {real_param("alpha", "", "eigenvalue mixing; default None: 1 / (ndim + 1)")});
+    s.reach = nullptr;  // each sigma's response is divided by its largest value over the image
+    return s;
 }
 
 SKB_REGISTER_OP_SPEC(frangi_spec());

@@ -30,6 +30,9 @@ OpSpec sobel_spec() {
         const double ndim = static_cast<double>(in.shape.size());
         return p.is_none("axis") ? ndim * (1 + 3 * (ndim - 1)) + 2 * ndim + 2 : 1 + 3 * (ndim - 1);
     };
+    s.reach = [](const ArrayMeta& in, const Params&) {  // 3-wide kernels
+        return spec_parts::uniform_reach(static_cast<int>(in.shape.size()), 1);
+    };
     return s;
 }
 

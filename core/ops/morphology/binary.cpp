@@ -24,6 +24,9 @@ OpSpec binary_spec(const std::string& name, const std::string& summary, int pass
         return passes * spec_parts::footprint_size(p, static_cast<int>(in.shape.size()));  // a compare per element
     };
     s.bench = {SyntheticInput::Blobs, {DType::Bool, DType::U8}, {}};
+    s.reach = [passes](const ArrayMeta& in, const Params& p) {
+        return spec_parts::footprint_reach(p, static_cast<int>(in.shape.size()), "footprint", passes);
+    };
     return s;
 }
 

@@ -23,6 +23,9 @@ OpSpec grayscale_spec(const std::string& name, const std::string& summary, int p
     s.flops_per_element = [passes](const ArrayMeta& in, const Params& p) {
         return passes * spec_parts::footprint_size(p, static_cast<int>(in.shape.size()));  // a compare per element
     };
+    s.reach = [passes](const ArrayMeta& in, const Params& p) {
+        return spec_parts::footprint_reach(p, static_cast<int>(in.shape.size()), "footprint", passes);
+    };
     return s;
 }
 

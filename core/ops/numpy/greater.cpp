@@ -18,6 +18,9 @@ OpSpec greater_spec() {
         return static_cast<double>(dtype_size(in.dtype)) + 1.0;
     };
     s.flops_per_element = [](const ArrayMeta&, const Params&) { return 1.0; };
+    s.reach = [](const ArrayMeta& in, const Params&) {  // per element
+        return spec_parts::uniform_reach(static_cast<int>(in.shape.size()), 0);
+    };
     return s;
 }
 
