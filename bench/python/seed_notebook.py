@@ -8,7 +8,8 @@ moving 2 x 240 MB between processes) and with the data on the cluster (persisted
 Wall time and CPU utilization (CPU seconds of the client and the workers / wall / cores) per row.
 
 Overhead: per op at 1024^2 (the benchmark suite's synthetic inputs), the API call against the C++ call alone
-(_skbench.time_op), min of N each.
+(_skbench.time_op), min of N each. out=: page faults and time of a call writing into a reused array against one
+that returns a fresh result, at 4096^2.
 
   .venv/bin/python bench/python/seed_notebook.py --out results/python-seed.json --md results/python-seed.md
 """
@@ -132,7 +133,35 @@ def overhead_rows(repetitions, spatial=(1024, 1024)):
     return rows
 
 
-def markdown(seed, overhead, machine):
+def out_rows(repetitions, spatial=(4096, 4096), ops=("filters.gaussian", "filters.sobel", "morphology.erosion",
+                                                      "feature.hessian_matrix")):
+    """out= against a fresh result per call: minor page faults (first touches of the result's pages) and time."""
+    rows = []
+    for op_id in ops:
+        image, extras = _skbench.bench_inputs(op_id, list(spatial))
+        fn = skbench.op(op_id)
+        result = fn(image, **dict(extras))
+        out = np.empty_like(result if not isinstance(result, list) else np.stack(result))
+        fresh = (float("inf"), 0)
+        reused = (float("inf"), 0)
+        for _ in range(repetitions):
+            for kind in ("fresh", "out"):
+                faults0 = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+                start = time.perf_counter()
+                value = fn(image, **dict(extras)) if kind == "fresh" else fn(image, **dict(extras), out=out)
+                seconds = time.perf_counter() - start
+                faults = resource.getrusage(resource.RUSAGE_SELF).ru_minflt - faults0
+                del value
+                if kind == "fresh":
+                    fresh = min(fresh, (seconds, faults))
+                else:
+                    reused = min(reused, (seconds, faults))
+        rows.append({"op": op_id, "fresh_seconds": fresh[0], "fresh_page_faults": fresh[1],
+                     "out_seconds": reused[0], "out_page_faults": reused[1], "result_bytes": out.nbytes})
+    return rows
+
+
+def markdown(seed, overhead, outs, machine):
     by = {r["row"]: r for r in seed}
     lines = [f"## The seed notebook redone (50x1104x1104 float32, gaussian sigma 3; {machine})", "",
              "| row | wall (s) | CPU utilization | vs scikit-image |", "|---|---|---|---|"]
@@ -152,6 +181,11 @@ def markdown(seed, overhead, machine):
     for r in overhead:
         lines.append(f"| {r['op']} | {1e3 * r['cpp_seconds']:.3f} | {1e3 * r['python_seconds']:.3f} | "
                      f"{1e6 * r['overhead_seconds']:.0f} | {100 * r['overhead_fraction']:.1f}% |")
+    lines += ["", "## out= against a fresh result (4096^2, opt, min of N)", "",
+              "| op | result (MB) | fresh: page faults, ms | out=: page faults, ms |", "|---|---|---|---|"]
+    for r in outs:
+        lines.append(f"| {r['op']} | {r['result_bytes'] / 1e6:.0f} | {r['fresh_page_faults']}, "
+                     f"{1e3 * r['fresh_seconds']:.2f} | {r['out_page_faults']}, {1e3 * r['out_seconds']:.2f} |")
     return "\n".join(lines) + "\n"
 
 
@@ -195,10 +229,11 @@ def main(argv=None):
     machine = f"{os.cpu_count()} cores, skbench {skbench.__version__}"
     seed = seed_rows(args.repetitions, args.workers)
     overhead = overhead_rows(max(5, args.repetitions))
-    text = markdown(seed, overhead, machine)
+    outs = out_rows(max(5, args.repetitions))
+    text = markdown(seed, overhead, outs, machine)
     print(text)
     if args.out:
-        pathlib.Path(args.out).write_text(json.dumps({"seed_notebook": seed, "overhead": overhead}, indent=1))
+        pathlib.Path(args.out).write_text(json.dumps({"seed_notebook": seed, "overhead": overhead, "out": outs}, indent=1))
     if args.md:
         pathlib.Path(args.md).write_text(text)
     for path in args.append_md:

@@ -22,7 +22,7 @@ __version__ = _skbench.build_info()["version"]
 
 registry = json.loads(_skbench.registry_json())
 backends = [b["name"] for b in registry["backends"]]
-ops = {desc["id"]: Op(desc) for desc in registry["ops"]}  # every op, test-only ones included
+ops = {desc["id"]: Op(desc, backends) for desc in registry["ops"]}  # every op, test-only ones included
 
 
 def _submodule(name):

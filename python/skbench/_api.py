@@ -113,8 +113,9 @@ class Op:
     """One registry op as a Python callable: checks and converts the arguments, calls the C++ core, shapes the
     result as scikit-image does (a scalar, an array, a list of arrays, a table)."""
 
-    def __init__(self, desc):
+    def __init__(self, desc, backend_order=()):
         self.desc = desc
+        self.backend_order = list(backend_order)  # the registry's display order (ref, opt, cuda, cuda-emu)
         self.id = desc["id"]
         self.module, _, self.name = self.id.partition(".")
         self.params = {p["name"]: p for p in desc["params"]}
@@ -161,7 +162,8 @@ class Op:
             choices = f" One of {', '.join(p['choices'])}." if p["choices"] else ""
             lines += [f"{p['name']} : {_KIND_ANNOTATIONS[p['kind']]}, default {default_value(p)!r}",
                       f"    {p['help']}.{choices}"]
-        backends = [b for b, cell in d["backends"].items() if cell == "yes"]
+        order = self.backend_order + sorted(set(d["backends"]) - set(self.backend_order))
+        backends = [b for b in order if d["backends"].get(b) == "yes"]
         lines += ["backend : str, default 'opt'",
                   f"    Where it runs: {', '.join(backends)} (ref: float64 reference; opt: float32, parallel).",
                   "threads : int, optional",

@@ -107,7 +107,7 @@ nb::object to_numpy(skb::Array result) {
     auto* owned = new skb::Array(std::move(result));
     nb::capsule owner(owned, [](void* p) noexcept { delete static_cast<skb::Array*>(p); });
     std::vector<std::size_t> shape(owned->shape().begin(), owned->shape().end());
-    static std::byte empty_storage alignas(64)[64];  // an empty result has no storage; NumPy wants a pointer
+    alignas(64) static std::byte empty_storage[64];  // an empty result has no storage; NumPy wants a pointer
     void* data = owned->raw() ? owned->raw() : empty_storage;
     nb::ndarray<nb::numpy> array(data, shape.size(), shape.data(), owner, nullptr, dlpack_dtype(owned->dtype()));
     return array.cast();

@@ -182,3 +182,15 @@ def test_threads_and_backends_give_identical_results():
     two = skbench.filters.median(image, threads=2)
     np.testing.assert_array_equal(one, two)
     np.testing.assert_array_equal(one, skbench.filters.median(image, backend="ref"))
+
+
+def test_reversed_and_sliced_views_are_read_correctly():
+    image = smooth((60, 70))
+    for view in (image[::-1], image[:, ::-2], image[5:50:3, 7:]):
+        np.testing.assert_array_equal(skbench.filters.sobel(view), skbench.filters.sobel(np.ascontiguousarray(view)))
+
+
+def test_empty_result():
+    arr = smooth((10, 12))
+    empty = skbench.numpy.extract(arr, condition=np.zeros((10, 12), bool))
+    assert empty.shape == (0,) and empty.dtype == arr.dtype
