@@ -98,15 +98,23 @@ def param_text(param, value, op_id):
     raise RuntimeError(f"internal error: {op_id}: parameter {name} has an unknown kind {kind!r}")
 
 
+_DTYPES = "bool, uint8, uint16, int32, int64, float32, float64"
+
+
 def _as_array(value, what, op_id):
-    if isinstance(value, np.ndarray):
-        return value
+    """value as a NumPy array skbench can read: lists become arrays, byte-swapped data native (a copy)."""
     if value is None:
         raise TypeError(f"{op_id}: {what} is None, not an array")
-    try:
-        return np.asarray(value)
-    except (TypeError, ValueError) as e:
-        raise TypeError(f"{op_id}: {what} is not an array ({e})") from None
+    if not isinstance(value, np.ndarray):
+        try:
+            value = np.asarray(value)
+        except (TypeError, ValueError) as e:
+            raise TypeError(f"{op_id}: {what} is not an array ({e})") from None
+    if value.dtype.kind not in "biuf":
+        raise TypeError(f"{op_id}: {what}: dtype {value.dtype} is not one skbench takes ({_DTYPES})")
+    if not value.dtype.isnative:
+        value = value.astype(value.dtype.newbyteorder("="))
+    return value
 
 
 class Op:

@@ -194,3 +194,14 @@ def test_empty_result():
     arr = smooth((10, 12))
     empty = skbench.numpy.extract(arr, condition=np.zeros((10, 12), bool))
     assert empty.shape == (0,) and empty.dtype == arr.dtype
+
+
+def test_byte_swapped_and_unsupported_dtypes():
+    image = smooth((30, 40))
+    swapped = image.astype(">f4")
+    np.testing.assert_array_equal(skbench.filters.gaussian(swapped), skbench.filters.gaussian(image))
+    for bad, name in ((np.array([["a"] * 4] * 4), "<U1"), (np.zeros((4, 4), object), "object"),
+                      (np.zeros((4, 4), np.float16), "float16"), (np.zeros((4, 4), np.complex64), "complex64")):
+        with pytest.raises(TypeError, match=f"dtype {name}") as info:
+            skbench.filters.gaussian(bad)
+        assert "\n" not in str(info.value)
