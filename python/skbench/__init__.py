@@ -12,11 +12,9 @@ an op runs. Bad input raises ValueError (or TypeError) with the one-line message
 skbench.dask runs the same ops over dask.array chunks and dask.distributed clusters.
 """
 import json
-import sys
-import types
 
 from . import _skbench
-from ._api import Op, make_function
+from ._api import Op, install_functions, make_function
 
 __version__ = _skbench.build_info()["version"]
 
@@ -25,26 +23,7 @@ backends = [b["name"] for b in registry["backends"]]
 ops = {desc["id"]: Op(desc, backends) for desc in registry["ops"]}  # every op, test-only ones included
 
 
-def _submodule(name):
-    full = f"{__name__}.{name}"
-    module = sys.modules.get(full)
-    if module is None:
-        module = types.ModuleType(full, f"skbench's ops at scikit-image's {name} path.")
-        module.__all__ = []
-        sys.modules[full] = module
-        setattr(sys.modules[__name__], name, module)
-    return module
-
-
-submodules = []
-for _op in ops.values():
-    if _op.desc["test_only"]:
-        continue
-    _module = _submodule(_op.module)
-    setattr(_module, _op.name, make_function(_op))
-    _module.__all__.append(_op.name)
-    if _op.module not in submodules:
-        submodules.append(_op.module)
+submodules = install_functions(__name__, ops, make_function, "on NumPy arrays")
 
 
 def op(op_id):

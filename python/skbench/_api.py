@@ -3,6 +3,8 @@ parameter names and defaults. Values travel to the C++ core as the CLI's paramet
 import inspect
 import numbers
 import operator
+import sys
+import types
 
 import numpy as np
 
@@ -293,3 +295,23 @@ def make_function(op):
     function.__signature__ = op.signature
     function.op = op
     return function
+
+
+def install_functions(package, ops, make, what):
+    """Puts make(op) for every user-facing op into submodules package.<category> (created in sys.modules, so that
+    `import package.filters` works); returns the categories in registry order."""
+    categories = []
+    for op in ops.values():
+        if op.desc["test_only"]:
+            continue
+        full = f"{package}.{op.module}"
+        module = sys.modules.get(full)
+        if module is None:
+            module = types.ModuleType(full, f"skbench's ops {what} at scikit-image's {op.module} path.")
+            module.__all__ = []
+            sys.modules[full] = module
+            setattr(sys.modules[package], op.module, module)
+            categories.append(op.module)
+        setattr(module, op.name, make(op))
+        module.__all__.append(op.name)
+    return categories

@@ -20,15 +20,13 @@ Each function has the NumPy API's signature (no out=). How an op is carried over
 On a cluster, create a dask.distributed Client first (a scheduler address or a LocalCluster): the same code then
 runs on its workers, which need the skbench package installed.
 """
-import sys
-import types
-
 import dask
 import dask.array as da
 import numpy as np
 
 from .. import _skbench
 from .. import ops as _ops
+from .._api import install_functions
 
 
 def _meta(array):
@@ -292,15 +290,4 @@ def _make(op):
     return function
 
 
-for _op in _ops.values():
-    if _op.desc["test_only"]:
-        continue
-    _full = f"{__name__}.{_op.module}"
-    _module = sys.modules.get(_full)
-    if _module is None:
-        _module = types.ModuleType(_full, f"skbench's ops over dask arrays at scikit-image's {_op.module} path.")
-        _module.__all__ = []
-        sys.modules[_full] = _module
-        setattr(sys.modules[__name__], _op.module, _module)
-    setattr(_module, _op.name, _make(_op))
-    _module.__all__.append(_op.name)
+install_functions(__name__, _ops, _make, "over dask arrays")
