@@ -19,6 +19,18 @@ std::int64_t parse_extent(std::string_view number, std::string_view whole, std::
     return value;
 }
 
+// "RxC[xD...]": extents of at least 1, separated by 'x'.
+Shape parse_extents(std::string_view extents, std::string_view whole) {
+    Shape shape;
+    std::size_t start = 0;
+    while (true) {
+        const auto x = extents.find('x', start);
+        shape.push_back(parse_extent(extents.substr(start, x - start), whole, 1));
+        if (x == std::string_view::npos) return shape;
+        start = x + 1;
+    }
+}
+
 Footprint box(Shape shape, std::string spec) {
     const auto n = static_cast<std::size_t>(element_count(shape));
     return Footprint{std::move(shape), std::vector<std::uint8_t>(n, 1), std::move(spec)};
@@ -47,15 +59,8 @@ Footprint explicit_mask(std::string_view arg, const std::string& spec) {
     const auto colon = arg.find(':');
     if (colon == std::string_view::npos)
         throw Error("footprint '" + spec + "' is not of the form array:RxC:bits (one 0/1 per element, C order)");
-    Shape shape;
     const std::string_view extents = arg.substr(0, colon), bits = arg.substr(colon + 1);
-    std::size_t start = 0;
-    while (true) {
-        const auto x = extents.find('x', start);
-        shape.push_back(parse_extent(extents.substr(start, x - start), spec, 1));
-        if (x == std::string_view::npos) break;
-        start = x + 1;
-    }
+    Shape shape = parse_extents(extents, spec);
     if (shape.size() > 3) throw Error("footprint '" + spec.substr(0, 64) + "' has more than 3 axes");
     const auto n = static_cast<std::size_t>(element_count(shape));
     if (bits.size() != n)
@@ -89,14 +94,7 @@ Footprint Footprint::parse(std::string_view text) {
         return box({n, n, n}, spec);
     }
     if (kind == "rectangle") {
-        Shape shape;
-        std::size_t start = 0;
-        while (true) {
-            const auto x = arg.find('x', start);
-            shape.push_back(parse_extent(arg.substr(start, x - start), text, 1));
-            if (x == std::string_view::npos) break;
-            start = x + 1;
-        }
+        Shape shape = parse_extents(arg, text);
         if (shape.size() < 2 || shape.size() > 3)
             throw Error("footprint '" + spec + "' needs 2 or 3 extents (rectangle:RxC or rectangle:AxBxC)");
         return box(std::move(shape), spec);
