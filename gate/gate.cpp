@@ -364,15 +364,31 @@ nlohmann::json report_json(const GateReport& report) {
             {"infrastructure", report.infrastructure}, {"notes", report.notes}};
 }
 
+std::string markdown_text(std::string_view text) {
+    std::string out;
+    out.reserve(text.size());
+    for (const char ch : text) {
+        const auto byte = static_cast<unsigned char>(ch);
+        if (byte < 0x20 || byte == 0x7f) out += ' ';
+        else if (ch == '<') out += "&lt;";
+        else if (ch == '>') out += "&gt;";
+        else if (ch == '&') out += "&amp;";
+        else if (std::string_view("\\`*_[]|~").find(ch) != std::string_view::npos) (out += '\\') += ch;
+        else out += ch;
+    }
+    return out;
+}
+
 std::string markdown_summary(const GateReport& report, const RunRecord& baseline, const RunRecord& current) {
     std::ostringstream md;
     const int code = report.exit_code();
     md << "### skbench gate: "
        << (code == kGateInfrastructure ? "infrastructure problem" : code == kGateRegression ? "REGRESSION" : "pass")
        << "\n\n";
-    md << "Current `" << current.context.value("git_sha", "?") << "` against baseline `"
-       << baseline.context.value("git_sha", "?") << "` on " << machine_fingerprint(current.context) << ".\n\n";
-    for (const auto& problem : report.infrastructure) md << "- **infrastructure:** " << problem << "\n";
+    md << "Current " << markdown_text(current.context.value("git_sha", "?")) << " against baseline "
+       << markdown_text(baseline.context.value("git_sha", "?")) << " on "
+       << markdown_text(machine_fingerprint(current.context)) << ".\n\n";
+    for (const auto& problem : report.infrastructure) md << "- **infrastructure:** " << markdown_text(problem) << "\n";
     md << "| verdict | cases |\n|---|---|\n";
     for (Verdict v : {Verdict::Regression, Verdict::Ambiguous, Verdict::Improved, Verdict::Pass})
         md << "| " << verdict_name(v) << " | " << report.count(v) << " |\n";
@@ -385,8 +401,8 @@ std::string markdown_summary(const GateReport& report, const RunRecord& baseline
     if (!flagged.empty()) {
         md << "| case | check | verdict | detail |\n|---|---|---|---|\n";
         for (const auto* f : flagged)
-            md << "| `" << f->case_name << "` | " << f->check << " | " << verdict_name(f->verdict) << " | " << f->detail
-               << " |\n";
+            md << "| " << markdown_text(f->case_name) << " | " << markdown_text(f->check) << " | "
+               << verdict_name(f->verdict) << " | " << markdown_text(f->detail) << " |\n";
         md << "\n";
     }
     // The largest wall-time changes (medians), whatever their verdict.
@@ -398,7 +414,8 @@ std::string markdown_summary(const GateReport& report, const RunRecord& baseline
     if (!changes.empty()) {
         md << "Largest wall-time changes (median):\n\n| case | change |\n|---|---|\n";
         for (std::size_t i = 0; i < std::min<std::size_t>(5, changes.size()); ++i)
-            md << "| `" << changes[i].second << "` | " << format("%+.1f%%", 100 * changes[i].first) << " |\n";
+            md << "| " << markdown_text(changes[i].second) << " | " << format("%+.1f%%", 100 * changes[i].first)
+               << " |\n";
     }
     return md.str();
 }

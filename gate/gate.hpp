@@ -11,6 +11,7 @@
 #pragma once
 #include <nlohmann/json.hpp>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "results.hpp"
@@ -63,6 +64,12 @@ GateReport run_gate(const RunRecord& baseline, const RunRecord& current, const G
 // the largest wall-time changes).
 std::string verdict_table(const GateReport& report);
 std::string markdown_summary(const GateReport& report, const RunRecord& baseline, const RunRecord& current);
+
+// Text from a results file or a history store (machine names, commits, case names, paths: anything a branch
+// under test can set) made inert in a Markdown table cell that CI posts as a pull-request comment: HTML's
+// metacharacters become entities, the characters that make Markdown inline syntax or split a cell (| * _ ` [ ] ~
+// \) are backslash-escaped, line breaks and other control characters become spaces. Never at a line's start.
+std::string markdown_text(std::string_view text);
 // Everything in the report, machine-readable (for scripts, the self-test and reports).
 nlohmann::json report_json(const GateReport& report);
 

@@ -22,6 +22,7 @@ namespace {
 using gate::CaseRecord;
 using gate::RunRecord;
 using svg::escape;
+using gate::markdown_text;
 
 std::string text(const nlohmann::json& j, const char* key) {
     if (!j.contains(key)) return "";
@@ -374,13 +375,14 @@ std::string comparison_markdown(const Measured& a, const Measured& b, const gate
     std::ostringstream md;
     if (a.machine == b.machine) {
         const gate::GateReport verdicts = gate::run_gate(a.run, b.run, options);
-        md << "Gate verdicts of **" << b.label << "** against **" << a.label << "** (same machine):\n\n"
+        md << "Gate verdicts of **" << markdown_text(b.label) << "** against **" << markdown_text(a.label)
+           << "** (same machine):\n\n"
            << gate::markdown_summary(verdicts, a.run, b.run);
         return md.str();
     }
-    md << "**" << a.label << "** and **" << b.label << "** are different machines: no gate verdicts (timings only "
-       << "compare within one machine). Largest differences in time (fastest repetition, same case):\n\n"
-       << "| case | " << a.label << " (ms) | " << b.label << " (ms) | ratio |\n|---|---|---|---|\n";
+    md << "**" << markdown_text(a.label) << "** and **" << markdown_text(b.label) << "** are different machines: no gate verdicts "
+       << "(timings only compare within one machine). Largest differences in time (fastest repetition, same case):\n\n"
+       << "| case | " << markdown_text(a.label) << " (ms) | " << markdown_text(b.label) << " (ms) | ratio |\n|---|---|---|---|\n";
     std::vector<std::tuple<double, std::string, double, double>> diffs;
     for (const auto& c : b.run.cases)
         if (const CaseRecord* before = a.run.find(c.name); before && is_timed_backend(c.backend))
@@ -388,7 +390,7 @@ std::string comparison_markdown(const Measured& a, const Measured& b, const gate
     std::sort(diffs.begin(), diffs.end(), [](const auto& x, const auto& y) { return std::get<0>(x) > std::get<0>(y); });
     for (std::size_t i = 0; i < std::min<std::size_t>(diffs.size(), 12); ++i) {
         const auto& [_, name, ta, tb] = diffs[i];
-        md << "| " << name << " | " << fmt(ta, "%.3f") << " | " << fmt(tb, "%.3f") << " | " << fmt(tb / ta, "%.2fx")
+        md << "| " << markdown_text(name) << " | " << fmt(ta, "%.3f") << " | " << fmt(tb, "%.3f") << " | " << fmt(tb / ta, "%.2fx")
            << " |\n";
     }
     if (diffs.empty()) md << "| (no case in common) | | | |\n";
@@ -450,9 +452,10 @@ std::string render_markdown(const ReportData& data) {
     md << "## skbench report\n\n| machine | CPU | threads | STREAM GB/s | GPU | commit | source |\n|---|---|---|---|---|---|---|\n";
     for (const auto& m : data.measured) {
         const auto& c = m.run.context;
-        md << "| " << m.label << " | " << text(c, "cpu_model") << " | " << text(c, "hardware_threads") << " | "
-           << fmt(number(c, "stream_triad_GBps"), "%.1f") << " | " << (text(c, "gpu").empty() ? "none" : text(c, "gpu"))
-           << " | " << short_sha(text(c, "git_sha")) << " | " << m.source << " |\n";
+        const std::string gpu = text(c, "gpu").empty() ? "none" : text(c, "gpu");
+        md << "| " << markdown_text(m.label) << " | " << markdown_text(text(c, "cpu_model")) << " | "
+           << markdown_text(text(c, "hardware_threads")) << " | " << fmt(number(c, "stream_triad_GBps"), "%.1f") << " | "
+           << markdown_text(gpu) << " | " << markdown_text(short_sha(text(c, "git_sha"))) << " | " << markdown_text(m.source) << " |\n";
     }
     md << "\n";
     if (data.measured.size() >= 2) {

@@ -5,7 +5,7 @@
 #include "skb/convert.hpp"
 #include "skb/nvtx.hpp"
 
-namespace skb::gpu {
+namespace skb::gpu::inline SKB_GPU_ABI {
 namespace {
 
 struct Rgb2grayPolicy {
@@ -42,4 +42,4 @@ Array rgb2gray(const Array& input, const Params&, const RunOptions&) {
 SKB_GPU_REGISTER_IMPL("color.rgb2gray", rgb2gray);
 
 }  // namespace
-}  // namespace skb::gpu
+}  // namespace skb::gpu::inline SKB_GPU_ABI

@@ -34,7 +34,7 @@
 #include "skb/gaussian_kernel.hpp"
 #include "skb/nvtx.hpp"
 
-namespace skb::gpu {
+namespace skb::gpu::inline SKB_GPU_ABI {
 namespace {
 
 struct Plane {
@@ -399,4 +399,4 @@ DeviceArray canny(const DeviceInputs& inputs, const Params& params, const RunOpt
 SKB_GPU_REGISTER_DEVICE_IMPL("feature.canny", canny);
 
 }  // namespace
-}  // namespace skb::gpu
+}  // namespace skb::gpu::inline SKB_GPU_ABI

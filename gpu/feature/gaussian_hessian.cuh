@@ -12,7 +12,7 @@
 #include "filters/separable_pass.cuh"
 #include "skb/ridges.hpp"
 
-namespace skb::gpu {
+namespace skb::gpu::inline SKB_GPU_ABI {
 namespace {
 
 // out[i] += cval * the padding's field at i, rounded to float32 once. `extents` are the image's (ndim of them).
@@ -102,4 +102,4 @@ private:
 };
 
 }  // namespace
-}  // namespace skb::gpu
+}  // namespace skb::gpu::inline SKB_GPU_ABI

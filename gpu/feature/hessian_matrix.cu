@@ -10,7 +10,7 @@
 #include "skb/nvtx.hpp"
 #include "skb/ridges.hpp"
 
-namespace skb::gpu {
+namespace skb::gpu::inline SKB_GPU_ABI {
 namespace {
 
 constexpr unsigned kThreads = 256, kMaxBlocks = 4096;
@@ -110,4 +110,4 @@ SKB_GPU_REGISTER_DEVICE_IMPL("feature.hessian_matrix", hessian_matrix);
 SKB_GPU_REGISTER_DEVICE_IMPL("feature.hessian_matrix_eigvals", hessian_matrix_eigvals);
 
 }  // namespace
-}  // namespace skb::gpu
+}  // namespace skb::gpu::inline SKB_GPU_ABI

@@ -5,7 +5,7 @@
 #include "filters/separable_pass.cuh"
 #include "skb/nvtx.hpp"
 
-namespace skb::gpu {
+namespace skb::gpu::inline SKB_GPU_ABI {
 namespace {
 
 DeviceArray gaussian(const DeviceArray& input, const Params& params, const RunOptions&) {
@@ -18,4 +18,4 @@ DeviceArray gaussian(const DeviceArray& input, const Params& params, const RunOp
 SKB_GPU_REGISTER_DEVICE_IMPL("filters.gaussian", gaussian);
 
 }  // namespace
-}  // namespace skb::gpu
+}  // namespace skb::gpu::inline SKB_GPU_ABI

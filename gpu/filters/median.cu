@@ -20,7 +20,7 @@
 #include "skb/median.hpp"
 #include "skb/nvtx.hpp"
 
-namespace skb::gpu {
+namespace skb::gpu::inline SKB_GPU_ABI {
 namespace {
 
 struct MedianPolicy {
@@ -169,4 +169,4 @@ DeviceArray median(const DeviceArray& input, const Params& params, const RunOpti
 SKB_GPU_REGISTER_DEVICE_IMPL("filters.median", median);
 
 }  // namespace
-}  // namespace skb::gpu
+}  // namespace skb::gpu::inline SKB_GPU_ABI

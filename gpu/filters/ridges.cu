@@ -13,7 +13,7 @@
 #include "skb/nvtx.hpp"
 #include "skb/ridges.hpp"
 
-namespace skb::gpu {
+namespace skb::gpu::inline SKB_GPU_ABI {
 namespace {
 
 enum class Filter { Frangi, Hessian, Sato, Meijering };
@@ -165,4 +165,4 @@ SKB_GPU_REGISTER_DEVICE_IMPL("filters.sato", ridge_filter<Filter::Sato>);
 SKB_GPU_REGISTER_DEVICE_IMPL("filters.meijering", ridge_filter<Filter::Meijering>);
 
 }  // namespace
-}  // namespace skb::gpu
+}  // namespace skb::gpu::inline SKB_GPU_ABI

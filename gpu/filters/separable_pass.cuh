@@ -19,7 +19,7 @@
 #include "skb/convert.hpp"
 #include "skb/gaussian_kernel.hpp"
 
-namespace skb::gpu {
+namespace skb::gpu::inline SKB_GPU_ABI {
 namespace {
 
 struct GaussianPolicy {
@@ -188,4 +188,4 @@ inline DeviceArray gaussian_on_device(const DeviceArray& input, const std::vecto
 }
 
 }  // namespace
-}  // namespace skb::gpu
+}  // namespace skb::gpu::inline SKB_GPU_ABI

@@ -10,7 +10,7 @@
 #include "skb/convert.hpp"
 #include "skb/nvtx.hpp"
 
-namespace skb::gpu {
+namespace skb::gpu::inline SKB_GPU_ABI {
 namespace {
 
 struct SobelPolicy {
@@ -134,4 +134,4 @@ DeviceArray sobel(const DeviceArray& input, const Params& params, const RunOptio
 SKB_GPU_REGISTER_DEVICE_IMPL("filters.sobel", sobel);
 
 }  // namespace
-}  // namespace skb::gpu
+}  // namespace skb::gpu::inline SKB_GPU_ABI

@@ -30,7 +30,7 @@
 #include "skb/nvtx.hpp"
 #include "skb/otsu.hpp"
 
-namespace skb::gpu {
+namespace skb::gpu::inline SKB_GPU_ABI {
 namespace {
 
 struct OtsuPolicy {
@@ -313,4 +313,4 @@ DeviceArray threshold_otsu(const DeviceArray& input, const Params& params, const
 SKB_GPU_REGISTER_DEVICE_IMPL("filters.threshold_otsu", threshold_otsu);
 
 }  // namespace
-}  // namespace skb::gpu
+}  // namespace skb::gpu::inline SKB_GPU_ABI

@@ -11,7 +11,7 @@
 #include "runtime/fill.cuh"
 #include "runtime/kernel.hpp"
 
-namespace skb::gpu {
+namespace skb::gpu::inline SKB_GPU_ABI {
 
 struct LabelPolicy {
     static constexpr Dim3 tile_2d{32, 16, 1};      // local_merge / border_merge block (x, y, z) for one plane
@@ -179,4 +179,4 @@ __device__ __forceinline__ bool in_border_band(std::int64_t g, const VolumeShape
 }
 
 
-}  // namespace skb::gpu
+}  // namespace skb::gpu::inline SKB_GPU_ABI

@@ -30,7 +30,7 @@
 #include "skb/label_order.hpp"
 #include "skb/nvtx.hpp"
 
-namespace skb::gpu {
+namespace skb::gpu::inline SKB_GPU_ABI {
 namespace {
 
 // The first of the consecutive pixels of one thread of the per-pixel kernels.
@@ -141,4 +141,4 @@ DeviceArray label(const DeviceArray& input, const Params& params, const RunOptio
 SKB_GPU_REGISTER_DEVICE_IMPL("measure.label", label);
 
 }  // namespace
-}  // namespace skb::gpu
+}  // namespace skb::gpu::inline SKB_GPU_ABI

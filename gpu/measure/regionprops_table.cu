@@ -17,7 +17,7 @@
 #include "skb/nvtx.hpp"
 #include "skb/regionprops.hpp"
 
-namespace skb::gpu {
+namespace skb::gpu::inline SKB_GPU_ABI {
 namespace {
 
 using Sum = unsigned long long;  // CUDA's 64-bit atomicAdd/atomicMin/atomicMax type
@@ -231,4 +231,4 @@ Array regionprops_table(const DeviceInputs& inputs, const Params& params, const 
 SKB_GPU_REGISTER_DEVICE_IMPL("measure.regionprops_table", regionprops_table);
 
 }  // namespace
-}  // namespace skb::gpu
+}  // namespace skb::gpu::inline SKB_GPU_ABI

@@ -11,7 +11,7 @@
 #pragma once
 #include "runtime/kernel.hpp"
 
-namespace skb::gpu {
+namespace skb::gpu::inline SKB_GPU_ABI {
 
 // The root of x's tree, compressing the path walked so that each node on it points at that root.
 template <class Index> __device__ __forceinline__ Index uf_find(Index* parent, Index x) {
@@ -39,4 +39,4 @@ template <class Index> __device__ __forceinline__ void uf_union(Index* parent, I
     }
 }
 
-}  // namespace skb::gpu
+}  // namespace skb::gpu::inline SKB_GPU_ABI

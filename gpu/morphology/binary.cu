@@ -6,7 +6,7 @@
 #include "extremum.cuh"
 #include "skb/nvtx.hpp"
 
-namespace skb::gpu {
+namespace skb::gpu::inline SKB_GPU_ABI {
 namespace {
 
 morphology::Pass<bool> binary_pass(const morphology::Offsets& offsets, Extremum which, const std::string& mode) {
@@ -35,4 +35,4 @@ SKB_GPU_REGISTER_DEVICE_IMPL("morphology.binary_opening", (binary<Extremum::Min,
 SKB_GPU_REGISTER_DEVICE_IMPL("morphology.binary_closing", (binary<Extremum::Max, true>));
 
 }  // namespace
-}  // namespace skb::gpu
+}  // namespace skb::gpu::inline SKB_GPU_ABI

@@ -5,7 +5,7 @@
 #include "extremum.cuh"
 #include "skb/nvtx.hpp"
 
-namespace skb::gpu {
+namespace skb::gpu::inline SKB_GPU_ABI {
 namespace {
 
 template <Extremum First, bool Then>
@@ -31,4 +31,4 @@ SKB_GPU_REGISTER_DEVICE_IMPL("morphology.opening", (grayscale<Extremum::Min, tru
 SKB_GPU_REGISTER_DEVICE_IMPL("morphology.closing", (grayscale<Extremum::Max, true>));
 
 }  // namespace
-}  // namespace skb::gpu
+}  // namespace skb::gpu::inline SKB_GPU_ABI

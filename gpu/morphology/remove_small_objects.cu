@@ -14,7 +14,7 @@
 #include "measure/components.cuh"
 #include "skb/nvtx.hpp"
 
-namespace skb::gpu {
+namespace skb::gpu::inline SKB_GPU_ABI {
 namespace {
 
 using Count = unsigned long long;
@@ -165,4 +165,4 @@ Array remove_small_objects(const Array& image, const Params& params, const RunOp
 SKB_GPU_REGISTER_IMPL("morphology.remove_small_objects", remove_small_objects);
 
 }  // namespace
-}  // namespace skb::gpu
+}  // namespace skb::gpu::inline SKB_GPU_ABI

@@ -19,7 +19,7 @@
 #include "runtime/device_array.hpp"
 #include "skb/nvtx.hpp"
 
-namespace skb::gpu {
+namespace skb::gpu::inline SKB_GPU_ABI {
 namespace {
 
 template <class Index>
@@ -127,4 +127,4 @@ DeviceArray binary_fill_holes(const DeviceArray& image, const Params& params, co
 SKB_GPU_REGISTER_DEVICE_IMPL("ndimage.binary_fill_holes", binary_fill_holes);
 
 }  // namespace
-}  // namespace skb::gpu
+}  // namespace skb::gpu::inline SKB_GPU_ABI

@@ -8,7 +8,7 @@
 #include "runtime/device_array.hpp"
 #include "skb/nvtx.hpp"
 
-namespace skb::gpu {
+namespace skb::gpu::inline SKB_GPU_ABI {
 namespace {
 
 struct ExtractPolicy {
@@ -78,4 +78,4 @@ DeviceArray extract(const DeviceInputs& inputs, const Params&, const RunOptions&
 SKB_GPU_REGISTER_DEVICE_IMPL("numpy.extract", extract);
 
 }  // namespace
-}  // namespace skb::gpu
+}  // namespace skb::gpu::inline SKB_GPU_ABI

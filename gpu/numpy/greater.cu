@@ -7,7 +7,7 @@
 #include "runtime/kernel.hpp"
 #include "skb/nvtx.hpp"
 
-namespace skb::gpu {
+namespace skb::gpu::inline SKB_GPU_ABI {
 namespace {
 
 struct GreaterPolicy {
@@ -43,4 +43,4 @@ DeviceArray greater(const DeviceInputs& inputs, const Params& params, const RunO
 SKB_GPU_REGISTER_DEVICE_IMPL("numpy.greater", greater, "x2");
 
 }  // namespace
-}  // namespace skb::gpu
+}  // namespace skb::gpu::inline SKB_GPU_ABI

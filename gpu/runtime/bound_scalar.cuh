@@ -9,7 +9,7 @@
 #include "runtime/device_array.hpp"
 #include "runtime/kernel.hpp"
 
-namespace skb::gpu {
+namespace skb::gpu::inline SKB_GPU_ABI {
 
 template <class T> __global__ void scalar_as_real_kernel(const T* scalar, double* real) {
     *real = static_cast<double>(*scalar);
@@ -39,4 +39,4 @@ inline BoundReal bound_real(const DeviceInputs& inputs, std::string_view param) 
     return bound;
 }
 
-}  // namespace skb::gpu
+}  // namespace skb::gpu::inline SKB_GPU_ABI

@@ -6,7 +6,7 @@
 
 #include "runtime/kernel.hpp"
 
-namespace skb::gpu {
+namespace skb::gpu::inline SKB_GPU_ABI {
 
 template <class V> using Key = std::conditional_t<sizeof(V) == 8, unsigned long long, unsigned>;
 
@@ -29,4 +29,4 @@ template <class V> __host__ __device__ V value_of(Key<V> key) {
     }
 }
 
-}  // namespace skb::gpu
+}  // namespace skb::gpu::inline SKB_GPU_ABI

@@ -10,7 +10,7 @@
 #include "runtime/device_array.hpp"
 #include "skb/nvtx.hpp"
 
-namespace skb::gpu {
+namespace skb::gpu::inline SKB_GPU_ABI {
 namespace {
 
 template <class Index>
@@ -75,4 +75,4 @@ DeviceArray clear_border(const DeviceInputs& inputs, const Params& params, const
 SKB_GPU_REGISTER_DEVICE_IMPL("segmentation.clear_border", clear_border);
 
 }  // namespace
-}  // namespace skb::gpu
+}  // namespace skb::gpu::inline SKB_GPU_ABI

@@ -7,7 +7,7 @@
 #include "skb/convert.hpp"
 #include "skb/nvtx.hpp"
 
-namespace skb::gpu {
+namespace skb::gpu::inline SKB_GPU_ABI {
 namespace {
 
 struct SumDiffPolicy {
@@ -66,4 +66,4 @@ Array sum_diff(const OpInputs& inputs, const Params&, const RunOptions&) {
 SKB_GPU_REGISTER_IMPL("testing.sum_diff", sum_diff);
 
 }  // namespace
-}  // namespace skb::gpu
+}  // namespace skb::gpu::inline SKB_GPU_ABI

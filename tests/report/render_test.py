@@ -5,9 +5,15 @@ no request may leave the file (the page's Content-Security-Policy blocks every f
 attempt). A control copy of the report with one external image planted in it must fail that check, so the check
 is shown to work. Saves a screenshot (report.png) next to the report.
 
+Hostile strings: results files whose context (host, CPU, GPU, commit) and file name carry HTML and Markdown
+payloads must come out inert: the HTML shows them as text (no element, no request in Chromium), and the
+Markdown summary (posted as a pull-request comment) keeps every table row's cell count, holds no raw tag, link
+or image, and still shows the payload's words.
+
   render_test.py --skbench build/release/bin/skbench --fixtures tests/report/fixtures --out build/release/report-test
 """
 import argparse
+import json
 import os
 import re
 import shutil
@@ -55,6 +61,67 @@ def static_problems(html):
             out.append(f"the HTML contains {pattern!r}")
     if "Content-Security-Policy" not in html:
         out.append("the HTML has no Content-Security-Policy")
+    return out
+
+
+HOSTILE = {
+    "host_name": "evil|host <img src=x onerror=alert(1)>",
+    "cpu_model": "CPU ![pixel](http://tracker.invalid/p.png) [click](javascript:alert(1)) **bold** | extra cell",
+    "gpu": "<script>alert(2)</script>\n| injected | row |",
+    "git_sha": "`whoami`<b>",
+}
+
+
+def table_problems(md):
+    """Rows whose cell count (unescaped pipes) differs from their table's header."""
+    out, header = [], None
+    for line in md.splitlines():
+        if not line.startswith("|"):
+            header = None
+            continue
+        cells = len(re.findall(r"(?<!\\)\|", line))
+        if header is None:
+            header = cells
+        elif cells != header:
+            out.append(f"table row with {cells - 1} cells under a header of {header - 1}: {line[:120]}")
+    return out
+
+
+def hostile_problems(args, fx, browser, profile):
+    """Reports from results files carrying HOSTILE in their context and a hostile file name."""
+    out = []
+    hostile_dir = os.path.join(args.out, "hostile")
+    os.makedirs(hostile_dir, exist_ok=True)
+    paths = []
+    for name in ("a-1.json", "a-2.json"):  # same hostile machine twice: the gate-verdict summary too
+        doc = json.load(open(fx(name)))
+        doc["context"].update(HOSTILE)
+        path = os.path.join(hostile_dir, f"run|{name[:-5]}<i>.json")
+        json.dump(doc, open(path, "w"))
+        paths.append(path)
+    for inputs, tag in (([fx("b.json"), paths[0]], "machines"), (paths, "same-machine")):
+        html, md = os.path.join(hostile_dir, f"{tag}.html"), os.path.join(hostile_dir, f"{tag}.md")
+        subprocess.run([args.skbench, "report", *inputs, "--html", html, "--md", md], check=True,
+                       stdout=subprocess.DEVNULL)
+        summary = open(md).read()
+        for raw in ("<img", "<script", "<b>", "<i>", "\n| injected"):
+            if raw in summary:
+                out.append(f"{tag}.md holds the raw payload {raw!r}")
+        if re.search(r"(?<!\\)\]\(|(?<!\\)!\[", summary):
+            out.append(f"{tag}.md holds an unescaped link or image")
+        if "onerror" not in summary or "alert" not in summary:
+            out.append(f"{tag}.md lost the hostile text instead of showing it")
+        out += [f"{tag}.md: {p}" for p in table_problems(summary)]
+        page = open(html).read()
+        for raw in ("<img", "<script", "<b>`", "<i>"):
+            if raw in page:
+                out.append(f"{tag}.html holds the raw payload {raw!r}")
+        dom, stderr = run_chromium(browser, html, ["--dump-dom"], profile)
+        if "onerror" not in dom:
+            out.append(f"{tag}.html lost the hostile text instead of showing it")
+        if re.search(r"<(img|script)\b", dom):
+            out.append(f"{tag}.html: the payload became an element in the DOM")
+        out += [f"{tag}.html console: {p}" for p in console_problems(stderr)]
     return out
 
 
@@ -115,6 +182,8 @@ def main():
         _, control_stderr = run_chromium(browser, control, ["--dump-dom"], profile)
         if not console_problems(control_stderr):
             failures.append("control: an external image went unnoticed (the request check cannot fail)")
+
+        failures += hostile_problems(args, fx, browser, profile)
 
         png = os.path.join(args.out, "report.png")
         run_chromium(browser, html, [f"--screenshot={png}", "--window-size=1400,2600", "--hide-scrollbars"], profile)
