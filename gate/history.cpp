@@ -1,9 +1,13 @@
 #include "history.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cstring>
+#include <filesystem>
 #include <ctime>
 #include <fstream>
+#include <sstream>
+#include <vector>
 
 #include "skb/error.hpp"
 
@@ -108,21 +112,60 @@ bool is_history_file(const std::string& path) {
 }
 
 History::History(const std::string& path) : path_(path) {
+    // Refuse a file that is not an SQLite database before SQLite touches it (no journal or WAL files beside it).
+    std::error_code ec;
+    if (std::filesystem::file_size(path, ec) > 0 && !ec && !is_history_file(path))
+        throw Error("history store '" + path + "' is not an SQLite database: refused, left unchanged");
     if (sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr) != SQLITE_OK) {
         const std::string message = db_ ? sqlite3_errmsg(db_) : "out of memory";
         sqlite3_close(db_);
         db_ = nullptr;
         throw Error("cannot open history store '" + path + "': " + message);
     }
-    sqlite3_busy_timeout(db_, 10000);
+    // Writers that finish together (CI jobs) wait for each other: every write is one IMMEDIATE transaction, so
+    // the busy handler covers it (a deferred one upgraded to a write would fail at once instead of waiting).
+    sqlite3_busy_timeout(db_, 60000);
     try {
+        const std::string foreign = foreign_tables();
+        if (!foreign.empty())
+            throw Error("it is another program's SQLite database (tables " + foreign + "): refused, left unchanged");
         exec(db_, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;");
-        exec(db_, kSchema);
+        exec(db_, "BEGIN IMMEDIATE");
+        try {
+            exec(db_, kSchema);
+            exec(db_, "COMMIT");
+        } catch (...) {
+            sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+            throw;
+        }
+        Statement check(db_, "PRAGMA quick_check");  // "ok", or problems one per line (in one row or several)
+        std::vector<std::string> problems;
+        while (check.step()) {
+            std::istringstream lines(check.text(0));
+            for (std::string line; std::getline(lines, line);)
+                if (line != "ok" && line.rfind("***", 0) != 0) problems.push_back(line);
+        }
+        if (!problems.empty())
+            throw Error("its integrity check fails: " + problems.front() + " (" + std::to_string(problems.size()) +
+                        " problems)");
     } catch (const Error& e) {
         sqlite3_close(db_);
         db_ = nullptr;
         throw Error("history store '" + path + "' is unusable: " + e.what());
     }
+}
+
+std::string History::foreign_tables() {
+    // A store is ours when it is empty or holds our `runs` table; any other schema belongs to someone else.
+    Statement tables(db_, "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name");
+    std::string names;
+    bool ours = false;
+    while (tables.step()) {
+        const std::string name = tables.text(0);
+        ours = ours || name == "runs";
+        names += (names.empty() ? "" : ", ") + name;
+    }
+    return ours ? "" : names;
 }
 
 History::~History() { sqlite3_close(db_); }

@@ -37,6 +37,7 @@ public:
     bool integrity_ok() const;
 
 private:
+    std::string foreign_tables();  // the tables of a database that is not a history store, else ""
     sqlite3* db_ = nullptr;
     std::string path_;
 };
