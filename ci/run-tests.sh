@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The README's test command: set up, then build and run every test in the release build (and the Python package's
 # tests against it), again under AddressSanitizer + UndefinedBehaviorSanitizer, and again under ThreadSanitizer
-# (the parallel paths). The release build also links a portable opt (no -march=native): skbench_portable, tested there and counted by the gate.
+# (the parallel paths), then a short libFuzzer run of each parser (ci/fuzz.sh, 30 s each). The release build also
+# links a portable opt (no -march=native): skbench_portable, tested there and counted by the gate.
 # Ends with the wall time of every stage (ci/stage_times.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -18,3 +19,6 @@ for preset in release asan tsan; do
       --no-deps . && .venv/bin/python -m pytest -q -p no:cacheprovider tests/python"
   fi
 done
+# Coverage-guided fuzzing smoke run: every target of tests/fuzz for 30 s from its committed corpus (clang build of
+# the parsers' libraries only). Longer campaigns: bash ci/fuzz.sh 600.
+stage "fuzz smoke" bash ci/fuzz.sh 30

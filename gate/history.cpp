@@ -7,6 +7,7 @@
 #include <ctime>
 #include <fstream>
 #include <sstream>
+#include <thread>
 #include <vector>
 
 #include "skb/error.hpp"
@@ -125,34 +126,49 @@ History::History(const std::string& path) : path_(path) {
     // Writers that finish together (CI jobs) wait for each other: every write is one IMMEDIATE transaction, so
     // the busy handler covers it (a deferred one upgraded to a write would fail at once instead of waiting).
     sqlite3_busy_timeout(db_, 60000);
-    try {
-        const std::string foreign = foreign_tables();
-        if (!foreign.empty())
-            throw Error("it is another program's SQLite database (tables " + foreign + "): refused, left unchanged");
-        exec(db_, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;");
-        exec(db_, "BEGIN IMMEDIATE");
+    // Opening is retried while another process holds the file: SQLite returns "database is locked" without
+    // waiting in a few places, such as a store another writer is creating or switching to WAL.
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    for (;;) {
         try {
-            exec(db_, kSchema);
-            exec(db_, "COMMIT");
-        } catch (...) {
-            sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
-            throw;
+            initialise();
+            return;
+        } catch (const Error& e) {
+            const int code = sqlite3_errcode(db_) & 0xff;
+            if ((code == SQLITE_BUSY || code == SQLITE_LOCKED) && std::chrono::steady_clock::now() < deadline) {
+                std::this_thread::sleep_for(std::chrono::milliseconds(20));
+                continue;
+            }
+            sqlite3_close(db_);
+            db_ = nullptr;
+            throw Error("history store '" + path + "' is unusable: " + e.what());
         }
-        Statement check(db_, "PRAGMA quick_check");  // "ok", or problems one per line (in one row or several)
-        std::vector<std::string> problems;
-        while (check.step()) {
-            std::istringstream lines(check.text(0));
-            for (std::string line; std::getline(lines, line);)
-                if (line != "ok" && line.rfind("***", 0) != 0) problems.push_back(line);
-        }
-        if (!problems.empty())
-            throw Error("its integrity check fails: " + problems.front() + " (" + std::to_string(problems.size()) +
-                        " problems)");
-    } catch (const Error& e) {
-        sqlite3_close(db_);
-        db_ = nullptr;
-        throw Error("history store '" + path + "' is unusable: " + e.what());
     }
+}
+
+void History::initialise() {
+    const std::string foreign = foreign_tables();
+    if (!foreign.empty())
+        throw Error("it is another program's SQLite database (tables " + foreign + "): refused, left unchanged");
+    exec(db_, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;");
+    exec(db_, "BEGIN IMMEDIATE");
+    try {
+        exec(db_, kSchema);
+        exec(db_, "COMMIT");
+    } catch (...) {
+        sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+        throw;
+    }
+    Statement check(db_, "PRAGMA quick_check");  // "ok", or problems one per line (in one row or several)
+    std::vector<std::string> problems;
+    while (check.step()) {
+        std::istringstream lines(check.text(0));
+        for (std::string line; std::getline(lines, line);)
+            if (line != "ok" && line.rfind("***", 0) != 0) problems.push_back(line);
+    }
+    if (!problems.empty())
+        throw Error("its integrity check fails: " + problems.front() + " (" + std::to_string(problems.size()) +
+                    " problems)");
 }
 
 std::string History::foreign_tables() {
@@ -246,6 +262,17 @@ std::optional<std::int64_t> History::best_match(const std::string& machine, cons
 }
 
 RunRecord History::load(std::int64_t run_id) const {
+    const std::string what = "history store '" + path_ + "', run " + std::to_string(run_id);
+    try {
+        RunRecord run = load_unchecked(run_id);
+        check_context_types(run.context, what);
+        return run;
+    } catch (const nlohmann::json::exception& e) {  // text in the store that is not the JSON we wrote
+        throw Error(what + " is damaged: " + e.what());
+    }
+}
+
+RunRecord History::load_unchecked(std::int64_t run_id) const {
     RunRecord run;
     {
         Statement q(db_, "SELECT context FROM runs WHERE id = ?");

@@ -37,7 +37,9 @@ public:
     bool integrity_ok() const;
 
 private:
+    void initialise();              // refuses foreign and corrupted files, creates the schema (WAL)
     std::string foreign_tables();  // the tables of a database that is not a history store, else ""
+    RunRecord load_unchecked(std::int64_t run_id) const;
     sqlite3* db_ = nullptr;
     std::string path_;
 };

@@ -57,9 +57,27 @@ std::string build_fingerprint(const nlohmann::json& context) {
     return slug(compiler) + "-" + digest(compiler + "|" + flags + "|" + text_of(context, "build_type"));
 }
 
-RunRecord results_from_json(const nlohmann::json& doc, const std::string& what) {
+void check_context_types(const nlohmann::json& context, const std::string& what) {
+    if (!context.is_object()) throw Error(what + ": its context is not an object");
+    static const std::pair<const char*, bool (nlohmann::json::*)() const noexcept> fields[] = {
+        {"git_sha", &nlohmann::json::is_string},          {"cpu_model", &nlohmann::json::is_string},
+        {"host_name", &nlohmann::json::is_string},        {"gpu", &nlohmann::json::is_string},
+        {"date", &nlohmann::json::is_string},             {"compiler", &nlohmann::json::is_string},
+        {"cxx_flags", &nlohmann::json::is_string},        {"build_type", &nlohmann::json::is_string},
+        {"hardware_threads", &nlohmann::json::is_number}, {"num_cpus", &nlohmann::json::is_number},
+        {"stream_triad_GBps", &nlohmann::json::is_number}, {"results_valid", &nlohmann::json::is_boolean},
+        {"caches", &nlohmann::json::is_array},            {"peers", &nlohmann::json::is_object}};
+    for (const auto& [key, is_type] : fields)
+        if (context.contains(key) && !(context[key].*is_type)())
+            throw Error(what + ": context field '" + key + "' has the wrong type (" + context[key].type_name() + ")");
+}
+
+namespace {
+
+RunRecord parse_results(const nlohmann::json& doc, const std::string& what) {
     if (!doc.is_object() || !doc.contains("context") || !doc.contains("benchmarks") || !doc["benchmarks"].is_array())
         throw Error(what + ": not a skbench results file (no context or benchmarks)");
+    check_context_types(doc["context"], what);
     RunRecord run;
     run.context = doc["context"];
     std::map<std::string, CaseRecord> by_name, peers_by_name;
@@ -115,6 +133,16 @@ RunRecord results_from_json(const nlohmann::json& doc, const std::string& what) 
         for (const auto& [key, value] : doc["instructions"].items())
             if (value.is_number()) run.instructions[key] = value.get<double>();
     return run;
+}
+
+}  // namespace
+
+RunRecord results_from_json(const nlohmann::json& doc, const std::string& what) {
+    try {
+        return parse_results(doc, what);
+    } catch (const nlohmann::json::exception& e) {  // a field of the wrong type
+        throw Error(what + ": " + e.what());
+    }
 }
 
 RunRecord load_results(const std::string& path) {

@@ -35,6 +35,9 @@ struct RunRecord {
 // Parses skbench bench's results JSON; throws skb::Error naming the file and what is wrong with it.
 RunRecord load_results(const std::string& path);
 RunRecord results_from_json(const nlohmann::json& doc, const std::string& what);
+// The context fields the gate, reports and history read, with the JSON type each must have when present (a
+// results file may come from an untrusted branch): throws skb::Error naming `what` and the field otherwise.
+void check_context_types(const nlohmann::json& context, const std::string& what);
 
 // The machine a run's timings belong to: CPU model, hardware threads and cache sizes (GPU when present), as a
 // short stable id such as "amd-epyc-2t-3f9a1c2e". Timings compare only between runs with the same fingerprint.

@@ -178,7 +178,7 @@ void check_image(const OpSpec& spec, const ArrayMeta& input) {
 void check_extra_inputs(const OpSpec& spec, const InputMetas& inputs) {
     for (const auto& [name, meta] : inputs.extras) {
         const auto declared = std::find_if(spec.extra_inputs.begin(), spec.extra_inputs.end(),
-                                           [&](const ExtraInputSpec& e) { return e.name == name; });
+                                           [&name = name](const ExtraInputSpec& e) { return e.name == name; });
         if (declared == spec.extra_inputs.end()) {
             std::string names;
             for (const auto& e : spec.extra_inputs) names += (names.empty() ? "" : ", ") + e.name;

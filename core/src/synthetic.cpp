@@ -84,6 +84,13 @@ std::vector<double> distance_peaks(const std::vector<double>& distance, const Sh
     return labels;
 }
 
+// The value 1.0 maps to: the integer type's maximum, or for 64-bit types the largest double below it (2^63 - 1
+// itself rounds up to 2^63 as a double, and converting that back overflows).
+template <class T> double full_scale() {
+    const auto top = static_cast<double>(std::numeric_limits<T>::max());
+    return sizeof(T) == 8 ? std::nextafter(top, 0.0) : top;
+}
+
 }  // namespace
 
 std::string_view synthetic_input_name(SyntheticInput kind) {
@@ -141,7 +148,7 @@ Array synthetic_image(SyntheticInput kind, DType dtype, const Shape& shape, std:
             if constexpr (std::is_same_v<T, bool>) p[i] = values[i] > 0.5;
             else if constexpr (std::is_floating_point_v<T>) p[i] = static_cast<T>(values[i]);
             else if (as_is) p[i] = static_cast<T>(values[i]);  // 0/1, or the peaks' labels
-            else p[i] = static_cast<T>(std::lround(values[i] * std::numeric_limits<T>::max()));
+            else p[i] = static_cast<T>(std::llround(values[i] * full_scale<T>()));
         }
     });
     return out;

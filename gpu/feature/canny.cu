@@ -17,6 +17,7 @@
 // nvcc compiles this file with --fmad=false (CMakeLists.txt): a product fused into an addition (the correlate
 // sums, i*i + j*j, the suppression's interpolation) rounds differently and flips edge pixels; the emulator build
 // never contracts. A device entry, the optional mask an extra device input.
+#include <array>
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -51,6 +52,7 @@ struct Taps {
     double w[kInline] = {};
     const double* table = nullptr;
     __device__ __forceinline__ double operator[](int j) const { return table ? table[j] : w[j]; }
+    std::array<const void*, 1> device_pointers() const { return {table}; }  // for launch's argument check
 };
 
 struct Pass {

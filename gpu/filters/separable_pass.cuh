@@ -9,6 +9,7 @@
 // Taps travel by value in the kernel arguments (a device table, one more H2D, only for radii over
 // GaussianTaps::kInline - 1).
 #pragma once
+#include <array>
 #include <optional>
 #include <span>
 #include <vector>
@@ -49,6 +50,7 @@ struct GaussianTaps {
     float w[kInline] = {};
     const float* table = nullptr;  // device copy of w[0..radius] when radius >= kInline
     __device__ __forceinline__ float operator[](int j) const { return table ? table[j] : w[j]; }
+    std::array<const void*, 1> device_pointers() const { return {table}; }  // for launch's argument check
 };
 
 struct PassParams {

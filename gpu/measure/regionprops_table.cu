@@ -8,6 +8,7 @@
 // slot per label value up to the largest): labels beyond max(pixels, 65536) are refused, where ref and opt use a
 // hash table. A device entry that returns the host table: it ends a device pipeline (the coins graph: one H2D of
 // the image, the 8-byte read and the counters back).
+#include <array>
 #include <vector>
 
 #include "runtime/device_array.hpp"
@@ -38,6 +39,9 @@ struct Counters {
     Sum* intensity_max;
     std::int64_t slots;
     __device__ __forceinline__ Sum* at(int field, std::int64_t label) const { return fields + field * slots + label; }
+    std::array<const void*, 4> device_pointers() const {  // for launch's argument check
+        return {fields, intensity_sum, intensity_min, intensity_max};
+    }
 };
 
 template <class L> __global__ void largest_label_kernel(const L* labels, std::int64_t n, long long* largest) {

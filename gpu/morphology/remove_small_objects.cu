@@ -5,6 +5,7 @@
 // values may be anything up to 2^63; negative labels are found on the device and refused after the one
 // synchronisation (their flag comes back with the result). Counting threads take a few consecutive pixels and add
 // runs of one key once, so that a large object does not serialise every pixel on one counter.
+#include <array>
 #include <bit>
 
 #include <cstring>
@@ -55,6 +56,7 @@ struct Counter {
     __device__ __forceinline__ Count of(long long key) const {
         return keys ? hash_count(keys, counts, mask, static_cast<Count>(key)) : counts[key];
     }
+    std::array<const void*, 3> device_pointers() const { return {counts, keys, lowest}; }  // launch's check
 };
 
 // The key counted for pixel g: its component's root (bool images), or its label; -1: not counted.
@@ -65,6 +67,7 @@ template <class T, class Index> struct KeyOf {
         if (root) return root[g];
         return static_cast<long long>(labels[g]);
     }
+    std::array<const void*, 2> device_pointers() const { return {labels, root}; }  // for launch's argument check
 };
 
 template <class T, class Index> __global__ void count_kernel(KeyOf<T, Index> key_of, std::int64_t n, Counter counter) {

@@ -9,6 +9,7 @@
 // and the like. Each launch is an NVTX range named after the kernel, counted and timed (events, read at the next
 // synchronisation) into skb::gpu::transfer_stats().
 #pragma once
+#include <concepts>
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -71,9 +72,17 @@ void check_pointer_argument(const char* kernel, std::size_t index, const void* p
 template <class P>
 concept HasDataPointer = requires(const P& p) { requires std::is_pointer_v<decltype(p.data)>; };
 
+// A struct holding pointers other than `data` lists them (test gpu_pointer_members finds structs that don't).
+template <class P>
+concept HasDevicePointers = requires(const P& p) {
+    { *p.device_pointers().begin() } -> std::convertible_to<const void*>;
+};
+
 template <class P> void check_argument(const char* kernel, std::size_t index, const P& p) {
     if constexpr (std::is_pointer_v<P>) check_pointer_argument(kernel, index, p);
     else if constexpr (HasDataPointer<P>) check_pointer_argument(kernel, index, p.data);
+    else if constexpr (HasDevicePointers<P>)
+        for (const void* nested : p.device_pointers()) check_pointer_argument(kernel, index, nested);
 }
 
 template <class Tuple, std::size_t... I>
@@ -111,6 +120,8 @@ template <class... Params, class... Args>
 void launch(void (*kernel)(Params...), const LaunchConfig& config, Args&&... args) {
     static_assert(sizeof...(Params) == sizeof...(Args), "launch: one argument per kernel parameter");
     static_assert((!std::is_reference_v<Params> && ...), "kernel parameters are passed by value");
+    static_assert((std::is_trivially_copyable_v<std::remove_cv_t<Params>> && ...),
+                  "kernel parameters are copied bytewise to the device");
     check_launch_config(config);
     using Values = std::tuple<std::remove_cv_t<Params>...>;
     const Values values(std::forward<Args>(args)...);

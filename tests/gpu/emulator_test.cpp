@@ -3,6 +3,7 @@
 // warp shuffles, atomics, launch checks, transfer accounting). The kernels here are test-only.
 #include <gtest/gtest.h>
 
+#include <array>
 #include <chrono>
 #include <cmath>
 #include <cstdlib>
@@ -105,6 +106,157 @@ TEST(GpuEmulatorDeathTest, MissingSyncthreadsIsADataRaceUnderThreadSanitizer) {
         testing::ExitedWithCode(66), "ThreadSanitizer: data race");
 #else
     GTEST_SKIP() << "a ThreadSanitizer build (tsan preset) runs this; here the turn-taking test covers it";
+#endif
+}
+
+// ---- arithmetic: no contraction, as nvcc builds the kernels (--fmad=false) ----
+
+__global__ void multiply_add_kernel(const float* in, float* out) { out[0] = in[0] * in[1] + in[2]; }
+
+// (1 + 2^-12)^2 = 1 + 2^-11 + 2^-24: rounded to float the product loses 2^-24 (a tie, to even), so minus
+// (1 + 2^-11) gives 0; a fused multiply-add keeps it and gives 2^-24. Test nvcc_no_contraction holds nvcc's side.
+TEST(GpuEmulator, MultiplyAddIsNotContracted) {
+    const float a = 1.0f + std::ldexp(1.0f, -12);
+    const std::vector<float> host{a, a, -(1.0f + std::ldexp(1.0f, -11))};
+    const DeviceBuffer<float> in = to_device(std::span<const float>(host));
+    DeviceBuffer<float> out(1);
+    launch(multiply_add_kernel, one_block(1, "multiply_add"), in.data(), out.data());
+    EXPECT_EQ(to_host(out)[0], 0.0f) << "fused would give " << std::fma(a, a, host[2]);
+    EXPECT_EQ(std::fma(a, a, host[2]), std::ldexp(1.0f, -24));  // the values do tell fused from unfused
+}
+
+// ---- planted: shared memory outside what the kernel declared ----
+
+__global__ void past_static_array_kernel(int* out) {
+    SKB_SHARED(int, slots, 32);
+    slots[threadIdx.x] = 1;
+    __syncthreads();
+    out[threadIdx.x] = slots[threadIdx.x + 32];  // one array's length past its end
+}
+
+__global__ void undeclared_dynamic_kernel(float* out) {
+    SKB_DYNAMIC_SHARED(float, values);
+    out[threadIdx.x] = values[threadIdx.x];  // the launch asked for no dynamic shared memory
+}
+
+// Without ASan both reads give the poison; under ASan both trap (the arena outside declared arrays is poisoned).
+TEST(GpuEmulator, SharedMemoryOutsideTheDeclarationsReadsPoison) {
+#if defined(__SANITIZE_ADDRESS__)
+    GTEST_SKIP() << "under ASan these reads trap: the death test below";
+#else
+    DeviceBuffer<int> ints(32);
+    launch(past_static_array_kernel, one_block(32, "past_static_array"), ints.data());
+    for (int v : to_host(ints)) EXPECT_EQ(v, poison_int());
+    DeviceBuffer<float> floats(32);
+    launch(undeclared_dynamic_kernel, one_block(32, "undeclared_dynamic"), floats.data());
+    for (float v : to_host(floats)) EXPECT_TRUE(std::isnan(v));
+#endif
+}
+
+TEST(GpuEmulatorDeathTest, SharedMemoryOutsideTheDeclarationsTrapsUnderAddressSanitizer) {
+#if defined(__SANITIZE_ADDRESS__)
+    GTEST_FLAG_SET(death_test_style, "threadsafe");
+    EXPECT_DEATH(
+        {
+            DeviceBuffer<int> ints(32);
+            launch(past_static_array_kernel, one_block(32, "past_static_array"), ints.data());
+        },
+        "use-after-poison");
+    EXPECT_DEATH(
+        {
+            DeviceBuffer<float> floats(32);
+            launch(undeclared_dynamic_kernel, one_block(32, "undeclared_dynamic"), floats.data());
+        },
+        "use-after-poison");
+#else
+    GTEST_SKIP() << "an AddressSanitizer build (asan preset) runs this";
+#endif
+}
+
+// ---- planted: a race between blocks ----
+
+// Block 1 reads what block 0 writes in the same launch, with nothing ordering them (CUDA has no such order
+// without a grid-wide sync): a data race between blocks, which the emulator must let happen concurrently.
+[[maybe_unused]] __global__ void reads_other_block_kernel(int* data) {
+    if (blockIdx.x == 0) data[threadIdx.x] = 1;
+    else data[blockDim.x + threadIdx.x] = data[threadIdx.x];
+}
+
+// The same exchange split over two launches: ordered by the first launch's end, so no race.
+__global__ void write_block_zero_kernel(int* data) {
+    if (blockIdx.x == 0) data[threadIdx.x] = 1;
+}
+__global__ void copy_from_block_zero_kernel(int* data) {
+    if (blockIdx.x == 1) data[blockDim.x + threadIdx.x] = data[threadIdx.x];
+}
+
+std::vector<int> exchange_over_two_launches() {
+    DeviceBuffer<int> data = filled<int>(64, 0);
+    const LaunchConfig two{.name = "ordered", .grid = Dim3{2}, .block = Dim3{32}};
+    launch(write_block_zero_kernel, two, data.data());
+    launch(copy_from_block_zero_kernel, two, data.data());
+    return to_host(data);
+}
+
+TEST(GpuEmulator, TwoLaunchesOrderTheirBlocks) {
+    const auto h = exchange_over_two_launches();
+    for (int t = 0; t < 32; ++t) EXPECT_EQ(h[32 + t], 1);
+}
+
+// Blocks of one launch really are resident together: block 1 waits (atomically, bounded) for a flag that
+// block 0 raises, which finishes only when both run at once (with one resident block, block 0 would have to
+// finish first and the flag is raised anyway; so block 0 also waits for block 1's flag).
+__global__ void handshake_kernel(int* flags, int* seen) {
+    if (threadIdx.x != 0) return;
+    atomicExch(&flags[blockIdx.x], 1);
+    int other = 0;
+    for (int spin = 0; spin < 20000000 && !other; ++spin) other = atomicLoad(&flags[1 - blockIdx.x]);
+    seen[blockIdx.x] = other;
+}
+
+TEST(GpuEmulator, BlocksOfALaunchRunConcurrently) {
+    for (unsigned resident : {1u, 2u}) {
+        const ScopedEmulatorOptions options({.resident_blocks = resident});
+        DeviceBuffer<int> flags = filled<int>(2, 0), seen = filled<int>(2, 0);
+        launch(handshake_kernel, LaunchConfig{.name = "handshake", .grid = Dim3{2}, .block = Dim3{32}}, flags.data(),
+               seen.data());
+        const auto h = to_host(seen);
+        // One resident block: block 0 gives up waiting, block 1 then sees block 0's flag. Two: both see each other.
+        EXPECT_EQ(h[0], resident == 2 ? 1 : 0) << resident << " resident block(s)";
+        EXPECT_EQ(h[1], 1) << resident << " resident block(s)";
+    }
+}
+
+TEST(GpuEmulatorDeathTest, ARaceBetweenBlocksIsADataRaceUnderThreadSanitizer) {
+#if defined(__SANITIZE_THREAD__)
+    GTEST_FLAG_SET(death_test_style, "threadsafe");
+    EXPECT_EXIT(
+        {
+            const ScopedEmulatorOptions options({.resident_blocks = 2});
+            DeviceBuffer<int> data = filled<int>(64, 0);
+            launch(reads_other_block_kernel, LaunchConfig{.name = "race", .grid = Dim3{2}, .block = Dim3{32}},
+                   data.data());
+            std::exit(0);  // ThreadSanitizer turns the exit status into 66 when it reported anything
+        },
+        testing::ExitedWithCode(66), "ThreadSanitizer: data race");
+#else
+    GTEST_SKIP() << "a ThreadSanitizer build (tsan preset) runs this";
+#endif
+}
+
+// Control for the test above: the two-launch form of the same exchange reports nothing under ThreadSanitizer.
+TEST(GpuEmulatorDeathTest, TheSameExchangeOverTwoLaunchesIsNoRace) {
+#if defined(__SANITIZE_THREAD__)
+    GTEST_FLAG_SET(death_test_style, "threadsafe");
+    EXPECT_EXIT(
+        {
+            const ScopedEmulatorOptions options({.resident_blocks = 2});
+            (void)exchange_over_two_launches();
+            std::exit(0);
+        },
+        testing::ExitedWithCode(0), "");
+#else
+    GTEST_SKIP() << "a ThreadSanitizer build (tsan preset) runs this";
 #endif
 }
 
@@ -218,6 +370,30 @@ __global__ void copy_kernel(const float* in, float* out, int n) {
 
 __global__ void copy_view_kernel(skb::View2D<const float> in, float* out) {
     out[threadIdx.y * blockDim.x + threadIdx.x] = in(threadIdx.y, threadIdx.x);
+}
+
+// A kernel argument struct with a pointer inside (as a taps table travels), listed by device_pointers().
+struct TableArgument {
+    int n = 0;
+    const float* table = nullptr;
+    std::array<const void*, 1> device_pointers() const { return {table}; }
+};
+__global__ void table_sum_kernel(TableArgument arg, float* out) {
+    float sum = 0;
+    for (int i = 0; i < arg.n; ++i) sum += arg.table[i];
+    out[0] = sum;
+}
+
+TEST(GpuEmulator, HostPointerInsideAnArgumentStructThrows) {
+    const std::vector<float> host{1.0f, 2.0f, 3.0f};
+    DeviceBuffer<float> out(1);
+    const std::string message =
+        error_of([&] { launch(table_sum_kernel, one_block(1, "table_sum"), TableArgument{3, host.data()}, out.data()); });
+    EXPECT_NE(message.find("launch of kernel 'table_sum': kernel argument 0 is a host pointer"), std::string::npos)
+        << message;
+    const DeviceBuffer<float> table = to_device(std::span<const float>(host));
+    launch(table_sum_kernel, one_block(1, "table_sum"), TableArgument{3, table.data()}, out.data());
+    EXPECT_EQ(to_host(out)[0], 6.0f);
 }
 
 TEST(GpuEmulator, HostPointerArgumentThrows) {

@@ -1,5 +1,6 @@
-// The emulator's execution engine: a persistent pool of worker threads runs the grid block by block; worker t
-// is thread t of every block. Synchronisation is mutexes and condition variables only (so ThreadSanitizer sees
+// The emulator's execution engine: persistent slots of worker threads run the grid, several blocks at once
+// (EmulatorOptions::resident_blocks); worker t of a slot is thread t of each block the slot runs, and slots meet
+// only at the launch's start and end. Synchronisation is mutexes and condition variables only (so ThreadSanitizer sees
 // every ordering the kernel relies on, and nothing more):
 // - each worker waits on its own mutex for work, so the threads of a block are not ordered by their start;
 // - __syncthreads is a barrier on the block's mutex; warp calls meet on their warp's own mutex;
@@ -8,7 +9,8 @@
 //   than the watchdog fails it as a hang;
 // - a failed block wakes every waiter, whose kernel threads unwind (an exception) at their next barrier, warp
 //   call or atomic; run_grid then throws skb::Error. Should a thread never get there (a loop with none of them),
-//   the pool is abandoned after a grace period and a fresh one serves later launches.
+//   the pool is abandoned after a grace period and a fresh one serves later launches;
+// - the first failure stops the other slots at their next block; the lowest failed block names the error.
 // With a Forward or Reverse schedule one token passes between the threads of a block: only its holder runs,
 // until it blocks or returns; the token then goes to the first runnable thread in schedule order, so a
 // deadlock (no runnable thread left) is also reported at once.
@@ -20,10 +22,20 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <thread>
 #include <vector>
+
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/asan_interface.h>
+#define SKB_EMU_POISON_SHARED(p, n) ASAN_POISON_MEMORY_REGION(p, n)
+#define SKB_EMU_UNPOISON_SHARED(p, n) ASAN_UNPOISON_MEMORY_REGION(p, n)
+#else
+#define SKB_EMU_POISON_SHARED(p, n) ((void)(p), (void)(n))
+#define SKB_EMU_UNPOISON_SHARED(p, n) ((void)(p), (void)(n))
+#endif
 
 #include "runtime/emu/vocabulary.hpp"
 #include "runtime/launch.hpp"
@@ -45,6 +57,11 @@ EmulatorOptions options_from_environment() {
         else throw Error("SKB_EMU_SCHEDULE=" + std::string(v) + " (expected concurrent, forward or reverse)");
     }
     if (const char* s = std::getenv("SKB_EMU_WATCHDOG_MS")) options.watchdog = std::chrono::milliseconds(std::atol(s));
+    if (const char* s = std::getenv("SKB_EMU_BLOCKS")) {
+        const long blocks = std::atol(s);
+        if (blocks < 1 || blocks > 64) throw Error("SKB_EMU_BLOCKS=" + std::string(s) + " (expected 1 to 64)");
+        options.resident_blocks = static_cast<unsigned>(blocks);
+    }
     return options;
 }
 
@@ -96,11 +113,15 @@ std::string dim_text(Dim3 d) {
 
 }  // namespace
 
-// The synchronisation state of the one block running at a time (reused from block to block).
+// The synchronisation state of one resident block (reused from block to block of its slot).
+constexpr std::size_t kSharedRedZone = 16;
+constexpr std::size_t kSharedArenaBytes = kSharedMemoryLimit + 16 * 1024;
+
 class Block {
 public:
     void configure(const LaunchConfig& config, const EmulatorOptions& options) {
         threads_ = static_cast<unsigned>(config.block.count());
+        dynamic_bytes_ = config.dynamic_shared_bytes;
         block_dim_ = config.block;
         serial_ = options.schedule != Schedule::Concurrent;
         reverse_ = options.schedule == Schedule::Reverse;
@@ -126,8 +147,12 @@ public:
         std::fill(returned_.begin(), returned_.end(), 0);
         holder_ = serial_ ? first_ready() : -1;
         // Poison: a read of shared memory nobody wrote in this block gives a signalling NaN.
+        // Under ASan, every byte beyond the launch's dynamic shared memory is also unaddressable until a
+        // SKB_SHARED declaration claims it: reads and writes past an array trap (each array gets a red zone).
+        SKB_EMU_UNPOISON_SHARED(shared_, sizeof shared_);
         auto* words = reinterpret_cast<std::uint32_t*>(shared_);
-        std::fill(words, words + kSharedMemoryLimit / 4, kPoison32);
+        std::fill(words, words + sizeof shared_ / 4, kPoison32);
+        SKB_EMU_POISON_SHARED(shared_ + dynamic_bytes_, sizeof shared_ - dynamic_bytes_);
     }
 
     std::byte* shared() { return shared_; }
@@ -438,7 +463,9 @@ private:
     std::condition_variable done_cv_;
     unsigned done_ = 0;
 
-    alignas(256) std::byte shared_[kSharedMemoryLimit];
+    // The 48 KiB CUDA allows plus room for the red zones between static arrays (kSharedRedZone each).
+    std::size_t dynamic_bytes_ = 0;
+    alignas(256) std::byte shared_[kSharedArenaBytes];
 };
 
 namespace {
@@ -505,7 +532,8 @@ private:
         c.linear = tid_;
         c.shared = block.shared();
         c.dynamic_shared_bytes = job.dynamic_shared_bytes;
-        c.shared_cursor = (job.dynamic_shared_bytes + 15) / 16 * 16;
+        c.shared_cursor = job.dynamic_shared_bytes;
+        c.shared_declared = (job.dynamic_shared_bytes + 15) / 16 * 16;
         try {
             block.thread_start(tid_);
             job.invoke(job.bound);
@@ -530,36 +558,147 @@ private:
     std::thread thread_;
 };
 
-class Engine {
+// A failed block: its linear index in the grid, the message, and whether a kernel thread never returned.
+struct BlockFailure {
+    std::uint64_t block = 0;
+    std::string message;
+    bool stuck = false;
+};
+
+// One resident block: its synchronisation state, its shared memory and its kernel threads.
+struct Slot {
+    std::unique_ptr<Block> block = std::make_unique<Block>();
+    std::vector<std::unique_ptr<Worker>> workers;
+
+    // Runs blocks first, first + stride, ... of the grid one after another; stops at the first failure of its own
+    // or once another slot has failed (`grid_failed`, relaxed: it orders nothing between slots).
+    std::optional<BlockFailure> run_blocks(const LaunchConfig& config, Job job, std::uint64_t first,
+                                           std::uint64_t stride, std::atomic<bool>& grid_failed) {
+        const std::uint64_t gx = config.grid.x, gy = config.grid.y, total = config.grid.count();
+        const auto threads = static_cast<unsigned>(config.block.count());
+        for (std::uint64_t b = first; b < total && !grid_failed.load(std::memory_order_relaxed); b += stride) {
+            job.block_idx = Dim3{static_cast<unsigned>(b % gx), static_cast<unsigned>(b / gx % gy),
+                                 static_cast<unsigned>(b / (gx * gy))};
+            block->begin();
+            for (unsigned t = 0; t < threads; ++t) workers[t]->post(job);
+            const bool finished = block->wait_done(std::chrono::milliseconds(1000));
+            if (block->failed() || !finished) {
+                grid_failed.store(true, std::memory_order_relaxed);
+                return BlockFailure{b, block->error() + " (block " + dim_text(job.block_idx) + ")", !finished};
+            }
+        }
+        return std::nullopt;
+    }
+};
+
+// Drives one slot other than the first from its own thread, so that slots are ordered only by the grid's start
+// and end, as blocks on a GPU are (ThreadSanitizer then sees a race between blocks of different slots).
+class SlotDriver {
 public:
-    // Runs the grid; returns false when the pool had to be abandoned (the caller then drops this engine).
-    bool run(const LaunchConfig& config, void (*invoke)(const void*), const void* bound, std::string& error) {
-        const unsigned threads = static_cast<unsigned>(config.block.count());
-        while (workers_.size() < threads) workers_.push_back(std::make_unique<Worker>(static_cast<unsigned>(workers_.size())));
-        block_->configure(config, emulator_options());
-        Job job{block_.get(), Dim3{}, config.grid, config.dynamic_shared_bytes, invoke, bound};
-        for (unsigned z = 0; z < config.grid.z; ++z)
-            for (unsigned y = 0; y < config.grid.y; ++y)
-                for (unsigned x = 0; x < config.grid.x; ++x) {
-                    job.block_idx = Dim3{x, y, z};
-                    block_->begin();
-                    for (unsigned t = 0; t < threads; ++t) workers_[t]->post(job);
-                    const bool finished = block_->wait_done(std::chrono::milliseconds(1000));
-                    if (block_->failed() || !finished) {
-                        error = block_->error() + " (block " + dim_text(job.block_idx) + ")";
-                        if (!finished) {
-                            error += "; a kernel thread never returned, the emulator's thread pool was replaced";
-                            return false;
-                        }
-                        return true;
-                    }
-                }
-        return true;
+    explicit SlotDriver(Slot& slot) : slot_(slot), thread_([this] { main(); }) {}
+    ~SlotDriver() {
+        {
+            const std::lock_guard lock(mutex_);
+            stop_ = true;
+        }
+        cv_.notify_one();
+        if (thread_.joinable()) thread_.join();
+    }
+    void start(const LaunchConfig& config, const Job& job, std::uint64_t first, std::uint64_t stride,
+               std::atomic<bool>& grid_failed) {
+        {
+            const std::lock_guard lock(mutex_);
+            task_ = Task{&config, job, first, stride, &grid_failed};
+            running_ = true;
+        }
+        cv_.notify_one();
+    }
+    std::optional<BlockFailure> wait() {
+        std::unique_lock lock(mutex_);
+        cv_.wait(lock, [&] { return !running_; });
+        return std::move(result_);
     }
 
 private:
-    std::unique_ptr<Block> block_ = std::make_unique<Block>();
-    std::vector<std::unique_ptr<Worker>> workers_;
+    struct Task {
+        const LaunchConfig* config = nullptr;
+        Job job;
+        std::uint64_t first = 0, stride = 1;
+        std::atomic<bool>* grid_failed = nullptr;
+    };
+    void main() {
+        for (;;) {
+            Task task;
+            {
+                std::unique_lock lock(mutex_);
+                cv_.wait(lock, [&] { return (running_ && !taken_) || stop_; });
+                if (stop_) return;
+                taken_ = true;
+                task = task_;
+            }
+            auto result = slot_.run_blocks(*task.config, task.job, task.first, task.stride, *task.grid_failed);
+            {
+                const std::lock_guard lock(mutex_);
+                result_ = std::move(result);
+                running_ = taken_ = false;
+            }
+            cv_.notify_all();
+        }
+    }
+
+    Slot& slot_;
+    std::mutex mutex_;
+    std::condition_variable cv_;
+    Task task_;
+    bool running_ = false, taken_ = false, stop_ = false;
+    std::optional<BlockFailure> result_;
+    std::thread thread_;
+};
+
+class Engine {
+public:
+    // Runs the grid with up to options.resident_blocks blocks at once (slot k runs blocks k, k + K, ...); returns
+    // false when a kernel thread never returned (the caller then abandons this engine and its threads).
+    bool run(const LaunchConfig& config, void (*invoke)(const void*), const void* bound, std::string& error) {
+        const EmulatorOptions options = emulator_options();
+        const unsigned threads = static_cast<unsigned>(config.block.count());
+        const auto resident = static_cast<std::uint64_t>(
+            std::min<std::uint64_t>(std::max(options.resident_blocks, 1u), config.grid.count()));
+        while (slots_.size() < resident) {
+            slots_.push_back(std::make_unique<Slot>());
+            if (slots_.size() > 1) drivers_.push_back(std::make_unique<SlotDriver>(*slots_.back()));
+        }
+        for (std::uint64_t k = 0; k < resident; ++k) {
+            Slot& slot = *slots_[k];
+            while (slot.workers.size() < threads)
+                slot.workers.push_back(std::make_unique<Worker>(static_cast<unsigned>(slot.workers.size())));
+            slot.block->configure(config, options);
+        }
+        const Job job{nullptr, Dim3{}, config.grid, config.dynamic_shared_bytes, invoke, bound};
+        std::atomic<bool> grid_failed{false};
+        auto with_block = [&](std::uint64_t k) {
+            Job j = job;
+            j.block = slots_[k]->block.get();
+            return j;
+        };
+        for (std::uint64_t k = 1; k < resident; ++k) drivers_[k - 1]->start(config, with_block(k), k, resident, grid_failed);
+        std::vector<BlockFailure> failures;
+        if (auto f = slots_[0]->run_blocks(config, with_block(0), 0, resident, grid_failed)) failures.push_back(*f);
+        for (std::uint64_t k = 1; k < resident; ++k)
+            if (auto f = drivers_[k - 1]->wait()) failures.push_back(*f);
+        if (failures.empty()) return true;
+        // The failure of the lowest block decides the message, whichever slot reached it first.
+        const auto first = std::min_element(failures.begin(), failures.end(),
+                                            [](const auto& a, const auto& b) { return a.block < b.block; });
+        error = first->message;
+        const bool stuck = std::any_of(failures.begin(), failures.end(), [](const auto& f) { return f.stuck; });
+        if (stuck) error += "; a kernel thread never returned, the emulator's thread pool was replaced";
+        return !stuck;
+    }
+
+private:
+    std::vector<std::unique_ptr<Slot>> slots_;
+    std::vector<std::unique_ptr<SlotDriver>> drivers_;  // slot k > 0 is driven by drivers_[k - 1]
 };
 
 std::mutex g_engine_mutex;  // one grid at a time
@@ -607,14 +746,24 @@ void* static_shared(Site site, std::size_t bytes, std::size_t align) {
     Block& block = current_block("SKB_SHARED");
     ThreadContext& c = t_ctx;
     align = std::max<std::size_t>(align, 16);
-    const std::size_t offset = (c.shared_cursor + align - 1) / align * align;
-    if (offset + bytes > kSharedMemoryLimit)
+    // CUDA's bound: the declared arrays packed at their alignment after the dynamic part, within 48 KiB. The
+    // arena places them further apart (a red zone before each), which only ASan sees.
+    const std::size_t declared_at = (c.shared_declared + align - 1) / align * align;
+    if (declared_at + bytes > kSharedMemoryLimit)
         block.fail("SKB_SHARED at " + site_text(site) + ": " + std::to_string(bytes) + " bytes more than the 48 KiB of shared memory (" +
-                   std::to_string(offset) + " bytes in use, " + std::to_string(c.dynamic_shared_bytes) + " of them dynamic)");
+                   std::to_string(declared_at) + " bytes in use, " + std::to_string(c.dynamic_shared_bytes) + " of them dynamic)");
+    c.shared_declared = declared_at + bytes;
+    const std::size_t offset = (c.shared_cursor + kSharedRedZone + align - 1) / align * align;
+    if (offset + bytes > kSharedArenaBytes)
+        block.fail("SKB_SHARED at " + site_text(site) + ": the emulator's shared arena has no room for the red zones of " +
+                   "this many arrays");
     c.shared_cursor = offset + bytes;
+    SKB_EMU_UNPOISON_SHARED(c.shared + offset, bytes);
     return c.shared + offset;
 }
 
+// The start of the arena; only the launch's dynamic_shared_bytes of it are addressable under ASan (none when the
+// launch declared none), and reads of bytes nobody wrote give the poison in every build.
 void* dynamic_shared() {
     current_block("SKB_DYNAMIC_SHARED");
     return t_ctx.shared;

@@ -28,10 +28,14 @@ struct EmulatorOptions {
     Schedule schedule = Schedule::Concurrent;
     // How long a thread may wait at a barrier or warp call (or for its turn) before the launch fails as a hang.
     std::chrono::milliseconds watchdog{5000};
+    // Blocks resident at once, each on its own threads: blocks of a grid are ordered only by the launch's start
+    // and end (as on a GPU), so ThreadSanitizer sees a block reading what another block writes in the same
+    // launch, and the schedules above interleave within each block while the OS interleaves the blocks.
+    unsigned resident_blocks = 2;
 };
 
 // Process-wide; initially from the environment: SKB_EMU_SCHEDULE=concurrent|forward|reverse,
-// SKB_EMU_WATCHDOG_MS=N.
+// SKB_EMU_WATCHDOG_MS=N, SKB_EMU_BLOCKS=N (resident blocks, at least 1).
 EmulatorOptions emulator_options();
 void set_emulator_options(const EmulatorOptions& options);
 
@@ -62,7 +66,8 @@ struct ThreadContext {
     Block* block = nullptr;  // null outside a kernel
     unsigned linear = 0;     // x + y * blockDim.x + z * blockDim.x * blockDim.y
     std::byte* shared = nullptr;
-    std::size_t shared_cursor = 0;  // next free byte of static shared memory
+    std::size_t shared_cursor = 0;    // end of the last static array in the emulator's arena
+    std::size_t shared_declared = 0;  // bytes CUDA would have laid out so far (dynamic, then static arrays)
     std::size_t dynamic_shared_bytes = 0;
 };
 inline thread_local ThreadContext t_ctx;
