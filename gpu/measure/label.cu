@@ -20,12 +20,15 @@
 // D2H of the labels).
 // Neighbours join when both are foreground and their keys are equal: the value truncated to an integer, or for
 // bool images foreground/background (the False pixels are foreground when background=1, as ndimage.label).
+#include <algorithm>
 #include <limits>
+#include <memory>
 #include <type_traits>
 
 #include "measure/components.cuh"
 #include "runtime/block_scan.cuh"
 #include "runtime/device_array.hpp"
+#include "runtime/fill.cuh"
 #include "runtime/kernel.hpp"
 #include "skb/label_order.hpp"
 #include "skb/nvtx.hpp"
@@ -72,6 +75,44 @@ __global__ void write_labels_kernel(const Index* parent, std::int64_t n, View<La
         const Index root = parent[g];
         if (root < 0) at_index(out, g) = 0;
         else if (root != g) at_index(out, g) = at_index(out, root);
+    }
+}
+
+// Float images: elements with no int64 truncation (skb/label_order.hpp), which every backend refuses. Without
+// a synchronisation of its own: such an element's label becomes -1 (and a flag is set), the result's download
+// finds the -1 (or a pipeline's verify reads the flag), and only then is the input downloaded to name the first.
+template <class T, class Label>
+__global__ void mark_keyless_kernel(const T* in, std::int64_t n, Label* labels, unsigned* flag) {
+    const std::int64_t stride = std::int64_t{blockDim.x} * gridDim.x;
+    for (std::int64_t g = std::int64_t{blockIdx.x} * blockDim.x + threadIdx.x; g < n; g += stride)
+        if (!has_int64_key(in[g])) {
+            labels[g] = Label{-1};
+            atomicOr(flag, 1u);
+        }
+}
+
+template <class T> [[noreturn]] void throw_first_keyless(const DeviceArray& input) {
+    const Array image = input.download();
+    check_int64_keys(image.data<T>(), image.size());
+    throw InternalError("measure.label: the device marked an element without an integer label, the host found none");
+}
+
+template <class T, class Label> void refuse_keyless_floats(const DeviceArray& input, DeviceArray& result) {
+    if constexpr (std::is_floating_point_v<T>) {
+        auto flag = std::make_shared<DeviceBuffer<unsigned>>(1);
+        launch(fill_kernel<unsigned>, grid_stride_config("measure.label/clear_flag", 1, 32, 1), flag->data(),
+               std::int64_t{1}, 0u);
+        launch(mark_keyless_kernel<T, Label>, grid_stride_config("measure.label/mark_keyless", input.size(), 256, 1024),
+               input.data<T>(), input.size(), result.data<Label>(), flag->data());
+        result.on_download([input](const Array& labels) {
+            const auto values = labels.values<Label>();
+            if (std::any_of(values.begin(), values.end(), [](Label l) { return l < 0; })) throw_first_keyless<T>(input);
+        });
+        result.on_verify([input, flag] {  // in a pipeline: 4 bytes instead of the whole result
+            unsigned marked = 0;
+            copy_to_host(std::span<unsigned>(&marked, 1), *flag);
+            if (marked) throw_first_keyless<T>(input);
+        });
     }
 }
 
@@ -133,6 +174,7 @@ DeviceArray label(const DeviceArray& input, const Params& params, const RunOptio
                             std::string(dtype_name(dtype_of<Label>)) + " labels");
             if (n < std::numeric_limits<int>::max() - 1) label_on_device<T, int, Label>(input, result, scan_axes, rule);
             else label_on_device<T, long long, Label>(input, result, scan_axes, rule);
+            refuse_keyless_floats<T, Label>(input, result);
         }
     });
     return result;

@@ -53,6 +53,7 @@ Array label(const Array& input, const Params& params, const RunOptions& requeste
     const auto [connectivity, background] = label_params(params, input.ndim());
     return visit_dtype(input.dtype(), [&](auto tag) {
         using T = decltype(tag);
+        check_int64_keys(input.data<T>(), input.size());
         if constexpr (std::is_same_v<T, bool>)
             return label_typed<std::int32_t>(input.data<T>(), input.shape(), connectivity, background, true, options);
         else

@@ -41,6 +41,7 @@ template <class Label> Array label_components(const std::int64_t* values, std::i
 
 Array label(const Array& input, const Params& params, const RunOptions&) {
     const auto [connectivity, background] = label_params(params, input.ndim());
+    visit_dtype(input.dtype(), [&](auto tag) { check_int64_keys(input.data<decltype(tag)>(), input.size()); });
     Array values = cast_array(input, DType::I64);  // floats truncate toward zero, as NumPy's cast to intp
     std::int64_t* v = values.data<std::int64_t>();
     if (input.dtype() == DType::Bool) {

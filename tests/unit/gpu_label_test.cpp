@@ -4,6 +4,7 @@
 // in both orders on a smaller image.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <cstring>
 #include <random>
 #include <string>
@@ -102,6 +103,49 @@ TEST(GpuLabel, MatchesRefWithEveryThreadSchedule) {
         unsigned seed = 23;
         for (const Case& c : cases)
             expect_matches_ref(c, seed++, describe(c) + (s == Schedule::Forward ? " forward" : " reverse"));
+    }
+}
+
+}  // namespace
+
+namespace {
+
+// Float images whose values have no int64 truncation (NaN, infinities, |v| >= 2^63) are refused by every backend
+// with the same message naming the first such element; scikit-image's cast to intp is platform-dependent there.
+TEST(LabelKeys, EveryBackendRefusesFloatsWithoutAnIntegerLabel) {
+    const double bad_values[] = {std::nan(""), INFINITY, -INFINITY, 1e19, -1e19};
+    for (const skb::DType dtype : {skb::DType::F32, skb::DType::F64}) {
+        for (const double bad : bad_values) {
+            skb::Array image(dtype, {6, 7});
+            skb::visit_dtype(dtype, [&](auto tag) {
+                using T = decltype(tag);
+                if constexpr (std::is_floating_point_v<T>) {
+                    T* p = image.data<T>();
+                    for (std::int64_t i = 0; i < image.size(); ++i) p[i] = static_cast<T>(i % 3);
+                    p[9] = p[30] = static_cast<T>(bad);
+                }
+            });
+            for (const char* backend : {"ref", "opt", "cuda-emu"}) {
+                try {
+                    (void)skb::run_op("measure.label", backend, image, {});
+                    ADD_FAILURE() << backend << " labelled an image holding " << bad;
+                } catch (const skb::Error& e) {
+                    EXPECT_NE(std::string(e.what()).find("element 9 of the float image"), std::string::npos)
+                        << backend << ": " << e.what();
+                }
+            }
+        }
+    }
+    // The largest magnitudes that do truncate into int64 are labelled.
+    skb::Array edge(skb::DType::F64, {1, 3});
+    edge.data<double>()[0] = -9223372036854775808.0;
+    edge.data<double>()[1] = 9223372036854774784.0;  // the largest double below 2^63
+    edge.data<double>()[2] = 0.5;                     // truncates to 0: background
+    for (const char* backend : {"ref", "opt", "cuda-emu"}) {
+        const skb::Array labels = skb::run_op("measure.label", backend, edge, {});
+        EXPECT_EQ(labels.data<std::int64_t>()[0], 1) << backend;
+        EXPECT_EQ(labels.data<std::int64_t>()[1], 2) << backend;
+        EXPECT_EQ(labels.data<std::int64_t>()[2], 0) << backend;
     }
 }
 

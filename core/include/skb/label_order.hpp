@@ -8,10 +8,13 @@
 #include <algorithm>
 #include <cstdint>
 #include <numeric>
+#include <string>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
 #include "skb/array.hpp"
+#include "skb/error.hpp"
 #include "skb/params.hpp"
 
 namespace skb {
@@ -25,6 +28,23 @@ struct LabelParams {
 inline LabelParams label_params(const Params& params, int ndim) {
     return {static_cast<int>(params.optional_integer("connectivity").value_or(ndim)),
             params.optional_integer("background").value_or(0)};
+}
+
+// Float images are labelled by their values cast to intp (NumPy's astype, truncating). A value with no int64
+// truncation (NaN, an infinity, |v| >= 2^63) casts to whatever the platform gives (INT64_MIN on x86, 0 or the
+// saturated bound on a GPU; undefined in C++): every backend refuses it instead, naming the first such element.
+template <class F> constexpr bool has_int64_key(F v) {
+    return v >= F(-9223372036854775808.0) && v < F(9223372036854775808.0);  // 2^63 exactly; false for NaN
+}
+[[noreturn]] inline void throw_no_int64_key(std::int64_t index, double value) {
+    throw Error("measure.label: element " + std::to_string(index) + " of the float image is " + std::to_string(value) +
+                ", which has no integer label (NaN, infinities and values beyond int64 are refused: scikit-image's "
+                "cast to intp gives a platform-dependent label for them)");
+}
+template <class T> void check_int64_keys(const T* values, std::int64_t n) {
+    if constexpr (std::is_floating_point_v<T>)
+        for (std::int64_t i = 0; i < n; ++i)
+            if (!has_int64_key(values[i])) throw_no_int64_key(i, static_cast<double>(values[i]));
 }
 
 // scikit-image labels bool images through ndimage.label (int32 labels), other dtypes as intp (int64).
