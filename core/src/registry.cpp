@@ -331,6 +331,14 @@ ParamSpec mode_param(std::string default_mode, std::vector<std::string> extra_mo
             std::move(modes), std::nullopt};
 }
 
+void check_gaussian_radius(const std::string& op_id, const std::string& given, double sigma, double truncate) {
+    constexpr double kMaxRadius = 1 << 20;
+    if (!(truncate * sigma + 0.5 <= kMaxRadius))  // NaN too
+        throw Error(op_id + ": " + given + " gives a Gaussian kernel radius over " +
+                    std::to_string(static_cast<long>(kMaxRadius)) + " (sigma " + std::to_string(sigma) + ", truncate " +
+                    std::to_string(truncate) + ")");
+}
+
 ParamSpec cval_param() {
     return {"cval", ParamKind::Float, "0", "value outside the image when mode=constant", {}, std::nullopt};
 }

@@ -133,6 +133,10 @@ std::vector<std::int64_t> footprint_reach(const Params& params, int image_ndim, 
                                           int passes = 1);
 // The same reach along every axis (a pointwise op: 0).
 std::vector<std::int64_t> uniform_reach(int image_ndim, std::int64_t reach);
+// Throws naming `op_id` and `given` (the parameters as the user wrote them) when a Gaussian of `sigma` truncated
+// at `truncate` standard deviations has a radius over 2^20 (SciPy's int(truncate * sigma + 0.5)): such a kernel
+// neither fits memory nor means anything, and its radius overflows an integer long before.
+void check_gaussian_radius(const std::string& op_id, const std::string& given, double sigma, double truncate);
 // Bytes per element of an op that reads the input once and writes one output element per input element.
 double read_write_bytes(const ArrayMeta& input, DType output);
 // The cost model of the component ops (label, clear_border, remove_small_objects, binary_fill_holes): one read of

@@ -50,6 +50,7 @@ OpSpec canny_spec() {
     s.extra_inputs = {{.name = "mask", .dtypes = {DType::Bool}, .optional = true,
                        .help = "where edges are looked for (False pixels are left out of the smoothing too)"}};
     s.output = [](const ArrayMeta& in, const Params& p, Precision) {
+        spec_parts::check_gaussian_radius("feature.canny", "sigma=" + p.text("sigma"), p.real("sigma"), 4.0);
         const double low = effective_threshold(p, "low_threshold", 0.1, in.dtype);
         const double high = effective_threshold(p, "high_threshold", 0.2, in.dtype);
         const auto shown = [&](const std::string& name) {

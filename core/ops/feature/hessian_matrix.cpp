@@ -44,7 +44,11 @@ OpSpec hessian_matrix_spec() {
             if (!(p.real("sigma") > 0))
                 throw Error("feature.hessian_matrix: sigma=" + p.text("sigma") +
                             " must be positive with use_gaussian_derivatives=true");
+            const ridges::HessianScale scale = ridges::hessian_scale(p.real("sigma"));
+            spec_parts::check_gaussian_radius("feature.hessian_matrix", "sigma=" + p.text("sigma"), scale.sigma,
+                                              scale.truncate);
         } else {
+            spec_parts::check_gaussian_radius("feature.hessian_matrix", "sigma=" + p.text("sigma"), p.real("sigma"), 4.0);
             for (std::int64_t extent : in.shape)
                 if (extent < 2)
                     throw Error("feature.hessian_matrix: input shape " + shape_string(in.shape) +

@@ -7,7 +7,6 @@
 namespace skb {
 namespace {
 
-constexpr double kMaxRadius = 1 << 20;
 
 OpSpec gaussian_spec() {
     OpSpec s;
@@ -28,9 +27,8 @@ OpSpec gaussian_spec() {
             throw Error("filters.gaussian: parameter sigma=" + p.text("sigma") + " has " +
                         std::to_string(sigma.size()) + " values for a " + std::to_string(ndim) + "-d image");
         for (double sd : sigma)
-            if (p.real("truncate") * sd + 0.5 > kMaxRadius)
-                throw Error("filters.gaussian: sigma=" + p.text("sigma") + " with truncate=" + p.text("truncate") +
-                            " gives a kernel radius over " + std::to_string(static_cast<long>(kMaxRadius)));
+            spec_parts::check_gaussian_radius("filters.gaussian", "sigma=" + p.text("sigma") + " with truncate=" +
+                                              p.text("truncate"), sd, p.real("truncate"));
         return ArrayMeta{float_output_dtype(in.dtype, precision), in.shape};
     };
     s.bytes_per_element = [](const ArrayMeta& in, const Params&, Precision p) {

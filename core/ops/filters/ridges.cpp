@@ -32,6 +32,9 @@ OpSpec ridge_spec(std::string id, std::string summary, std::vector<ParamSpec> ex
             if (!(sigma > 0) || !std::isfinite(sigma))
                 throw Error(op + ": parameter sigmas=" + p.text("sigmas") + " holds " + std::to_string(sigma) +
                             "; every sigma must be positive and finite");
+            else
+                spec_parts::check_gaussian_radius(op, "sigmas=" + p.text("sigmas"), ridges::hessian_scale(sigma).sigma,
+                                                  ridges::hessian_scale(sigma).truncate);
         return ArrayMeta{float_output_dtype(in.dtype, precision), in.shape};
     };
     s.bytes_per_element = [](const ArrayMeta& in, const Params&, Precision p) {
