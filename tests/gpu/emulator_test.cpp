@@ -180,9 +180,16 @@ TEST(GpuEmulatorDeathTest, SharedMemoryOutsideTheDeclarationsTrapsUnderAddressSa
 
 // Block 1 reads what block 0 writes in the same launch, with nothing ordering them (CUDA has no such order
 // without a grid-wide sync): a data race between blocks, which the emulator must let happen concurrently.
+// Many times over (volatile: each access happens), so that while both blocks run some racing pair falls within
+// ThreadSanitizer's access history: a lone pair can age out of it and go unreported (it did once in CI).
 [[maybe_unused]] __global__ void reads_other_block_kernel(int* data) {
-    if (blockIdx.x == 0) data[threadIdx.x] = 1;
-    else data[blockDim.x + threadIdx.x] = data[threadIdx.x];
+    volatile int* shared_row = data;
+    int sum = 0;
+    for (int i = 0; i < 4000; ++i) {
+        if (blockIdx.x == 0) shared_row[threadIdx.x] = i;
+        else sum += shared_row[threadIdx.x];
+    }
+    if (blockIdx.x == 1) data[blockDim.x + threadIdx.x] = sum;
 }
 
 // The same exchange split over two launches: ordered by the first launch's end, so no race.
