@@ -2,6 +2,8 @@
 # Coverage-guided fuzzing of skbench's parsers with libFuzzer (clang 14, ASan + UBSan): the .npy reader, op
 # parameters and footprints, the results-JSON reader of gate and report, and opening a history store.
 #   bash ci/fuzz.sh [SECONDS_PER_TARGET] [TARGET...]     (default 30 s each, every target: CI's smoke run)
+# SKB_FUZZ_SEED (default 1) fixes libFuzzer's random sequence, so CI's smoke run explores the same inputs on every
+# run (a slower machine a prefix of them): a finding there is reproducible, not luck. Campaigns: set another seed.
 # Each target starts from a copy of its committed corpus (tests/fuzz/corpus/<target>) plus its past findings
 # (tests/fuzz/regressions/<target>), runs on one core for the time given, and stops at its first finding. A
 # finding is saved under build/fuzz/findings/<target>/ (crash-*, leak-*, timeout-*, oom-*); commit it to
@@ -27,7 +29,7 @@ for target in "${targets[@]}"; do
     max_len=4096
     [ "$target" = history ] && max_len=65536
     build/fuzz/bin/skb_fuzz_"$target" "$corpus" -max_total_time="$seconds" -max_len="$max_len" -rss_limit_mb=2048 \
-        -timeout=10 -print_final_stats=1 -artifact_prefix="$out/" >"$log" 2>&1
+        -timeout=10 -seed="${SKB_FUZZ_SEED:-1}" -print_final_stats=1 -artifact_prefix="$out/" >"$log" 2>&1
     rc=$?
     stats=$(grep -E "^stat::(number_of_executed_units|peak_rss_mb)" "$log" | tr '\n' ' ')
     cov=$(grep -oE "cov: [0-9]+ ft: [0-9]+" "$log" | tail -1)

@@ -7,6 +7,20 @@ namespace skb {
 namespace {
 
 constexpr std::int64_t kMaxExtent = 4097;  // a footprint wider than this is surely a typo
+constexpr std::int64_t kMaxElements = std::int64_t{1} << 24;  // 256^3: larger masks would take gigabytes
+
+// The element count of a footprint of this shape, refused beyond kMaxElements (before anything is allocated:
+// ball:975 asked for 7.4 GB, a fuzz finding).
+std::size_t checked_count(const Shape& shape, const std::string& spec) {
+    std::int64_t n = 1;
+    for (const std::int64_t extent : shape) {
+        n *= extent;  // extents are at most kMaxExtent, and n stays at most kMaxElements: no overflow
+        if (n > kMaxElements)
+            throw Error("footprint '" + spec.substr(0, 64) + "' has more than " + std::to_string(kMaxElements) +
+                        " elements (" + shape_string(shape) + ")");
+    }
+    return static_cast<std::size_t>(n);
+}
 
 std::int64_t parse_extent(std::string_view number, std::string_view whole, std::int64_t minimum) {
     std::int64_t value = 0;
@@ -32,7 +46,7 @@ Shape parse_extents(std::string_view extents, std::string_view whole) {
 }
 
 Footprint box(Shape shape, std::string spec) {
-    const auto n = static_cast<std::size_t>(element_count(shape));
+    const std::size_t n = checked_count(shape, spec);
     return Footprint{std::move(shape), std::vector<std::uint8_t>(n, 1), std::move(spec)};
 }
 
@@ -40,7 +54,8 @@ Footprint box(Shape shape, std::string spec) {
 Footprint sphere(int ndim, std::int64_t r, std::string spec) {
     const std::int64_t n = 2 * r + 1;
     Shape shape(ndim, n);
-    Footprint f{shape, std::vector<std::uint8_t>(static_cast<std::size_t>(element_count(shape))), std::move(spec)};
+    const std::size_t count = checked_count(shape, spec);
+    Footprint f{shape, std::vector<std::uint8_t>(count), std::move(spec)};
     for (std::size_t i = 0; i < f.mask.size(); ++i) {
         std::int64_t rest = static_cast<std::int64_t>(i), sum = 0;
         for (int d = 0; d < ndim; ++d) {
@@ -62,7 +77,7 @@ Footprint explicit_mask(std::string_view arg, const std::string& spec) {
     const std::string_view extents = arg.substr(0, colon), bits = arg.substr(colon + 1);
     Shape shape = parse_extents(extents, spec);
     if (shape.size() > 3) throw Error("footprint '" + spec.substr(0, 64) + "' has more than 3 axes");
-    const auto n = static_cast<std::size_t>(element_count(shape));
+    const std::size_t n = checked_count(shape, spec);
     if (bits.size() != n)
         throw Error("footprint array:" + std::string(extents) + " needs " + std::to_string(n) + " 0/1 elements, got " +
                     std::to_string(bits.size()));
