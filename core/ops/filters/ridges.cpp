@@ -28,13 +28,13 @@ OpSpec ridge_spec(std::string id, std::string summary, std::vector<ParamSpec> ex
     s.params.push_back(spec_parts::cval_param());
     s.input_dtypes = {DType::Bool, DType::U8, DType::U16, DType::F32, DType::F64};
     s.output = [op = s.id](const ArrayMeta& in, const Params& p, Precision precision) {
-        for (double sigma : p.reals("sigmas"))
+        for (double sigma : p.reals("sigmas")) {
             if (!(sigma > 0) || !std::isfinite(sigma))
                 throw Error(op + ": parameter sigmas=" + p.text("sigmas") + " holds " + std::to_string(sigma) +
                             "; every sigma must be positive and finite");
-            else
-                spec_parts::check_gaussian_radius(op, "sigmas=" + p.text("sigmas"), ridges::hessian_scale(sigma).sigma,
-                                                  ridges::hessian_scale(sigma).truncate);
+            const ridges::HessianScale scale = ridges::hessian_scale(sigma);
+            spec_parts::check_gaussian_radius(op, "sigmas=" + p.text("sigmas"), scale.sigma, scale.truncate);
+        }
         return ArrayMeta{float_output_dtype(in.dtype, precision), in.shape};
     };
     s.bytes_per_element = [](const ArrayMeta& in, const Params&, Precision p) {

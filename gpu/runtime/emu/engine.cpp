@@ -463,8 +463,8 @@ private:
     std::condition_variable done_cv_;
     unsigned done_ = 0;
 
+    std::size_t dynamic_bytes_ = 0;  // the launch's dynamic shared memory: addressable from block start
     // The 48 KiB CUDA allows plus room for the red zones between static arrays (kSharedRedZone each).
-    std::size_t dynamic_bytes_ = 0;
     alignas(256) std::byte shared_[kSharedArenaBytes];
 };
 
