@@ -19,6 +19,9 @@ int main(int argc, char** argv) {
     skb::bench::set_reference_bandwidth(context.stream_triad_bytes_per_second);
     benchmark::AddCustomContext("cpu_model", context.cpu_model);
     benchmark::AddCustomContext("stream_triad_GBps", std::to_string(context.stream_triad_bytes_per_second / 1e9));
+    benchmark::AddCustomContext("peak_GFLOPS", std::to_string(context.peak_flops_per_second / 1e9));
+    benchmark::AddCustomContext("llc_bytes", std::to_string(context.llc_bytes));
+    benchmark::AddCustomContext("llc_triad_GBps", std::to_string(context.cache_bandwidth_bytes_per_second / 1e9));
     benchmark::AddCustomContext("compiler", context.compiler);
     benchmark::AddCustomContext("cxx_flags", context.cxx_flags);
     benchmark::AddCustomContext("skbench_build_type", context.build_type);

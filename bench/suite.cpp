@@ -16,6 +16,7 @@
 #include "skb/audit.hpp"
 #include "skb/build_info.hpp"
 #include "skb/golden.hpp"
+#include "skb/machine_probes.hpp"
 #include "skb/synthetic.hpp"
 #include "skb/transfer_stats.hpp"
 
@@ -218,6 +219,20 @@ Array run_steps(const Workload& w, const std::vector<PreparedOp>& steps, const O
     return last;
 }
 
+// Bytes moved and FLOP done by one call, by the specs' cost models: a lower bound when a step reads a
+// data-dependent array (counted as none).
+std::pair<double, double> spec_work(const std::vector<PreparedOp>& steps) {
+    double bytes = 0, flops = 0;
+    for (const auto& s : steps) {
+        const ArrayMeta& in_meta = s.inputs().image;
+        if (has_data_dependent_extent(in_meta)) continue;  // seed.tomography's Otsu of med[objects]
+        const double elements = static_cast<double>(element_count(in_meta.shape));
+        bytes += s.spec().bytes_per_element(in_meta, s.params(), s.backend().precision) * elements;
+        flops += s.spec().flops_per_element(in_meta, s.params()) * elements;
+    }
+    return {bytes, flops};
+}
+
 // Peak resident memory during a call, from the kernel's high-water mark (reset through /proc/self/clear_refs).
 // -1 where the kernel does not allow it.
 class RssPeak {
@@ -379,14 +394,7 @@ void run_case(benchmark::State& state, const Case& c) {
     const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
     const gpu::TransferStats timed = gpu::transfer_stats();
 
-    double bytes = 0, flops = 0;  // a lower bound when a step reads a data-dependent array (counted as none)
-    for (const auto& s : steps) {
-        const ArrayMeta& in_meta = s.inputs().image;
-        if (has_data_dependent_extent(in_meta)) continue;  // seed.tomography's Otsu of med[objects]
-        const double elements = static_cast<double>(element_count(in_meta.shape));
-        bytes += s.spec().bytes_per_element(in_meta, s.params(), s.backend().precision) * elements;
-        flops += s.spec().flops_per_element(in_meta, s.params()) * elements;
-    }
+    const auto [bytes, flops] = spec_work(steps);
     const auto iterations = static_cast<double>(state.iterations());
     state.SetBytesProcessed(static_cast<std::int64_t>(bytes * iterations));
     state.SetItemsProcessed(static_cast<std::int64_t>(c.pixels() * iterations));  // pixels per second
@@ -520,6 +528,27 @@ std::vector<Case> suite(const SuiteOptions& options) {
     return cases;
 }
 
+const Case* find_case(const std::vector<Case>& cases, std::string_view name) {
+    for (const auto& c : cases)
+        if (c.name() == name) return &c;
+    return nullptr;
+}
+
+CaseRunner::CaseRunner(const Case& c)
+    : case_(c), input_(case_inputs(c).view()), steps_(prepare_steps(c, c.backend)) {}
+
+CaseRunner::Check CaseRunner::audit_and_verify() const {
+    const Audited a = bench::audit_and_verify(case_, steps_, input_);
+    return {a.error, a.peak_bytes, a.f64_bytes, a.allocations};
+}
+
+void CaseRunner::call() const {
+    Array output = run_steps(case_.workload, steps_, input_, RunOptions{case_.threads});
+    benchmark::DoNotOptimize(output.raw());
+}
+
+std::pair<double, double> CaseRunner::work_per_call() const { return spec_work(steps_); }
+
 void register_benchmarks(const std::vector<Case>& cases) {
     for (const auto& c : cases)
         benchmark::RegisterBenchmark(c.name().c_str(), [c](benchmark::State& state) { run_case(state, c); })
@@ -550,6 +579,13 @@ double stream_triad_bandwidth(int threads) {
     return best;
 }
 
+void measure_roofs(MachineContext& m) {
+    m.stream_triad_bytes_per_second = stream_triad_bandwidth(m.hardware_threads);
+    m.peak_flops_per_second = probes::peak_flops_per_second(m.hardware_threads);
+    m.llc_bytes = probes::last_level_cache_bytes();
+    m.cache_bandwidth_bytes_per_second = probes::cache_bandwidth(m.hardware_threads, m.llc_bytes);
+}
+
 bool MachineContext::timings_are_results() const {
     return build_type != "Debug" && std::string(build_info::kSanitize).empty();
 }
@@ -564,7 +600,7 @@ MachineContext machine_context(bool measure_bandwidth) {
             break;
         }
     m.hardware_threads = hardware_threads();
-    if (measure_bandwidth) m.stream_triad_bytes_per_second = stream_triad_bandwidth(m.hardware_threads);
+    if (measure_bandwidth) measure_roofs(m);
     m.compiler = build_info::kCompiler;
     m.cxx_flags = build_info::kCxxFlags;
     if (*build_info::kOptTargetFlags != '\0')

@@ -5,6 +5,7 @@
 
 #include <map>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -78,6 +79,28 @@ const InputArrays& case_inputs(const Case& c);
 // verifies its output against the ref backend before its timed loop; a wrong output fails the case.
 void register_benchmarks(const std::vector<Case>& cases);
 
+// The case named `name` in `cases` (Case::name), or nullptr.
+const Case* find_case(const std::vector<Case>& cases, std::string_view name);
+
+// One case set up outside Google Benchmark (skbench profile): its inputs built and its steps prepared once, then
+// the same audited verification and the same call as the benchmark's loop.
+class CaseRunner {
+public:
+    explicit CaseRunner(const Case& c);  // `c` must outlive the runner
+    struct Check {
+        std::string error;  // empty: the output matched the ref backend's (or this is ref)
+        double peak_bytes = 0, f64_bytes = 0, allocations = 0;  // the allocation audit of that call
+    };
+    Check audit_and_verify() const;  // one audited call, checked against ref's answer
+    void call() const;               // one call, its output dropped (what the benchmark's loop times)
+    std::pair<double, double> work_per_call() const;  // the specs' bytes and FLOP of one call
+
+private:
+    const Case& case_;
+    OpInputs input_;
+    std::vector<PreparedOp> steps_;
+};
+
 // Keeps what Google Benchmark reports, for callers that run cases in process.
 class RunCollector : public benchmark::BenchmarkReporter {
 public:
@@ -94,10 +117,16 @@ struct MachineContext {
     std::string cpu_model;
     int hardware_threads = 0;
     double stream_triad_bytes_per_second = 0;  // measured once, all hardware threads
+    // The roofline's other roofs (skb/machine_probes.hpp), measured with the bandwidth: 0 when not measured.
+    double peak_flops_per_second = 0;          // float32 multiply-add chains, all hardware threads
+    std::int64_t llc_bytes = 0;                // last-level cache size (0: unknown)
+    double cache_bandwidth_bytes_per_second = 0;  // triad over half the last-level cache, all hardware threads
     std::string compiler, cxx_flags, build_type, git_sha, gpu;
     bool timings_are_results() const;  // false for Debug and sanitizer builds
 };
 MachineContext machine_context(bool measure_bandwidth);
+// Measures the machine's roofs into `m`: STREAM triad, peak FLOP/s, last-level cache size and bandwidth (~1 s).
+void measure_roofs(MachineContext& m);
 // STREAM-like triad a = b + s*c over arrays far larger than the caches, best of several passes.
 double stream_triad_bandwidth(int threads);
 

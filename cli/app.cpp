@@ -16,6 +16,7 @@
 #include "app.hpp"
 #include "bench_command.hpp"
 #include "gate_command.hpp"
+#include "profile_command.hpp"
 #include "report_command.hpp"
 #include "results_table.hpp"
 #include "skb/audit.hpp"
@@ -289,7 +290,7 @@ int verify(const VerifyArgs& args) {
 int skbench_main(int argc, char** argv) {
     CLI::App app{"skbench: scikit-image operations reimplemented (ref float64, opt float32 CPU, cuda) and checked\n"
                  "against scikit-image's own outputs.\n"
-                 "Exit codes: 0 success, 1 verification mismatches or gate regressions, 2 bad input or usage, 3 internal\nerror, 4 gate infrastructure problem (no usable baseline)."};
+                 "Exit codes: 0 success, 1 verification mismatches or gate regressions, 2 bad input or usage, 3 internal\nerror, 4 gate: no usable baseline; profile: the tool cannot run here."};
     app.set_version_flag("--version", std::string("skbench ") + SKB_VERSION);
     app.require_subcommand(1);
 
@@ -354,6 +355,10 @@ int skbench_main(int argc, char** argv) {
     auto* gate = skb::cli::add_gate_command(app, gate_args);
     skb::cli::ReportArgs report_args;
     auto* report = skb::cli::add_report_command(app, report_args);
+    skb::cli::ProfileArgs profile_args;
+    auto* profile = skb::cli::add_profile_command(app, profile_args);
+    skb::cli::ProfileTargetArgs profile_target_args;
+    auto* profile_target = skb::cli::add_profile_target_command(app, profile_target_args);
 
     try {
         app.parse(argc, argv);
@@ -377,6 +382,8 @@ int skbench_main(int argc, char** argv) {
         if (*record) return skb::cli::run_record(record_args);
         if (*gate) return skb::cli::run_gate_command(gate_args);
         if (*report) return skb::cli::run_report(report_args);
+        if (*profile) return skb::cli::run_profile(profile_args);
+        if (*profile_target) return skb::cli::run_profile_target(profile_target_args);
     } catch (const skb::Error& e) {
         std::fprintf(stderr, "skbench: error: %s\n", e.what());
         return kExitBadInput;

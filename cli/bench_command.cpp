@@ -266,12 +266,12 @@ int run_bench(const BenchArgs& args) {
         if (groups[c.group()].empty()) group_order.push_back(c.group());
         groups[c.group()].push_back(&c);
     }
-    std::fprintf(stderr, "skbench bench: %zu cases in %zu groups, %d repetitions each%s; measuring memory bandwidth\n",
+    std::fprintf(stderr, "skbench bench: %zu cases in %zu groups, %d repetitions each%s; measuring the machine's roofs (bandwidth, peak FLOP/s)\n",
                  cases.size(), group_order.size(), args.repetitions, args.with_peers ? ", with peers" : "");
     bench::MachineContext measured = machine;
     {
-        const Turn turn(lockstep);  // the bandwidth probe uses every core: never while the other side measures
-        measured.stream_triad_bytes_per_second = bench::stream_triad_bandwidth(machine.hardware_threads);
+        const Turn turn(lockstep);  // the probes use every core: never while the other side measures
+        bench::measure_roofs(measured);
     }
     bench::set_reference_bandwidth(measured.stream_triad_bytes_per_second);
     const int max_threads = args.threads > 0 ? args.threads : machine.hardware_threads;

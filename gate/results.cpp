@@ -66,7 +66,8 @@ void check_context_types(const nlohmann::json& context, const std::string& what)
         {"cxx_flags", &nlohmann::json::is_string},        {"build_type", &nlohmann::json::is_string},
         {"hardware_threads", &nlohmann::json::is_number}, {"num_cpus", &nlohmann::json::is_number},
         {"stream_triad_GBps", &nlohmann::json::is_number}, {"results_valid", &nlohmann::json::is_boolean},
-        {"caches", &nlohmann::json::is_array},            {"peers", &nlohmann::json::is_object}};
+        {"peak_GFLOPS", &nlohmann::json::is_number},      {"llc_bytes", &nlohmann::json::is_number},
+        {"llc_triad_GBps", &nlohmann::json::is_number},   {"caches", &nlohmann::json::is_array},            {"peers", &nlohmann::json::is_object}};
     for (const auto& [key, is_type] : fields)
         if (context.contains(key) && !(context[key].*is_type)())
             throw Error(what + ": context field '" + key + "' has the wrong type (" + context[key].type_name() + ")");

@@ -54,14 +54,47 @@ bool is_our_accelerated_backend(const std::string& backend) {
     return b && !b->is_reference && b->timings_meaningful;
 }
 
+std::optional<double> metric(const CaseRecord& c, const char* key) {
+    if (const auto it = c.fastest.find(key); it != c.fastest.end()) return it->second;
+    if (const auto it = c.metrics.find(key); it != c.metrics.end()) return it->second;
+    return std::nullopt;
+}
+
+// A machine's roofs, from its results' context (0: not measured; results from before the probes have only STREAM).
+struct Roofs {
+    double dram_bytes_per_s = 0;  // STREAM triad
+    double llc_bytes_per_s = 0;   // triad over half the last-level cache
+    double peak_flops = 0;        // float32 multiply-add chains, every hardware thread
+    double llc_bytes = 0;         // the last-level cache's size
+
+    explicit Roofs(const nlohmann::json& context) {
+        dram_bytes_per_s = number(context, "stream_triad_GBps") * 1e9;
+        llc_bytes_per_s = number(context, "llc_triad_GBps") * 1e9;
+        peak_flops = number(context, "peak_GFLOPS") * 1e9;
+        llc_bytes = number(context, "llc_bytes");
+        if (llc_bytes <= 0 && context.contains("caches") && context["caches"].is_array()) {
+            double level = 0;  // the highest data or unified level Google Benchmark saw
+            for (const auto& k : context["caches"])
+                if (text(k, "type") != "Instruction" && number(k, "level") >= level)
+                    level = number(k, "level"), llc_bytes = number(k, "size");
+        }
+    }
+    // A case whose bytes (input + output) fit in the last-level cache is not bounded by DRAM bandwidth.
+    bool fits_llc(const CaseRecord& c) const {
+        const auto bytes = metric(c, "bytes_per_call");
+        return bytes && llc_bytes > 0 && *bytes <= llc_bytes;
+    }
+};
+
 // The cases of one run, indexed for the questions a report asks.
 struct RunIndex {
     // group (workload/shape/dtype) -> backend or peer -> threads -> case
     std::map<std::string, std::map<std::string, std::map<int, const CaseRecord*>>> by_group;
     double stream_bytes_per_s = 0;
+    Roofs roofs;
 
-    explicit RunIndex(const RunRecord& run) {
-        stream_bytes_per_s = number(run.context, "stream_triad_GBps") * 1e9;
+    explicit RunIndex(const RunRecord& run) : roofs(run.context) {
+        stream_bytes_per_s = roofs.dram_bytes_per_s;
         for (const auto* list : {&run.cases, &run.peers})
             for (const auto& c : *list)
                 if (!c.real_time_ms.empty()) by_group[c.group()][c.backend][c.threads] = &c;
@@ -89,12 +122,6 @@ struct RunIndex {
         return bytes->second / (min_ms(c) / 1e3) / stream_bytes_per_s;
     }
 };
-
-std::optional<double> metric(const CaseRecord& c, const char* key) {
-    if (const auto it = c.fastest.find(key); it != c.fastest.end()) return it->second;
-    if (const auto it = c.metrics.find(key); it != c.metrics.end()) return it->second;
-    return std::nullopt;
-}
 
 std::string short_sha(const std::string& sha) { return sha.substr(0, std::min<std::size_t>(sha.size(), 8)); }
 
@@ -158,7 +185,11 @@ std::string machine_card(const Measured& m) {
         {"CPU", text(c, "cpu_model")},
         {"cores", text(c, "hardware_threads") + " hardware threads, " + text(c, "mhz_per_cpu") + " MHz"},
         {"caches", caches},
-        {"bandwidth", fmt(number(c, "stream_triad_GBps"), "%.1f GB/s (STREAM triad, measured)")},
+        {"bandwidth", fmt(number(c, "stream_triad_GBps"), "%.1f GB/s (STREAM triad, measured)") +
+                          (number(c, "llc_triad_GBps") > 0
+                               ? fmt(number(c, "llc_triad_GBps"), "; last-level cache %.1f GB/s") : "")},
+        {"peak", number(c, "peak_GFLOPS") > 0 ? fmt(number(c, "peak_GFLOPS"), "%.0f GFLOP/s float32 (measured)")
+                                              : "not measured"},
         {"GPU", text(c, "gpu").empty() ? "none" : text(c, "gpu")},
         {"compiler", text(c, "compiler")},
         {"flags", text(c, "cxx_flags")},
@@ -172,10 +203,19 @@ std::string machine_card(const Measured& m) {
     return s.str();
 }
 
+// Percent of STREAM; for a case whose bytes fit in the last-level cache, percent of the cache's triad instead (a
+// share of DRAM bandwidth above 100% says only that the data never left the cache).
+std::string bandwidth_cell(const RunIndex& ix, const CaseRecord& c, std::optional<double> stream_fraction) {
+    if (!stream_fraction) return "-";
+    if (!ix.roofs.fits_llc(c)) return fmt(100 * *stream_fraction, "%.1f%%");
+    if (ix.roofs.llc_bytes_per_s <= 0) return fmt(100 * *stream_fraction, "%.1f%% (in LLC)");
+    return fmt(100 * *stream_fraction * ix.stream_bytes_per_s / ix.roofs.llc_bytes_per_s, "%.1f%% of LLC");
+}
+
 std::string results_table(const ReportData& data, const std::vector<RunIndex>& indexes) {
     std::ostringstream s;
     s << "<table class=\"results\"><thead><tr><th>op</th><th>shape</th><th>dtype</th><th>backend</th><th>machine</th>"
-         "<th>threads</th><th>time (ms, min)</th><th>vs ref</th><th>vs scikit-image</th><th>% bandwidth</th>"
+         "<th>threads</th><th>time (ms, min)</th><th>vs ref</th><th>vs scikit-image</th><th>% bandwidth (STREAM; LLC where the bytes fit there)</th>"
          "<th>peak MB</th><th>float64 MB</th><th>transfer overhead</th></tr></thead><tbody>\n";
     for (const auto& [group, key] : all_groups(indexes)) {
         const std::string &op = key.workload, &shape = key.shape, &dtype = key.dtype;
@@ -198,7 +238,7 @@ std::string results_table(const ReportData& data, const std::vector<RunIndex>& i
                   << (is_timed_backend(backend) ? "" : " (emulated)") << "</td><td class=\"num\">"
                   << fmt(indexes[i].speedup_over(group, *c, reference_backend().name), "%.2fx") << "</td><td class=\"num\">"
                   << fmt(indexes[i].speedup_over(group, *c, "skimage"), "%.2fx") << "</td><td class=\"num\">"
-                  << fmt(bw ? std::optional(100 * *bw) : std::nullopt, "%.1f%%") << "</td><td class=\"num\">"
+                  << bandwidth_cell(indexes[i], *c, bw) << "</td><td class=\"num\">"
                   << fmt(peak ? std::optional(*peak / 1e6) : std::nullopt, "%.2f") << "</td><td class=\"num\">"
                   << fmt(f64 ? std::optional(*f64 / 1e6) : std::nullopt, "%.2f") << "</td><td class=\"num\">"
                   << fmt(transfer ? std::optional(100 * *transfer) : std::nullopt, "%.1f%%") << "</td></tr>\n";
@@ -251,6 +291,81 @@ std::string bar_charts(const ReportData& data, const std::vector<RunIndex>& inde
                    return f ? std::optional(100 * *f) : std::nullopt;
                })
       << "</section>\n";
+    return s.str();
+}
+
+// One roofline per machine: each CPU case of ours (its fastest thread count) at its arithmetic intensity (the spec's
+// FLOP over the bytes it must move) against the GFLOP/s it reached, under the machine's measured roofs.
+std::string roofline_charts(const ReportData& data, const std::vector<RunIndex>& indexes) {
+    std::ostringstream s;
+    s << "<section id=\"roofline\"><h2>Roofline</h2><p class=\"note\">Per machine: each case of ours on the CPU "
+         "(fastest thread count) at its arithmetic intensity (the spec's FLOP per byte moved) against the GFLOP/s it "
+         "reached. Roofs, all measured by skbench bench: DRAM (STREAM triad) up to the float32 peak (multiply-add "
+         "chains on every core), and, dashed, the last-level cache's triad. Open rings are cases whose bytes fit in "
+         "the last-level cache: the cache roof is theirs. ref computes in float64, whose peak is half the float32 "
+         "one.</p>\n";
+    for (std::size_t i = 0; i < data.measured.size(); ++i) {
+        const Roofs& roofs = indexes[i].roofs;
+        std::map<std::string, svg::LineSeries> per_backend;
+        int without_flops = 0, in_llc = 0;
+        double lo = 0, hi = 0;
+        for (const auto& [group, backends] : indexes[i].by_group)
+            for (const auto& [backend, _] : backends) {
+                const BackendInfo* info = find_backend(backend);
+                if (!info || !info->timings_meaningful || info->on_device) continue;  // peers, emulator, GPU
+                const CaseRecord* c = indexes[i].best(group, backend);
+                const auto flops = metric(*c, "flops_per_call"), bytes = metric(*c, "bytes_per_call");
+                if (!flops || !bytes || *flops <= 0 || *bytes <= 0) {
+                    ++without_flops;
+                    continue;
+                }
+                const double intensity = *flops / *bytes, gflops = *flops / (min_ms(*c) / 1e3) / 1e9;
+                const bool cached = roofs.fits_llc(*c);
+                in_llc += cached;
+                lo = lo == 0 ? intensity : std::min(lo, intensity), hi = std::max(hi, intensity);
+                auto& series = per_backend[backend];
+                series.name = backend;
+                series.style = svg::SeriesStyle::Markers;
+                series.points.push_back({intensity, gflops, false,
+                                         c->name + ": " + fmt(intensity, "%.3g") + " FLOP/B, " + fmt(gflops, "%.3g") +
+                                             " GFLOP/s" + (cached ? " (bytes fit in the LLC)" : ""),
+                                         cached});
+            }
+        const std::string& label = data.measured[i].label;
+        if (per_backend.empty()) {
+            s << "<p class=\"note\">" << escape(label) << ": no CPU case with floating-point work in its spec.</p>\n";
+            continue;
+        }
+        lo /= 4, hi *= 4;
+        // A roof from lo to hi: bandwidth x intensity, flat at the peak past the ridge point.
+        const auto roof = [&](const std::string& name, double bandwidth, svg::SeriesStyle style) {
+            svg::LineSeries line{name, {}, style};
+            std::vector<double> xs = {lo, hi};
+            if (roofs.peak_flops > 0 && roofs.peak_flops / bandwidth > lo && roofs.peak_flops / bandwidth < hi)
+                xs.insert(xs.begin() + 1, roofs.peak_flops / bandwidth);
+            for (const double x : xs)
+                line.points.push_back({x, (roofs.peak_flops > 0 ? std::min(roofs.peak_flops, x * bandwidth) : x * bandwidth) / 1e9});
+            return line;
+        };
+        svg::LineChart chart{label + ": roofline", "arithmetic intensity (FLOP per byte)", "GFLOP/s", {}, true, true, {}};
+        for (auto& [backend, series] : per_backend) chart.series.push_back(std::move(series));
+        if (roofs.dram_bytes_per_s > 0)
+            chart.series.push_back(roof("DRAM " + fmt(roofs.dram_bytes_per_s / 1e9, "%.1f GB/s") +
+                                            (roofs.peak_flops > 0 ? ", peak " + fmt(roofs.peak_flops / 1e9, "%.0f GFLOP/s") : ""),
+                                        roofs.dram_bytes_per_s, svg::SeriesStyle::Line));
+        if (roofs.llc_bytes_per_s > 0)
+            chart.series.push_back(roof("LLC " + fmt(roofs.llc_bytes_per_s / 1e9, "%.1f GB/s") + " (" +
+                                            fmt(roofs.llc_bytes / (1 << 20), "%.0f MiB") + ")",
+                                        roofs.llc_bytes_per_s, svg::SeriesStyle::DashedLine));
+        s << svg::render(chart) << "<p class=\"note\">" << escape(label) << ": " << in_llc
+          << " case(s) with their bytes in the last-level cache (open rings)";
+        if (without_flops) s << "; " << without_flops << " case(s) without floating-point work in their spec (integer "
+                                "and boolean ops) are not on the chart";
+        if (roofs.peak_flops <= 0 || roofs.llc_bytes_per_s <= 0)
+            s << "; these results predate the peak FLOP/s and cache probes, so only the DRAM roof is drawn";
+        s << ".</p>\n";
+    }
+    s << "</section>\n";
     return s.str();
 }
 
@@ -443,7 +558,8 @@ std::string render_html(const ReportData& data) {
     for (const auto& m : data.measured) s << machine_card(m);
     s << "</div></section>\n<section id=\"results\"><h2>Results: op x backend x machine</h2>\n"
       << results_table(data, indexes) << "</section>\n"
-      << bar_charts(data, indexes) << scaling_charts(data) << history_charts(data) << "</body></html>\n";
+      << bar_charts(data, indexes) << roofline_charts(data, indexes) << scaling_charts(data) << history_charts(data)
+      << "</body></html>\n";
     return s.str();
 }
 

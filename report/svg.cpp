@@ -221,9 +221,20 @@ std::string render(const LineChart& chart) {
             path += (path.empty() ? "M" : " L") + num(x(p.x), "%.1f") + ' ' + num(y(p.y), "%.1f");
         }
         if (path.empty()) continue;
-        s << "<path d=\"" << path << "\" fill=\"none\" stroke=\"" << palette(i) << "\" stroke-width=\"1.8\"/>\n";
+        const SeriesStyle style = chart.series[i].style;
+        if (style != SeriesStyle::Markers)
+            s << "<path d=\"" << path << "\" fill=\"none\" stroke=\"" << palette(i) << "\" stroke-width=\"1.8\""
+              << (style == SeriesStyle::DashedLine ? " stroke-dasharray=\"6 4\"" : "") << "/>\n";
+        if (style == SeriesStyle::Line || style == SeriesStyle::DashedLine) continue;
         for (const auto& p : chart.series[i].points) {
             if (!drawable(p)) continue;
+            if (p.hollow && !p.marked) {
+                s << "<circle cx=\"" << num(x(p.x), "%.1f") << "\" cy=\"" << num(y(p.y), "%.1f")
+                  << "\" r=\"3.5\" fill=\"none\" stroke=\"" << palette(i) << "\" stroke-width=\"1.5\"><title>"
+                  << escape(chart.series[i].name + ": " + (p.label.empty() ? num(p.x) : p.label) + " -> " + num(p.y))
+                  << "</title></circle>\n";
+                continue;
+            }
             const std::string tip = chart.series[i].name + ": " + (p.label.empty() ? num(p.x) : p.label) + " -> " + num(p.y);
             s << "<circle cx=\"" << num(x(p.x), "%.1f") << "\" cy=\"" << num(y(p.y), "%.1f") << "\" r=\""
               << (p.marked ? "6" : "2.5") << "\" " << (p.marked ? "class=\"regression\"" : "fill=\"" + palette(i) + "\"")

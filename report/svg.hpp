@@ -27,11 +27,20 @@ struct Point {
     double x = 0, y = 0;
     bool marked = false;  // drawn as a red ring (a regression in a history chart)
     std::string label;    // tooltip (<title>)
+    bool hollow = false;  // drawn as an open ring in the series' colour (a roofline's cache-resident case)
+};
+
+enum class SeriesStyle {
+    LineAndMarkers,  // a measured series: joined points
+    Markers,         // points only (a scatter: a roofline's cases)
+    Line,            // a line without markers (a roof)
+    DashedLine,      // the same, dashed (a secondary roof)
 };
 
 struct LineSeries {
     std::string name;
     std::vector<Point> points;  // drawn in this order
+    SeriesStyle style = SeriesStyle::LineAndMarkers;
 };
 
 struct LineChart {

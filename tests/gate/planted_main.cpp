@@ -8,6 +8,8 @@
 //   extra_round_trip  cuda-emu color.rgb2gray also sends its input to the device and back once more
 //   wrong_shape    ref filters.sobel returns one row fewer than its spec says: an internal error (exit 3), for
 //                  the CLI test of that exit code rather than the gate
+//   wrong_values   opt color.rgb2gray adds 1 to its first pixel: a wrong answer that verification must catch (the
+//                  profile test: nothing is profiled, exit 1)
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -82,6 +84,14 @@ skb::OpImpl with_wrong_shape(skb::OpImpl real) {
     };
 }
 
+skb::OpImpl with_wrong_values(skb::OpImpl real) {
+    return [real](const skb::OpInputs& inputs, const skb::Params& params, const skb::RunOptions& options) {
+        skb::Array result = real(inputs, params, options);
+        if (result.dtype() == skb::DType::F32 && result.size() > 0) result.data<float>()[0] += 1.0f;
+        return result;
+    };
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -92,8 +102,9 @@ int main(int argc, char** argv) {
         else if (name == "peak_doubles") plant("color.rgb2gray", "opt", with_peak_doubled);
         else if (name == "extra_round_trip") plant("color.rgb2gray", "cuda-emu", with_extra_round_trip);
         else if (name == "wrong_shape") plant("filters.sobel", "ref", with_wrong_shape);
+        else if (name == "wrong_values") plant("color.rgb2gray", "opt", with_wrong_values);
         else {
-            std::fprintf(stderr, "skbench_planted: unknown SKB_PLANT '%s' (f64_temporary, more_work, peak_doubles, extra_round_trip, wrong_shape)\n",
+            std::fprintf(stderr, "skbench_planted: unknown SKB_PLANT '%s' (f64_temporary, more_work, peak_doubles, extra_round_trip, wrong_shape, wrong_values)\n",
                          which);
             return 2;
         }

@@ -3,7 +3,12 @@
 headless Chromium: every section and plot must be in the rendered DOM, the console must stay free of errors, and
 no request may leave the file (the page's Content-Security-Policy blocks every fetch and Chromium logs each
 attempt). A control copy of the report with one external image planted in it must fail that check, so the check
-is shown to work. Saves a screenshot (report.png) next to the report.
+is shown to work. Saves a screenshot (report.png) next to the report, and one of the roofline section alone
+(roofline.png: the README's).
+
+Roofline: one chart per machine with its cases as points, the DRAM roof up to the measured peak and the dashed
+last-level-cache roof; the fixtures' 256^2 cases fit in the cache, so they are open rings, and no case may read as
+more than 100% of STREAM in the results table when its bytes fit in the cache (it reads as % of the LLC instead).
 
 Hostile strings: results files whose context (host, CPU, GPU, commit) and file name carry HTML and Markdown
 payloads must come out inert: the HTML shows them as text (no element, no request in Chromium), and the
@@ -21,7 +26,7 @@ import subprocess
 import sys
 import tempfile
 
-SECTIONS = ["summary", "machines", "results", "speedup", "bandwidth", "scaling", "history"]
+SECTIONS = ["summary", "machines", "results", "speedup", "bandwidth", "roofline", "scaling", "history"]
 
 
 def chromium():
@@ -168,6 +173,17 @@ def main():
             body = dom.split(f'<section id="{section}"', 1)[-1].split("</section>", 1)[0]
             if "<svg" not in body or "<rect" not in body and "<path" not in body:
                 failures.append(f"section {section} has no plot")
+        roofline = dom.split('<section id="roofline"', 1)[-1].split("</section>", 1)[0]
+        if roofline.count("<svg") != 2:
+            failures.append(f"roofline: {roofline.count('<svg')} charts, want one per machine (2)")
+        if 'stroke-dasharray="6 4"' not in roofline or "GFLOP/s" not in roofline:
+            failures.append("roofline: no LLC roof (dashed) or no peak GFLOP/s in its legend")
+        if not re.search(r'<circle [^>]*fill="none"', roofline):
+            failures.append("roofline: no case marked as cache-resident (open ring), though 256^2 fits in the LLC")
+        results = dom.split('<section id="results"', 1)[-1].split("</section>", 1)[0]
+        over = [float(v) for v in re.findall(r">([\d.]+)%</td>", results) if float(v) > 100]
+        if "% of LLC" not in results or over:
+            failures.append(f"results: cache-resident cases not shown against the LLC ({len(over)} over 100% of STREAM)")
         for machine in ("fixture-b",):
             if machine not in dom:
                 failures.append(f"machine {machine} missing")
@@ -189,6 +205,17 @@ def main():
         run_chromium(browser, html, [f"--screenshot={png}", "--window-size=1400,2600", "--hide-scrollbars"], profile)
         if not os.path.exists(png) or os.path.getsize(png) < 10000:
             failures.append("no screenshot")
+        # The roofline alone (the report's style, that section), for the README.
+        style = re.search(r"<style>.*?</style>", text, re.S).group(0)
+        section = re.search(r'<section id="roofline">.*?</section>', text, re.S).group(0)
+        roof_html = os.path.join(args.out, "roofline.html")
+        open(roof_html, "w").write(f"<!DOCTYPE html><html><head><meta charset=\"utf-8\">{style}</head><body>"
+                                   f"{section}</body></html>")
+        roof_png = os.path.join(args.out, "roofline.png")
+        run_chromium(browser, roof_html, [f"--screenshot={roof_png}", "--window-size=1050,900", "--hide-scrollbars"],
+                     profile)
+        if not os.path.exists(roof_png) or os.path.getsize(roof_png) < 10000:
+            failures.append("no roofline screenshot")
 
     for f in failures:
         print("FAIL:", f)
