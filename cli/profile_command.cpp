@@ -57,8 +57,10 @@ public:
         if (!names) return;
         const std::string text = names;
         const auto colon = text.find(':');
-        ctl_ = ::open(text.substr(0, colon).c_str(), O_WRONLY);
-        ack_ = colon == std::string::npos ? -1 : ::open(text.substr(colon + 1).c_str(), O_RDONLY);
+        // Non-blocking opens: with no perf at the other end (a stray variable) they fail instead of waiting forever.
+        ctl_ = ::open(text.substr(0, colon).c_str(), O_WRONLY | O_NONBLOCK);
+        ack_ = colon == std::string::npos ? -1 : ::open(text.substr(colon + 1).c_str(), O_RDONLY | O_NONBLOCK);
+        if (ack_ >= 0) ::fcntl(ack_, F_SETFL, ::fcntl(ack_, F_GETFL) & ~O_NONBLOCK);  // wait for perf's answers
         command("enable\n");
     }
     ~PerfWindow() {
