@@ -16,6 +16,7 @@
 #include "app.hpp"
 #include "bench_command.hpp"
 #include "gate_command.hpp"
+#include "history_command.hpp"
 #include "profile_command.hpp"
 #include "report_command.hpp"
 #include "results_table.hpp"
@@ -355,6 +356,8 @@ int skbench_main(int argc, char** argv) {
     auto* gate = skb::cli::add_gate_command(app, gate_args);
     skb::cli::ReportArgs report_args;
     auto* report = skb::cli::add_report_command(app, report_args);
+    skb::cli::HistoryArgs history_args;
+    auto* history = skb::cli::add_history_command(app, history_args);
     skb::cli::ProfileArgs profile_args;
     auto* profile = skb::cli::add_profile_command(app, profile_args);
     skb::cli::ProfileTargetArgs profile_target_args;
@@ -382,6 +385,7 @@ int skbench_main(int argc, char** argv) {
         if (*record) return skb::cli::run_record(record_args);
         if (*gate) return skb::cli::run_gate_command(gate_args);
         if (*report) return skb::cli::run_report(report_args);
+        if (*history) return skb::cli::run_history(history_args);
         if (*profile) return skb::cli::run_profile(profile_args);
         if (*profile_target) return skb::cli::run_profile_target(profile_target_args);
     } catch (const skb::Error& e) {
