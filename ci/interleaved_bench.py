@@ -46,17 +46,18 @@ def threads_asked(bench_args):
     return 0  # skbench bench's default: every hardware thread
 
 
-def run_lockstep(baseline, current, out_baseline, out_current, bench_args, cpus, env, quiet):
-    """One pair of processes taking turns; returns their exit codes."""
+def run_lockstep(baseline, current, out_baseline, out_current, bench_args, cpus, envs, quiet):
+    """One pair of processes taking turns (envs: the baseline's and the current side's environments); returns their
+    exit codes."""
     lockstep_id = uuid.uuid4().hex[:12]
     to_current_r, to_current_w = os.pipe()    # baseline passes the turn to current
     to_baseline_r, to_baseline_w = os.pipe()  # current passes it back
     os.write(to_baseline_w, b"t")             # the baseline side starts
-    sides = [(baseline, out_baseline, to_baseline_r, to_current_w),
-             (current, out_current, to_current_r, to_baseline_w)]
+    sides = [(baseline, out_baseline, to_baseline_r, to_current_w, envs[0]),
+             (current, out_current, to_current_r, to_baseline_w, envs[1])]
     procs = []
     try:
-        for binary, out, r, w in sides:
+        for binary, out, r, w, env in sides:
             cmd = [binary, "bench", *bench_args, "--out", out, "--lockstep", f"{lockstep_id}:{r},{w}"]
             procs.append(subprocess.Popen(cmd, pass_fds=(r, w), env=env,
                                           preexec_fn=lambda: os.sched_setaffinity(0, cpus),
@@ -89,10 +90,12 @@ def merge_rounds(parts, out):
         json.dump(merged, f)
 
 
-def run_pair(baseline, current, out_baseline, out_current, bench_args, rounds=9, cpus=None, env=None, quiet=False):
+def run_pair(baseline, current, out_baseline, out_current, bench_args, rounds=9, cpus=None, env=None, quiet=False,
+             current_env=None):
     """`rounds` pairs of processes, each pair pinned to the same CPUs and taking turns (the side that starts
-    alternates); each side's repetitions merged into one results file. Returns the first nonzero pair of exit
-    codes, else (0, 0)."""
+    alternates); each side's repetitions merged into one results file. `env` is both sides' environment unless
+    `current_env` gives the current side its own. Returns the first nonzero pair of exit codes, else (0, 0)."""
+    envs = (env, current_env if current_env is not None else env)
     cpus = cpus or default_cpus()
     threads = threads_asked(bench_args)
     if threads == 0 or threads > len(cpus):
@@ -103,8 +106,9 @@ def run_pair(baseline, current, out_baseline, out_current, bench_args, rounds=9,
         for k in range(rounds):
             names = (f"{out_baseline}.round{k}", f"{out_current}.round{k}")
             order = (0, 1) if k % 2 == 0 else (1, 0)
-            sides = [((baseline, current)[i], names[i]) for i in order]
-            codes = run_lockstep(sides[0][0], sides[1][0], sides[0][1], sides[1][1], bench_args, cpus, env, quiet)
+            sides = [((baseline, current)[i], names[i]) for i in order]  # the starting side first
+            codes = run_lockstep(sides[0][0], sides[1][0], sides[0][1], sides[1][1], bench_args, cpus,
+                                 (envs[order[0]], envs[order[1]]), quiet)
             codes = tuple(codes[order.index(i)] for i in (0, 1))
             if any(codes):
                 return codes
