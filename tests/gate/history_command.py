@@ -15,6 +15,9 @@ import subprocess
 import sys
 import tempfile
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from checklist import Checklist  # noqa: E402
+
 CASE = "color.rgb2gray/opt/256x256/u8/threads:1"
 
 
@@ -32,12 +35,8 @@ def main():
     p.add_argument("--fixtures", required=True)
     args = p.parse_args()
     fx = lambda name: os.path.join(args.fixtures, name)
-    failures = []
-
-    def check(ok, what):
-        print(("ok   " if ok else "FAIL ") + what, flush=True)
-        if not ok:
-            failures.append(what)
+    checks = Checklist("history_command")
+    check = checks.check
 
     def history(*argv):
         return subprocess.run([args.skbench, "history", *argv], capture_output=True, text=True, timeout=120)
@@ -97,8 +96,7 @@ def main():
                   f"{what}: exit 2, one line ({proc.stderr.strip()})")
         check(not os.path.exists(os.path.join(tmp, "missing.sqlite")), "a missing store is not created")
 
-    print(f"history_command: {len(failures)} failed")
-    return 1 if failures else 0
+    return checks.finish()
 
 
 if __name__ == "__main__":

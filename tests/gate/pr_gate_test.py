@@ -20,7 +20,9 @@ import xml.etree.ElementTree as ET
 
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
 sys.path.insert(0, os.path.join(ROOT, "ci"))
+sys.path.insert(0, os.path.join(ROOT, "tests"))
 import pr_gate  # noqa: E402
+from checklist import Checklist  # noqa: E402
 
 CASES = r"^(filters\.sobel|color\.rgb2gray)/(ref|opt)/256x256/"
 
@@ -29,12 +31,8 @@ def main():
     p = argparse.ArgumentParser(description=__doc__)
     p.add_argument("--bin", required=True, help="the release tree's bin directory")
     args = p.parse_args()
-    failures, skipped = [], []
-
-    def check(ok, what):
-        print(("ok   " if ok else "FAIL ") + what, flush=True)
-        if not ok:
-            failures.append(what)
+    checks = Checklist("pr_gate_test")
+    check = checks.check
 
     # 1. selection
     ops = pr_gate.known_ops()
@@ -97,7 +95,7 @@ def main():
                   not os.path.exists(os.path.join(out, "base.json")),
                   f"a change that touches no op: exit 0, nothing built or timed (got {proc.returncode})")
         else:
-            skipped.append("the nothing-to-time run: this tree has changes against HEAD (CI's fresh clone has none)")
+            checks.skip("the nothing-to-time run: this tree has changes against HEAD (CI's fresh clone has none)")
 
         # 4. bad input
         for extra, what in ((["--base", "no-such-ref-anywhere"], "an unknown base"),
@@ -107,10 +105,7 @@ def main():
                                    os.path.join(tmp, "bad")], capture_output=True, text=True, timeout=120)
             check(proc.returncode == 2 and proc.stderr.count("\n") == 1, f"{what}: exit 2, one line ({proc.stderr.strip()})")
 
-    for s in skipped:
-        print("SKIPPED " + s)
-    print(f"pr_gate_test: {len(failures)} failed" + (f", {len(skipped)} skipped" if skipped else ""))
-    return 1 if failures else 0
+    return checks.finish()
 
 
 if __name__ == "__main__":

@@ -14,6 +14,9 @@ import subprocess
 import sys
 import tempfile
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from checklist import Checklist  # noqa: E402
+
 CASE = "color.rgb2gray/opt/256x256/f32/threads:1"
 
 
@@ -28,12 +31,8 @@ def main():
     p.add_argument("--skbench", required=True)
     p.add_argument("--planted", required=True, help="skbench_planted (SKB_PLANT=wrong_values)")
     args = p.parse_args()
-    failures, skipped = [], []
-
-    def check(ok, what):
-        print(("ok   " if ok else "FAIL ") + what, flush=True)
-        if not ok:
-            failures.append(what)
+    checks = Checklist("profile_test")
+    check = checks.check
 
     with tempfile.TemporaryDirectory() as tmp:
         # callgrind: 1 call and 3 calls
@@ -72,7 +71,7 @@ def main():
         probe = subprocess.run(["perf", "record", "-e", "cpu-clock", "-o", os.path.join(tmp, "probe.data"), "--",
                                 "true"], capture_output=True, text=True)
         if probe.returncode != 0:
-            skipped.append(f"perf: cannot record here ({probe.stderr.strip().splitlines()[-1:]})")
+            checks.skip(f"perf: cannot record here ({probe.stderr.strip().splitlines()[-1:]})")
         else:
             out = os.path.join(tmp, "perf")
             rc, stdout, stderr = profile(args.skbench, "perf", out)
@@ -104,10 +103,7 @@ def main():
             check(proc.returncode == 2 and proc.stderr.count("\n") == 1 and proc.stdout == "",
                   f"{what}: exit 2, one line ({proc.stderr.strip()})")
 
-    for s in skipped:
-        print("SKIPPED " + s)
-    print(f"profile_test: {len(failures)} failed" + (f", {len(skipped)} skipped" if skipped else ""))
-    return 1 if failures else 0
+    return checks.finish()
 
 
 if __name__ == "__main__":
