@@ -247,7 +247,7 @@ int verify(const VerifyArgs& args) {
     std::map<std::string, std::map<std::string, Tally>> table;
     int failures = 0, checked = 0;
     for (const auto& c : manifest.cases) {
-        if (!std::regex_match(c.op, op_filter)) continue;
+        if (!std::regex_search(c.op, op_filter)) continue;
         for (const auto& b : backends) {
             if (!registry.find_impl(c.op, b)) continue;
             const auto outcome = skb::golden::check_case(c, b);
@@ -267,7 +267,7 @@ int verify(const VerifyArgs& args) {
     for (const auto& b : backends) std::printf(" %-12s", b.c_str());
     std::printf("\n");
     for (const auto& id : registry.op_ids()) {
-        if (!std::regex_match(id, op_filter)) continue;
+        if (!std::regex_search(id, op_filter)) continue;
         std::printf("%-28s", id.c_str());
         for (const auto& b : backends) {
             const auto it = table[id].find(b);
@@ -329,7 +329,9 @@ int skbench_main(int argc, char** argv) {
     auto* verify_cmd = app.add_subcommand("verify", "check every backend against the golden outputs; print op x backend");
     verify_cmd->add_option("--golden", verify_args.golden_dir, "golden data directory")->capture_default_str();
     verify_cmd->add_option("--backend", verify_args.backends, "only these backends (repeatable)");
-    verify_cmd->add_option("--op", verify_args.op_regex, "only ops matching this regular expression");
+    verify_cmd->add_option("--op", verify_args.op_regex,
+                           "only ops whose id this regular expression finds (gaussian, ^morphology\\., "
+                           "'canny|sobel'; ^...$ for one id)");
     verify_cmd->add_flag("--verbose", verify_args.verbose, "print every case, not only failures");
 
     CompareArgs compare_args;

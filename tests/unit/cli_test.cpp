@@ -342,6 +342,16 @@ TEST_F(Cli, ListsAsJsonWithBackendTraits) {
     EXPECT_TRUE(found_test_op);
 }
 
+// --op is searched in op ids, as bench's --filter is in case names: a part of an id or an alternation selects.
+TEST_F(Cli, VerifyOpSearchesOpIds) {
+    const Result r = run("verify --backend ref --op 'sobel|threshold_otsu' --golden " + std::string(SKB_GOLDEN_DIR));
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_NE(r.out.find("filters.sobel"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("filters.threshold_otsu"), std::string::npos) << r.out;
+    EXPECT_EQ(r.out.find("filters.gaussian"), std::string::npos) << r.out;
+    EXPECT_EQ(r.out.find("0 checks"), std::string::npos) << r.out;
+}
+
 TEST_F(Cli, VerifyPassesOnTheGoldens) {
     const Result r = run("verify --backend ref --golden " + std::string(SKB_GOLDEN_DIR));
     EXPECT_EQ(r.exit_code, 0) << r.err;
