@@ -162,9 +162,10 @@ int run_logged(const std::vector<std::string>& argv, const fs::path& log, const 
     return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
-// A command's standard output (stderr dropped), for the tools' own report printers.
-std::string output_of(const std::vector<std::string>& argv) {
-    std::string command = shell_line(argv) + " 2>/dev/null";
+// A command's standard output (stderr dropped, or merged into it: perf stat writes its counts there), for the
+// tools' own report printers.
+std::string output_of(const std::vector<std::string>& argv, bool with_stderr = false) {
+    std::string command = shell_line(argv) + (with_stderr ? " 2>&1" : " 2>/dev/null");
     std::string out;
     if (FILE* p = ::popen(command.c_str(), "r")) {
         std::array<char, 4096> buf{};
@@ -397,12 +398,7 @@ std::string summarize_heaptrack(const fs::path& data, const json& facts) {
 
 // perf stat says "<not supported>" for cycles where the machine (a VM, usually) exposes no PMU.
 bool machine_has_pmu() {
-    std::string out;
-    if (FILE* p = ::popen("perf stat -x , -e cycles:u -- true 2>&1", "r")) {  // its counts go to stderr
-        std::array<char, 512> buf{};
-        while (std::fgets(buf.data(), buf.size(), p)) out += buf.data();
-        ::pclose(p);
-    }
+    const std::string out = output_of({"perf", "stat", "-x", ",", "-e", "cycles:u", "--", "true"}, true);
     return out.find("cycles") != std::string::npos && out.find("<not supported>") == std::string::npos &&
            out.find("<not counted>") == std::string::npos;
 }

@@ -90,11 +90,9 @@ struct Roofs {
 struct RunIndex {
     // group (workload/shape/dtype) -> backend or peer -> threads -> case
     std::map<std::string, std::map<std::string, std::map<int, const CaseRecord*>>> by_group;
-    double stream_bytes_per_s = 0;
     Roofs roofs;
 
     explicit RunIndex(const RunRecord& run) : roofs(run.context) {
-        stream_bytes_per_s = roofs.dram_bytes_per_s;
         for (const auto* list : {&run.cases, &run.peers})
             for (const auto& c : *list)
                 if (!c.real_time_ms.empty()) by_group[c.group()][c.backend][c.threads] = &c;
@@ -118,8 +116,8 @@ struct RunIndex {
     std::optional<double> bandwidth_fraction(const CaseRecord& c) const {
         if (const auto it = c.fastest.find("bw_fraction"); it != c.fastest.end()) return it->second;
         const auto bytes = c.metrics.find("bytes_per_call");
-        if (bytes == c.metrics.end() || stream_bytes_per_s <= 0) return std::nullopt;
-        return bytes->second / (min_ms(c) / 1e3) / stream_bytes_per_s;
+        if (bytes == c.metrics.end() || roofs.dram_bytes_per_s <= 0) return std::nullopt;
+        return bytes->second / (min_ms(c) / 1e3) / roofs.dram_bytes_per_s;
     }
 };
 
@@ -209,7 +207,7 @@ std::string bandwidth_cell(const RunIndex& ix, const CaseRecord& c, std::optiona
     if (!stream_fraction) return "-";
     if (!ix.roofs.fits_llc(c)) return fmt(100 * *stream_fraction, "%.1f%%");
     if (ix.roofs.llc_bytes_per_s <= 0) return fmt(100 * *stream_fraction, "%.1f%% (in LLC)");
-    return fmt(100 * *stream_fraction * ix.stream_bytes_per_s / ix.roofs.llc_bytes_per_s, "%.1f%% of LLC");
+    return fmt(100 * *stream_fraction * ix.roofs.dram_bytes_per_s / ix.roofs.llc_bytes_per_s, "%.1f%% of LLC");
 }
 
 std::string results_table(const ReportData& data, const std::vector<RunIndex>& indexes) {
