@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 
 packages=(build-essential cmake ninja-build git python3 python3-venv python3-pip
           libgtest-dev libgmock-dev nlohmann-json3-dev libcli11-dev libbenchmark-dev libbenchmark-tools libtbb-dev libeigen3-dev
-          libsqlite3-dev valgrind heaptrack linux-perf chromium clang-14 libclang-rt-14-dev)
+          libsqlite3-dev libpq-dev postgresql valgrind heaptrack linux-perf chromium clang-14 libclang-rt-14-dev)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

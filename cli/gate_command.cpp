@@ -16,19 +16,22 @@ namespace fs = std::filesystem;
 CLI::App* add_record_command(CLI::App& app, RecordArgs& args) {
     auto* cmd = app.add_subcommand("record", "add results JSON files to the history store (one transaction each)");
     cmd->add_option("results", args.results, "results JSON from skbench bench")->required()->check(CLI::ExistingFile);
-    cmd->add_option("--db", args.db, "history store (SQLite; created if missing)")->capture_default_str();
+    cmd->add_option("--db", args.db,
+                    "history store: an SQLite file (created if missing) or a PostgreSQL database, "
+                    "postgresql://user@host/db (its tables created if missing)")
+        ->capture_default_str();
     return cmd;
 }
 
 int run_record(const RecordArgs& args) {
-    const fs::path db(args.db);
-    if (db.has_parent_path()) fs::create_directories(db.parent_path());
+    if (const fs::path db(args.db); !gate::is_postgres_uri(args.db) && db.has_parent_path())
+        fs::create_directories(db.parent_path());
     gate::History history(args.db);
     for (const auto& path : args.results) {
         const gate::RunRecord run = gate::load_results(path);
         const std::int64_t id = history.record(run, path);
         std::printf("recorded %s as run %lld (%zu cases, machine %s) in %s\n", path.c_str(), static_cast<long long>(id),
-                    run.cases.size(), gate::machine_fingerprint(run.context).c_str(), args.db.c_str());
+                    run.cases.size(), gate::machine_fingerprint(run.context).c_str(), history.location().c_str());
     }
     return 0;
 }
@@ -42,7 +45,7 @@ CLI::App* add_gate_command(CLI::App& app, GateArgs& args) {
         "a Debug or sanitizer build): never a regression, never a pass.");
     cmd->add_option("--baseline", args.baseline,
                     "baseline: a results JSON, a directory of <fingerprint>.json baselines (ci/baselines), or a "
-                    "history store (its newest run from this machine)");
+                    "history store, SQLite file or postgresql:// URI (its newest run from this machine)");
     cmd->add_option("--current", args.current, "results JSON to judge")->required()->check(CLI::ExistingFile);
     cmd->add_option("--thresholds", args.thresholds, "gate thresholds (JSON)")->check(CLI::ExistingFile);
     cmd->add_flag("--deterministic-only", args.deterministic_only,
@@ -71,18 +74,18 @@ std::optional<gate::RunRecord> find_baseline(const GateArgs& args, const gate::R
         }
         return gate::load_results(file.string());
     }
-    if (!fs::exists(args.baseline)) {
+    if (!gate::is_postgres_uri(args.baseline) && !fs::exists(args.baseline)) {
         why = "baseline '" + args.baseline + "' does not exist";
         return std::nullopt;
     }
-    if (gate::is_history_file(args.baseline)) {
+    if (gate::is_history_location(args.baseline)) {
         gate::History history(args.baseline);
         std::vector<std::string> names;
         for (const auto& c : current.cases) names.push_back(c.name);
         // Deterministic metrics belong to a build, from any machine; timings to this machine.
         const auto id = args.deterministic_only ? history.best_match("", key, names) : history.best_match(key, "", names);
         if (!id) {
-            why = "history store " + args.baseline + " holds no run from " +
+            why = "history store " + history.location() + " holds no run from " +
                   (args.deterministic_only ? "build " : "machine ") + key + " with any of this run's cases";
             return std::nullopt;
         }

@@ -46,10 +46,10 @@ int print_machines(const HistoryArgs& args, const std::vector<gate::StoredRun>& 
         for (const auto& [machine, m] : machines)
             if (args.machine.empty() || machine == args.machine)
                 out.push_back({{"machine", machine}, {"runs", m.runs}, {"newest", run_json(m.newest)}});
-        std::printf("%s\n", json{{"store", args.db}, {"machines", out}}.dump(1).c_str());
+        std::printf("%s\n", json{{"store", gate::display_location(args.db)}, {"machines", out}}.dump(1).c_str());
         return 0;
     }
-    std::printf("%s: %zu runs from %zu machines\n\n", args.db.c_str(), runs.size(), machines.size());
+    std::printf("%s: %zu runs from %zu machines\n\n", gate::display_location(args.db).c_str(), runs.size(), machines.size());
     int width = 7;
     for (const auto& [machine, m] : machines) width = std::max(width, static_cast<int>(machine.size()));
     std::printf("%-*s %5s  %-8s %-21s %-13s %-28s %s\n", width, "machine", "runs", "newest", "recorded", "commit",
@@ -75,7 +75,7 @@ int print_trends(const HistoryArgs& args, const gate::History& store, const std:
     for (const auto& r : runs)
         if (args.machine.empty() || r.machine == args.machine) by_machine[r.machine].push_back(&r);
     if (!args.machine.empty() && by_machine.empty())
-        throw Error("--machine " + args.machine + ": no run of that machine in " + args.db);
+        throw Error("--machine " + args.machine + ": no run of that machine in " + gate::display_location(args.db));
     json trends = json::array();
     for (auto& [machine, list] : by_machine) {
         if (list.size() > static_cast<std::size_t>(args.last)) list.erase(list.begin(), list.end() - args.last);
@@ -109,8 +109,8 @@ int print_trends(const HistoryArgs& args, const gate::History& store, const std:
             trends.push_back(std::move(j));
         }
     }
-    if (trends.empty()) throw Error("--case '" + args.case_regex + "' matches no case in " + args.db);
-    if (args.json) std::printf("%s\n", json{{"store", args.db}, {"trends", trends}}.dump(1).c_str());
+    if (trends.empty()) throw Error("--case '" + args.case_regex + "' matches no case in " + gate::display_location(args.db));
+    if (args.json) std::printf("%s\n", json{{"store", gate::display_location(args.db)}, {"trends", trends}}.dump(1).c_str());
     return 0;
 }
 
@@ -119,7 +119,8 @@ int print_trends(const HistoryArgs& args, const gate::History& store, const std:
 CLI::App* add_history_command(CLI::App& app, HistoryArgs& args) {
     auto* cmd = app.add_subcommand("history", "what a history store holds: per machine its newest run and commit; "
                                               "with --case, each matching case's trend over a machine's last runs");
-    cmd->add_option("--db", args.db, "history store (skbench record writes it)")->capture_default_str();
+    cmd->add_option("--db", args.db, "history store: SQLite file or postgresql:// URI (skbench record writes it)")
+        ->capture_default_str();
     cmd->add_option("--case", args.case_regex,
                     "trends of the cases whose name this regular expression finds (e.g. 'rgb2gray/opt/')");
     cmd->add_option("--machine", args.machine, "only this machine fingerprint (the first column of the table)");
@@ -130,7 +131,7 @@ CLI::App* add_history_command(CLI::App& app, HistoryArgs& args) {
 
 int run_history(const HistoryArgs& args) {
     std::error_code ec;
-    if (!std::filesystem::is_regular_file(args.db, ec))
+    if (!gate::is_postgres_uri(args.db) && !std::filesystem::is_regular_file(args.db, ec))
         throw Error("no history store at '" + args.db + "' (skbench record creates one)");
     const gate::History store(args.db);
     const auto runs = store.runs();

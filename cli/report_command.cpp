@@ -4,6 +4,7 @@
 
 #include <cstdio>
 
+#include "gate/history.hpp"
 #include "report/report.hpp"
 #include "skb/error.hpp"
 #include "skb/files.hpp"
@@ -15,9 +16,16 @@ CLI::App* add_report_command(CLI::App& app, ReportArgs& args) {
         "report",
         "compare machines and commits: one self-contained HTML file (no network request) and a Markdown summary\n"
         "from results JSON files (each a machine column) and history stores (the over-commits charts)");
-    cmd->add_option("inputs", args.inputs, "results JSON files from skbench bench and/or history stores")
+    // A history store may be a postgresql:// URI, which is no file.
+    const CLI::Validator file_or_database(
+        [](std::string& input) {
+            return gate::is_postgres_uri(input) ? std::string() : CLI::ExistingFile(input);
+        },
+        "FILE|URI");
+    cmd->add_option("inputs", args.inputs,
+                    "results JSON files from skbench bench and/or history stores (SQLite files, postgresql:// URIs)")
         ->required()
-        ->check(CLI::ExistingFile);
+        ->check(file_or_database);
     cmd->add_option("--html", args.html, "write the HTML report here");
     cmd->add_option("--md", args.markdown, "write the Markdown summary here (gate verdicts, largest changes)");
     cmd->add_option("--thresholds", args.thresholds, "gate thresholds for the verdicts (JSON)")->check(CLI::ExistingFile);

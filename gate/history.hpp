@@ -1,15 +1,18 @@
-// The results history: an SQLite file (default results/history.sqlite) holding runs (commit, time, machine and
-// build fingerprints, build type, compiler and flags, the full context) and their measurements (case, metric,
-// samples). Every write is one transaction in WAL mode with full sync: a process killed mid-write leaves the
-// store as it was before that run, never half a run.
+// The results history: runs (commit, time, machine and build fingerprints, build type, compiler and flags, the full
+// context) and their measurements (case, metric, samples), in an SQLite file (default results/history.sqlite) or,
+// for a fleet of runners, on a PostgreSQL server (a postgresql:// URI). Every write is one transaction: a process
+// killed mid-write leaves the store as it was before that run, never half a run.
 #pragma once
-#include <sqlite3.h>
-
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "results.hpp"
+
+namespace skb::gate::db {
+class Database;
+}
 
 namespace skb::gate {
 
@@ -21,7 +24,8 @@ struct StoredRun {
 
 class History {
 public:
-    explicit History(const std::string& path);  // creates the file and schema if needed; throws skb::Error
+    // A path (SQLite) or a postgresql:// URI; creates the file and the tables when missing; throws skb::Error.
+    explicit History(const std::string& location);
     ~History();
     History(const History&) = delete;
     History& operator=(const History&) = delete;
@@ -36,15 +40,21 @@ public:
     RunRecord load(std::int64_t run_id) const;
     bool integrity_ok() const;
 
+    const std::string& location() const { return location_; }  // for messages: the path, or the URI without password
+
 private:
-    void initialise();              // refuses foreign and corrupted files, creates the schema (WAL)
-    std::string foreign_tables();  // the tables of a database that is not a history store, else ""
     RunRecord load_unchecked(std::int64_t run_id) const;
-    sqlite3* db_ = nullptr;
-    std::string path_;
+    std::unique_ptr<db::Database> db_;
+    std::string location_;
 };
 
 // Whether a path names an SQLite history file (by its header), as opposed to a results JSON.
 bool is_history_file(const std::string& path);
+// Whether a location is a PostgreSQL connection URI (postgresql:// or postgres://).
+bool is_postgres_uri(const std::string& location);
+// A PostgreSQL URI or an SQLite history file: what --db and the history inputs of gate and report accept.
+bool is_history_location(const std::string& location);
+// The location as messages show it: a URI's password (user:PASSWORD@, password=...) replaced by ***.
+std::string display_location(const std::string& location);
 
 }  // namespace skb::gate

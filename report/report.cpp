@@ -515,10 +515,10 @@ std::string comparison_markdown(const Measured& a, const Measured& b, const gate
 ReportData load_inputs(const std::vector<std::string>& paths, std::size_t max_history_runs) {
     if (paths.empty()) throw Error("no input: give results JSON files and/or a history store");
     ReportData data;
-    data.inputs = paths;
+    for (const auto& path : paths) data.inputs.push_back(gate::display_location(path));  // never a password
     std::map<std::string, std::size_t> newest_in_history;  // machine -> history index
     for (const auto& path : paths) {
-        if (gate::is_history_file(path)) {
+        if (gate::is_history_location(path)) {
             const gate::History store(path);
             auto runs = store.runs();
             if (runs.size() > max_history_runs) runs.erase(runs.begin(), runs.end() - static_cast<long>(max_history_runs));

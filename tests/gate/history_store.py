@@ -36,6 +36,19 @@ def results_file(path, tag, cases):
         json.dump({"context": context, "benchmarks": entries}, f)
 
 
+def run_together(commands, go):
+    """Starts every command waiting for the file `go`, creates it so they start at once; (exit, stderr) of each."""
+    procs = [subprocess.Popen(["sh", "-c", f'while [ ! -e "{go}" ]; do sleep 0.001; done; exec "$0" "$@"', *cmd],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for cmd in commands]
+    time.sleep(0.3)
+    open(go, "w").close()
+    results = []
+    for p in procs:
+        _, err = p.communicate(timeout=300)
+        results.append((p.returncode, err))
+    return results
+
+
 def concurrent_problems(skbench, tmp, writers, rounds):
     problems = []
     db = os.path.join(tmp, "shared.sqlite")
@@ -45,17 +58,11 @@ def concurrent_problems(skbench, tmp, writers, rounds):
         results_file(path, f"writer{w}", 2000)
         inputs.append(path)
     for r in range(rounds):
-        go = os.path.join(tmp, f"go{r}")
         # Each writer waits for the same file to appear, so all start their transactions together.
-        procs = [subprocess.Popen(["sh", "-c", f'while [ ! -e "{go}" ]; do sleep 0.001; done; exec "$0" "$@"',
-                                   skbench, "record", "--db", db, path],
-                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for path in inputs]
-        time.sleep(0.3)
-        open(go, "w").close()
-        for w, p in enumerate(procs):
-            out, err = p.communicate(timeout=300)
-            if p.returncode != 0:
-                problems.append(f"round {r}, writer {w}: exit {p.returncode}: {err.strip()}")
+        results = run_together([[skbench, "record", "--db", db, path] for path in inputs], os.path.join(tmp, f"go{r}"))
+        for w, (returncode, err) in enumerate(results):
+            if returncode != 0:
+                problems.append(f"round {r}, writer {w}: exit {returncode}: {err.strip()}")
             if "locked" in err or "busy" in err:
                 problems.append(f"round {r}, writer {w}: {err.strip()}")
     con = sqlite3.connect(db)
