@@ -7,6 +7,7 @@ process start, .npy I/O or parsing). The counts go into a results JSON's "instru
 valgrind cannot run AVX-512 code: count with a build whose opt backend is not compiled for this CPU (the `gate`
 preset: SKB_NATIVE=OFF). Exit codes: 0 ok, 2 bad input, 3 valgrind failed."""
 import argparse
+import concurrent.futures
 import json
 import os
 import re
@@ -66,14 +67,23 @@ def main():
         print(f"instruction_counts: {e}", file=sys.stderr)
         return 2
     counts = doc.setdefault("instructions", {})
-    with tempfile.TemporaryDirectory() as workdir:
+    jobs = []
+    for op, case in sorted(cases.items()):
+        input_args = manifest.in_arguments(
+            [(name, os.path.join(args.golden, path)) for name, path in manifest.input_files(case)])
+        jobs += [(op, backend, input_args) for backend in args.backend or ["ref", "opt"]]
+    # One valgrind per core at once: each count is of one single-threaded process, whatever else runs.
+    with tempfile.TemporaryDirectory() as workdir, \
+            concurrent.futures.ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+        def one(i):
+            op, backend, input_args = jobs[i]
+            job_dir = os.path.join(workdir, str(i))
+            os.mkdir(job_dir)
+            return count(args.skbench, op, backend, input_args, job_dir)
         try:
-            for op, case in sorted(cases.items()):
-                input_args = manifest.in_arguments(
-                    [(name, os.path.join(args.golden, path)) for name, path in manifest.input_files(case)])
-                for backend in args.backend or ["ref", "opt"]:
-                    counts[f"{op}/{backend}"] = count(args.skbench, op, backend, input_args, workdir)
-                    print(f"{op}/{backend}: {counts[f'{op}/{backend}']} instructions", flush=True)
+            for (op, backend, _), n in zip(jobs, pool.map(one, range(len(jobs)))):
+                counts[f"{op}/{backend}"] = n
+                print(f"{op}/{backend}: {n} instructions", flush=True)
         except RuntimeError as e:
             print(f"instruction_counts: {e}", file=sys.stderr)
             return 3

@@ -14,6 +14,10 @@
 // With a Forward or Reverse schedule one token passes between the threads of a block: only its holder runs,
 // until it blocks or returns; the token then goes to the first runnable thread in schedule order, so a
 // deadlock (no runnable thread left) is also reported at once.
+// The fiber engine (EmulatorOptions::Engine::Fibers, builds without sanitizers) keeps all of the above but the
+// OS threads: a slot's thread runs its block's threads as ucontext fibers, always in schedule order as the token
+// would (Concurrent as Forward), switching where a thread would wait; the mutexes stay (uncontended) and the
+// waits become "switch to the next runnable fiber". Blocks of different slots still run on different threads.
 #include <algorithm>
 #include <atomic>
 #include <condition_variable>
@@ -27,6 +31,15 @@
 #include <string_view>
 #include <thread>
 #include <vector>
+
+#include <sys/mman.h>
+#include <ucontext.h>
+
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define SKB_EMU_FIBERS 0  // ASan and TSan would need every fiber switch annotated: threads there
+#else
+#define SKB_EMU_FIBERS 1
+#endif
 
 #if defined(__SANITIZE_ADDRESS__)
 #include <sanitizer/asan_interface.h>
@@ -62,6 +75,12 @@ EmulatorOptions options_from_environment() {
         if (blocks < 1 || blocks > 64) throw Error("SKB_EMU_BLOCKS=" + std::string(s) + " (expected 1 to 64)");
         options.resident_blocks = static_cast<unsigned>(blocks);
     }
+    if (const char* s = std::getenv("SKB_EMU_ENGINE")) {
+        const std::string_view v(s);
+        if (v == "threads") options.engine = EmulatorOptions::Engine::Threads;
+        else if (v == "fibers" || v.empty()) options.engine = EmulatorOptions::Engine::Fibers;
+        else throw Error("SKB_EMU_ENGINE=" + std::string(v) + " (expected fibers or threads)");
+    }
     return options;
 }
 
@@ -73,6 +92,8 @@ EmulatorOptions& current_options() {
 }
 
 }  // namespace
+
+bool emulator_has_fibers() { return SKB_EMU_FIBERS != 0; }
 
 EmulatorOptions emulator_options() {
     const std::lock_guard lock(g_options_mutex);
@@ -113,13 +134,66 @@ std::string dim_text(Dim3 d) {
 
 }  // namespace
 
+class Block;
+struct Job;
+
+// The threads of one resident block as fibers on its slot's thread (the fiber engine). Stacks are mapped once
+// per slot (256 KiB each, committed as touched, a guard page below) and reused by every block.
+class FiberSet {
+public:
+    FiberSet() = default;
+    ~FiberSet();
+    FiberSet(const FiberSet&) = delete;
+    FiberSet& operator=(const FiberSet&) = delete;
+
+    // Runs every thread of the job's block, in schedule order, until all have returned (or unwound).
+    void run_block(Block& block, const Job& job, bool reverse);
+    // From inside a fiber: wait until wake() (back to the scheduler, which runs the next runnable fiber).
+    void wait_for_wake();
+    // From inside a fiber that completed a barrier or warp call: the first runnable thread in schedule order runs
+    // next, as the token would go (this one is runnable still).
+    void pass_on();
+    // Threads first..first+count-1 that wait become runnable (a barrier or warp call completed; a failure).
+    void wake(unsigned first, unsigned count);
+    void wake_all() { wake(0, count_); }
+    // Every 1024th atomic of a thread lets the others run (it may be spinning on a flag another thread of the
+    // block sets); every 20 ms of that, waiting threads run too and check their watchdog.
+    void count_atomic();
+
+private:
+    enum class State : unsigned char { Runnable, Waiting, Done };
+    struct Fiber {
+        ucontext_t context;
+        void* stack = nullptr;
+        ThreadContext thread;
+        State state = State::Runnable;
+        unsigned atomics = 0;
+    };
+    static constexpr std::size_t kStackBytes = 256 * 1024, kGuardBytes = 4096;
+    static void entry(unsigned high, unsigned low);
+    unsigned tid_at(unsigned position) const { return reverse_ ? count_ - 1 - position : position; }
+    int next();  // the tid to run next, -1 when no thread is runnable
+
+    std::vector<std::unique_ptr<Fiber>> fibers_;
+    ucontext_t scheduler_;
+    Block* block_ = nullptr;
+    const Job* job_ = nullptr;
+    unsigned count_ = 0, done_ = 0;
+    bool reverse_ = false, yielded_ = false;
+    unsigned scan_ = 0;  // schedule position to look from: no thread before it is runnable
+    unsigned current_ = 0;
+    Clock::time_point last_sweep_;
+};
+
 // The synchronisation state of one resident block (reused from block to block of its slot).
 constexpr std::size_t kSharedRedZone = 16;
 constexpr std::size_t kSharedArenaBytes = kSharedMemoryLimit + 16 * 1024;
 
 class Block {
 public:
-    void configure(const LaunchConfig& config, const EmulatorOptions& options) {
+    // `fibers`: the slot's fiber set with the fiber engine, null with OS threads.
+    void configure(const LaunchConfig& config, const EmulatorOptions& options, FiberSet* fibers) {
+        fibers_ = fibers;
         threads_ = static_cast<unsigned>(config.block.count());
         dynamic_bytes_ = config.dynamic_shared_bytes;
         block_dim_ = config.block;
@@ -157,6 +231,8 @@ public:
 
     std::byte* shared() { return shared_; }
     Dim3 block_dim() const { return block_dim_; }
+    unsigned threads() const { return threads_; }
+    bool reverse() const { return reverse_; }
     bool failed() const { return failed_.load(std::memory_order_relaxed); }
     std::string error() {
         const std::lock_guard lock(error_mutex_);
@@ -170,17 +246,37 @@ public:
     // Records the block's first failure, wakes every waiter and unwinds the calling kernel thread. Never
     // called with one of the block's mutexes held.
     [[noreturn]] void fail(const std::string& message) {
+        record_failure(message);
+        throw Abort{};
+    }
+
+    // The block's first failure, without unwinding the caller (the fiber scheduler's deadlock).
+    void record_failure(const std::string& message) {
         {
             const std::lock_guard lock(error_mutex_);
             if (!failed()) error_ = message;
             failed_.store(true, std::memory_order_relaxed);
         }
         wake_everyone();
-        throw Abort{};
+    }
+
+    void count_atomic() {
+        if (fibers_) fibers_->count_atomic();
+    }
+
+    // What every waiting thread waits at, for the deadlock message.
+    std::string deadlock_message() const {
+        std::map<std::string, int> waiting;
+        for (unsigned t = 0; t < threads_; ++t)
+            if (!returned_[t] && waiting_at_[t].what)
+                ++waiting[std::string(waiting_at_[t].what) + " " + site_text(waiting_at_[t].site)];
+        std::string sites;
+        for (const auto& [where, count] : waiting) sites += (sites.empty() ? "" : ", ") + std::to_string(count) + " at " + where;
+        return "deadlock: every thread of the block waits (" + sites + ")";
     }
 
     void thread_start(unsigned tid) {
-        if (serial_) {
+        if (serial_ && !fibers_) {
             std::unique_lock lock(turn_mutex_);
             wait_for_turn(lock, tid);
         }
@@ -207,21 +303,26 @@ public:
         if (completes) {
             arrived_ = 0;
             ++generation_;
-            if (serial_) make_ready(0, threads_);
+            if (fibers_) fibers_->wake(0, threads_);
+            else if (serial_) make_ready(0, threads_);
             cv_.notify_all();
         }
         lock.unlock();
-        if (serial_) give_up_turn(tid, !completes, site, "__syncthreads");
+        const bool token = serial_ && !fibers_;
+        if (token) give_up_turn(tid, !completes, site, "__syncthreads");
+        if (fibers_ && completes) fibers_->pass_on();
         if (!completes) {
             lock.lock();
+            if (fibers_) waiting_at_[tid] = Waiting{site, "__syncthreads"};
             wait(lock, cv_, [&] { return generation_ != generation; }, [&] {
                 return "hang at __syncthreads " + site_text(site) + ": " + std::to_string(arrived_) + " of " +
                        std::to_string(threads_) + " threads arrived within the " +
                        std::to_string(watchdog_.count()) + " ms watchdog";
             });
+            if (fibers_) waiting_at_[tid] = Waiting{};
             lock.unlock();
         }
-        if (serial_) resume(tid);
+        if (token) resume(tid);
     }
 
     void warp_exchange(Site site, const char* what, unsigned tid, unsigned mask, std::uint64_t mine,
@@ -258,22 +359,27 @@ public:
         if (completes) {
             warp.arrived = 0;
             ++warp.generation;
-            if (serial_) make_ready(w * kWarpSize, warp.lanes);
+            if (fibers_) fibers_->wake(w * kWarpSize, warp.lanes);
+            else if (serial_) make_ready(w * kWarpSize, warp.lanes);
             warp.cv.notify_all();
         }
         lock.unlock();
-        if (serial_) give_up_turn(tid, !completes, site, what);
+        const bool token = serial_ && !fibers_;
+        if (token) give_up_turn(tid, !completes, site, what);
+        if (fibers_ && completes) fibers_->pass_on();
         lock.lock();
         if (!completes) {
+            if (fibers_) waiting_at_[tid] = Waiting{site, what};
             wait(lock, warp.cv, [&] { return warp.generation != generation; }, [&] {
                 return std::string("hang at ") + what + " " + site_text(site) + ": " + std::to_string(warp.arrived) +
                        " of 32 lanes of warp " + std::to_string(w) + " arrived within the " +
                        std::to_string(watchdog_.count()) + " ms watchdog";
             });
+            if (fibers_) waiting_at_[tid] = Waiting{};
         }
         std::copy(slots, slots + kWarpSize, all);
         lock.unlock();
-        if (serial_) resume(tid);
+        if (token) resume(tid);
     }
 
     // A kernel thread returned normally.
@@ -297,7 +403,9 @@ public:
                           " returned while " + std::to_string(warp.arrived) + " lanes wait there";
         }
         if (!problem.empty()) fail(problem);
-        if (serial_) {
+        if (fibers_) {
+            returned_[tid] = 1;
+        } else if (serial_) {
             std::unique_lock lock(turn_mutex_);
             returned_[tid] = 1;
             ready_[tid] = 0;
@@ -349,6 +457,23 @@ private:
     template <class Done, class HangMessage>
     void wait(std::unique_lock<std::mutex>& lock, std::condition_variable& cv, Done done, HangMessage hang_message) {
         const auto deadline = Clock::now() + watchdog_;
+        if (fibers_) {  // one OS thread runs the block: the mutex must be free while other fibers run
+            while (!done()) {
+                if (failed()) {
+                    lock.unlock();
+                    throw Abort{};
+                }
+                if (Clock::now() >= deadline) {
+                    const std::string message = hang_message();
+                    lock.unlock();
+                    fail(message);
+                }
+                lock.unlock();
+                fibers_->wait_for_wake();
+                lock.lock();
+            }
+            return;
+        }
         while (!done()) {
             if (failed()) {
                 lock.unlock();
@@ -363,6 +488,7 @@ private:
     }
 
     void wake_everyone() {
+        if (fibers_) fibers_->wake_all();
         { const std::lock_guard lock(mutex_); }
         cv_.notify_all();
         for (Warp& warp : warps_) {
@@ -399,15 +525,10 @@ private:
             turn_cv_[holder_].notify_one();
             return;
         }
-        std::map<std::string, int> waiting;
-        for (unsigned t = 0; t < threads_; ++t)
-            if (!returned_[t] && waiting_at_[t].what)
-                ++waiting[std::string(waiting_at_[t].what) + " " + site_text(waiting_at_[t].site)];
-        if (waiting.empty()) return;  // every thread returned
-        std::string sites;
-        for (const auto& [where, count] : waiting) sites += (sites.empty() ? "" : ", ") + std::to_string(count) + " at " + where;
+        if (std::all_of(returned_.begin(), returned_.end(), [](char r) { return r != 0; })) return;
+        const std::string message = deadlock_message();
         lock.unlock();
-        fail("deadlock: every thread of the block waits (" + sites + ")");
+        fail(message);
     }
 
     void give_up_turn(unsigned tid, bool blocked, Site site, const char* what) {
@@ -433,6 +554,7 @@ private:
         });
     }
 
+    FiberSet* fibers_ = nullptr;
     unsigned threads_ = 0;
     Dim3 block_dim_;
     bool serial_ = false, reverse_ = false;
@@ -475,6 +597,8 @@ Block& current_block(const char* what) {
     return *t_ctx.block;
 }
 
+}  // namespace
+
 struct Job {
     Block* block = nullptr;
     Dim3 block_idx, grid_dim;
@@ -482,6 +606,150 @@ struct Job {
     void (*invoke)(const void*) = nullptr;
     const void* bound = nullptr;
 };
+
+namespace {
+
+ThreadContext thread_context(const Job& job, unsigned tid) {
+    const Dim3 dim = job.block->block_dim();
+    ThreadContext c;
+    c.thread_idx = Dim3{tid % dim.x, tid / dim.x % dim.y, tid / (dim.x * dim.y)};
+    c.block_idx = job.block_idx;
+    c.block_dim = dim;
+    c.grid_dim = job.grid_dim;
+    c.block = job.block;
+    c.linear = tid;
+    c.shared = job.block->shared();
+    c.dynamic_shared_bytes = job.dynamic_shared_bytes;
+    c.shared_cursor = job.dynamic_shared_bytes;
+    c.shared_declared = (job.dynamic_shared_bytes + 15) / 16 * 16;
+    return c;
+}
+
+// One kernel thread, t_ctx already set: an OS thread's or a fiber's whole life in the block.
+void run_kernel_thread(const Job& job, unsigned tid) {
+    Block& block = *job.block;
+    try {
+        block.thread_start(tid);
+        job.invoke(job.bound);
+        block.thread_return(tid);
+    } catch (const Abort&) {
+    } catch (const std::exception& e) {
+        try {
+            block.fail(std::string("a kernel thread threw: ") + e.what());
+        } catch (const Abort&) {
+        }
+    }
+    t_ctx.block = nullptr;
+    block.thread_done();
+}
+
+}  // namespace
+
+FiberSet::~FiberSet() {
+    for (const auto& f : fibers_) munmap(f->stack, kStackBytes + kGuardBytes);
+}
+
+void FiberSet::entry(unsigned high, unsigned low) {
+    auto* self = reinterpret_cast<FiberSet*>((static_cast<std::uintptr_t>(high) << 32) | low);
+    const unsigned tid = self->current_;
+    run_kernel_thread(*self->job_, tid);
+    self->fibers_[tid]->state = State::Done;
+    ++self->done_;
+}  // returns to the scheduler (uc_link)
+
+void FiberSet::run_block(Block& block, const Job& job, bool reverse) {
+    const unsigned n = block.threads();
+    while (fibers_.size() < n) {
+        auto f = std::make_unique<Fiber>();
+        void* memory = mmap(nullptr, kStackBytes + kGuardBytes, PROT_READ | PROT_WRITE,
+                            MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK, -1, 0);
+        if (memory == MAP_FAILED) throw Error("emulator: cannot map a fiber stack");
+        mprotect(memory, kGuardBytes, PROT_NONE);  // an overflow faults instead of writing into another stack
+        f->stack = memory;
+        fibers_.push_back(std::move(f));
+    }
+    block_ = &block;
+    job_ = &job;
+    count_ = n;
+    done_ = 0;
+    reverse_ = reverse;
+    yielded_ = false;
+    scan_ = 0;
+    last_sweep_ = Clock::now();
+    const auto self = reinterpret_cast<std::uintptr_t>(this);
+    for (unsigned t = 0; t < n; ++t) {
+        Fiber& f = *fibers_[t];
+        f.state = State::Runnable;
+        f.atomics = 0;
+        f.thread = thread_context(job, t);
+        getcontext(&f.context);
+        f.context.uc_stack.ss_sp = static_cast<char*>(f.stack) + kGuardBytes;
+        f.context.uc_stack.ss_size = kStackBytes;
+        f.context.uc_link = &scheduler_;
+        makecontext(&f.context, reinterpret_cast<void (*)()>(&FiberSet::entry), 2, static_cast<unsigned>(self >> 32),
+                    static_cast<unsigned>(self & 0xffffffffu));
+    }
+    const ThreadContext outside = t_ctx;
+    for (;;) {
+        const int t = next();
+        if (t < 0) {
+            if (done_ == n) break;
+            block.record_failure(block.deadlock_message());  // wakes every fiber: each unwinds where it waits
+            continue;
+        }
+        current_ = static_cast<unsigned>(t);
+        Fiber& f = *fibers_[current_];
+        t_ctx = f.thread;
+        swapcontext(&scheduler_, &f.context);
+        f.thread = t_ctx;
+    }
+    t_ctx = outside;
+}
+
+int FiberSet::next() {
+    if (yielded_) {  // round robin after the thread that yielded, so a spinning thread lets the others run
+        yielded_ = false;
+        const unsigned from = reverse_ ? count_ - 1 - current_ : current_;
+        for (unsigned i = 1; i <= count_; ++i) {
+            const unsigned t = tid_at((from + i) % count_);
+            if (fibers_[t]->state == State::Runnable) return static_cast<int>(t);
+        }
+        return -1;
+    }
+    for (; scan_ < count_; ++scan_)
+        if (fibers_[tid_at(scan_)]->state == State::Runnable) return static_cast<int>(tid_at(scan_));
+    return -1;
+}
+
+void FiberSet::wait_for_wake() {
+    Fiber& f = *fibers_[current_];
+    f.state = State::Waiting;
+    swapcontext(&f.context, &scheduler_);
+}
+
+void FiberSet::pass_on() { swapcontext(&fibers_[current_]->context, &scheduler_); }
+
+void FiberSet::wake(unsigned first, unsigned count) {
+    for (unsigned t = first; t < first + count && t < count_; ++t) {
+        Fiber& f = *fibers_[t];
+        if (f.state != State::Waiting) continue;
+        f.state = State::Runnable;
+        scan_ = std::min(scan_, reverse_ ? count_ - 1 - t : t);
+    }
+}
+
+void FiberSet::count_atomic() {
+    Fiber& f = *fibers_[current_];
+    if (++f.atomics % 1024 != 0) return;
+    if (const auto now = Clock::now(); now - last_sweep_ > std::chrono::milliseconds(20)) {
+        last_sweep_ = now;
+        wake_all();
+    }
+    yielded_ = true;
+    swapcontext(&f.context, &scheduler_);
+}
+
+namespace {
 
 // Thread `tid` of every block. Each worker waits on its own mutex, so starting a block orders each of its
 // threads after the launcher only, never after one another.
@@ -521,32 +789,8 @@ private:
     }
 
     void run(const Job& job) {
-        Block& block = *job.block;
-        const Dim3 dim = block.block_dim();
-        ThreadContext& c = t_ctx;
-        c.thread_idx = Dim3{tid_ % dim.x, tid_ / dim.x % dim.y, tid_ / (dim.x * dim.y)};
-        c.block_idx = job.block_idx;
-        c.block_dim = dim;
-        c.grid_dim = job.grid_dim;
-        c.block = &block;
-        c.linear = tid_;
-        c.shared = block.shared();
-        c.dynamic_shared_bytes = job.dynamic_shared_bytes;
-        c.shared_cursor = job.dynamic_shared_bytes;
-        c.shared_declared = (job.dynamic_shared_bytes + 15) / 16 * 16;
-        try {
-            block.thread_start(tid_);
-            job.invoke(job.bound);
-            block.thread_return(tid_);
-        } catch (const Abort&) {
-        } catch (const std::exception& e) {
-            try {
-                block.fail(std::string("a kernel thread threw: ") + e.what());
-            } catch (const Abort&) {
-            }
-        }
-        c.block = nullptr;
-        block.thread_done();
+        t_ctx = thread_context(job, tid_);
+        run_kernel_thread(job, tid_);
     }
 
     unsigned tid_;
@@ -568,20 +812,27 @@ struct BlockFailure {
 // One resident block: its synchronisation state, its shared memory and its kernel threads.
 struct Slot {
     std::unique_ptr<Block> block = std::make_unique<Block>();
-    std::vector<std::unique_ptr<Worker>> workers;
+    std::vector<std::unique_ptr<Worker>> workers;  // the thread engine's
+    std::unique_ptr<FiberSet> fibers;              // the fiber engine's
 
     // Runs blocks first, first + stride, ... of the grid one after another; stops at the first failure of its own
     // or once another slot has failed (`grid_failed`, relaxed: it orders nothing between slots).
     std::optional<BlockFailure> run_blocks(const LaunchConfig& config, Job job, std::uint64_t first,
                                            std::uint64_t stride, std::atomic<bool>& grid_failed) {
+        const bool use_fibers = fibers_in_use;
         const std::uint64_t gx = config.grid.x, gy = config.grid.y, total = config.grid.count();
         const auto threads = static_cast<unsigned>(config.block.count());
         for (std::uint64_t b = first; b < total && !grid_failed.load(std::memory_order_relaxed); b += stride) {
             job.block_idx = Dim3{static_cast<unsigned>(b % gx), static_cast<unsigned>(b / gx % gy),
                                  static_cast<unsigned>(b / (gx * gy))};
             block->begin();
-            for (unsigned t = 0; t < threads; ++t) workers[t]->post(job);
-            const bool finished = block->wait_done(std::chrono::milliseconds(1000));
+            bool finished = true;
+            if (use_fibers) {
+                fibers->run_block(*block, job, block->reverse());
+            } else {
+                for (unsigned t = 0; t < threads; ++t) workers[t]->post(job);
+                finished = block->wait_done(std::chrono::milliseconds(1000));
+            }
             if (block->failed() || !finished) {
                 grid_failed.store(true, std::memory_order_relaxed);
                 return BlockFailure{b, block->error() + " (block " + dim_text(job.block_idx) + ")", !finished};
@@ -589,6 +840,7 @@ struct Slot {
         }
         return std::nullopt;
     }
+    bool fibers_in_use = false;  // this launch's engine
 };
 
 // Drives one slot other than the first from its own thread, so that slots are ordered only by the grid's start
@@ -668,11 +920,14 @@ public:
             slots_.push_back(std::make_unique<Slot>());
             if (slots_.size() > 1) drivers_.push_back(std::make_unique<SlotDriver>(*slots_.back()));
         }
+        const bool use_fibers = SKB_EMU_FIBERS && options.engine == EmulatorOptions::Engine::Fibers;
         for (std::uint64_t k = 0; k < resident; ++k) {
             Slot& slot = *slots_[k];
-            while (slot.workers.size() < threads)
+            if (use_fibers && !slot.fibers) slot.fibers = std::make_unique<FiberSet>();
+            while (!use_fibers && slot.workers.size() < threads)
                 slot.workers.push_back(std::make_unique<Worker>(static_cast<unsigned>(slot.workers.size())));
-            slot.block->configure(config, options);
+            slot.fibers_in_use = use_fibers;
+            slot.block->configure(config, options, use_fibers ? slot.fibers.get() : nullptr);
         }
         const Job job{nullptr, Dim3{}, config.grid, config.dynamic_shared_bytes, invoke, bound};
         std::atomic<bool> grid_failed{false};
@@ -733,7 +988,9 @@ void warp_exchange(Site site, const char* what, unsigned mask, std::uint64_t min
 }
 
 void check_abort() {
-    if (t_ctx.block) t_ctx.block->check_abort();
+    if (!t_ctx.block) return;
+    t_ctx.block->check_abort();
+    t_ctx.block->count_atomic();
 }
 
 void check_width(Site site, const char* what, int width) {
