@@ -24,7 +24,10 @@ def count(skbench, op, backend, input_args, workdir):
     cmd = ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out_file}", "--toggle-collect=skb::PreparedOp::run*",
            skbench, "run", op, "--backend", backend, *input_args, "--out", os.path.join(workdir, "out.npy"),
            "--threads", "1"]
-    proc = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    # LD_BIND_NOW: the dynamic linker resolves every symbol at start, outside the count; lazily, an op's first calls
+    # into a shared library would count a symbol lookup whose cost grows with every library the binary links.
+    proc = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                          env={**os.environ, "LD_BIND_NOW": "1"})
     if proc.returncode != 0:
         raise RuntimeError(f"{op}/{backend}: valgrind exited {proc.returncode}: {proc.stderr.strip()[-400:]}")
     total = None
@@ -73,13 +76,13 @@ def main():
             [(name, os.path.join(args.golden, path)) for name, path in manifest.input_files(case)])
         jobs += [(op, backend, input_args) for backend in args.backend or ["ref", "opt"]]
     # One valgrind per core at once: each count is of one single-threaded process, whatever else runs.
-    with tempfile.TemporaryDirectory() as workdir, \
-            concurrent.futures.ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+    with concurrent.futures.ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
         def one(i):
+            # A fresh temporary directory each, as long a path as any: a few ops' counts move with the length of
+            # the output path (the heap's layout), so the paths keep one length.
             op, backend, input_args = jobs[i]
-            job_dir = os.path.join(workdir, str(i))
-            os.mkdir(job_dir)
-            return count(args.skbench, op, backend, input_args, job_dir)
+            with tempfile.TemporaryDirectory() as workdir:
+                return count(args.skbench, op, backend, input_args, workdir)
         try:
             for (op, backend, _), n in zip(jobs, pool.map(one, range(len(jobs)))):
                 counts[f"{op}/{backend}"] = n
