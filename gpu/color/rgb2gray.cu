@@ -27,7 +27,7 @@ template <class T> __global__ void rgb2gray_kernel(const T* rgb, float* gray, st
 Array rgb2gray(const Array& input, const Params&, const RunOptions&) {
     SKB_NVTX_RANGE("color.rgb2gray/" SKB_GPU_BACKEND_NAME);
     Array gray(DType::F32, Shape(input.shape().begin(), input.shape().end() - 1));
-    visit_dtype(input.dtype(), [&](auto tag) {
+    visit_dtype<kImageDTypes>(input.dtype(), [&](auto tag) {
         using T = decltype(tag);
         const DeviceBuffer<T> rgb = to_device<T>(input);
         DeviceBuffer<float> out(static_cast<std::size_t>(gray.size()));

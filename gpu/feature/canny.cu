@@ -343,7 +343,7 @@ void canny_on_device(const DeviceArray& image, const DeviceArray* mask, const Pa
     const Steps<F> steps(plane);
 
     DeviceBuffer<F> smoothed(size), scratch(size), bleed(bleeds ? size : 0);
-    visit_dtype(image.dtype(), [&](auto tag) {
+    visit_dtype<kImageDTypes>(image.dtype(), [&](auto tag) {
         using T = decltype(tag);
         launch(as_float_kernel<T, F>, per_pixel_config("feature.canny/as_float", n), image.data<T>(), keep, n,
                smoothed.data(), bleeds ? bleed.data() : static_cast<F*>(nullptr));

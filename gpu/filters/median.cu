@@ -135,7 +135,7 @@ DeviceArray median(const DeviceArray& input, const Params& params, const RunOpti
     const MedianWindow w = window_rows(median::window(params, input.ndim()), input.ndim());
     const BorderMode mode = parse_border_mode(params.choice("mode"));
     const double cval = params.real("cval");
-    visit_dtype(input.dtype(), [&](auto tag) {
+    visit_dtype<kImageDTypes>(input.dtype(), [&](auto tag) {
         using T = decltype(tag);
         if constexpr (sizeof(T) > 2 && std::is_integral_v<T>) {
             throw Error("filters.median: " + std::string(dtype_name(input.dtype())) + " is not supported");

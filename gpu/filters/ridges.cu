@@ -124,7 +124,7 @@ template <Filter filter> DeviceArray ridge_filter(const DeviceArray& input, cons
     const LaunchConfig config = grid_stride_config("filters.ridges", n, RidgePolicy::threads, RidgePolicy::max_blocks);
 
     DeviceArray image(DType::F32, shape);  // astype(float32), negated for bright ridges
-    visit_dtype(input.dtype(), [&](auto tag) {
+    visit_dtype<kImageDTypes>(input.dtype(), [&](auto tag) {
         using T = decltype(tag);
         launch(cast_kernel<T>, config, input.data<T>(), image.data<float>(), n, !params.flag("black_ridges"));
     });

@@ -117,7 +117,7 @@ DeviceArray sobel(const DeviceArray& input, const Params& params, const RunOptio
     };
     const Dim3 grid{blocks(volume[2], P::tile_x), blocks(volume[1], P::tile_y), blocks(volume[0], P::planes_per_block)};
     DeviceArray result(DType::F32, shape);
-    visit_dtype(input.dtype(), [&](auto tag) {
+    visit_dtype<kImageDTypes>(input.dtype(), [&](auto tag) {
         using T = decltype(tag);
         const auto in = make_view<const T, 3>(input.data<T>(), volume);
         const auto out = make_view<float, 3>(result.data<float>(), volume);

@@ -300,7 +300,7 @@ template <class T> DeviceArray threshold_on_device(const DeviceArray& input, std
 DeviceArray threshold_otsu(const DeviceArray& input, const Params& params, const RunOptions&) {
     SKB_NVTX_RANGE("filters.threshold_otsu/" SKB_GPU_BACKEND_NAME);
     const std::int64_t nbins = params.integer("nbins");
-    return visit_dtype(input.dtype(), [&](auto tag) -> DeviceArray {
+    return visit_dtype<kImageDTypes>(input.dtype(), [&](auto tag) -> DeviceArray {
         using T = decltype(tag);
         if constexpr (std::is_floating_point_v<T> || std::is_same_v<T, bool> || sizeof(T) <= 2)
             return threshold_on_device<T>(input, nbins);

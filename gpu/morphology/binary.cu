@@ -23,7 +23,7 @@ DeviceArray binary(const DeviceArray& input, const Params& params, const RunOpti
     const std::string& mode = params.choice("mode");
     constexpr Extremum second = First == Extremum::Min ? Extremum::Max : Extremum::Min;
     const morphology::Pass<bool> passes[] = {binary_pass(offsets, First, mode), binary_pass(offsets, second, mode)};
-    return visit_dtype(input.dtype(), [&](auto tag) {
+    return visit_dtype<kImageDTypes>(input.dtype(), [&](auto tag) {
         using T = decltype(tag);
         return morphology::run_passes<T, bool>(input, std::span(passes, Then ? 2 : 1));
     });

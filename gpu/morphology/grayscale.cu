@@ -13,7 +13,7 @@ DeviceArray grayscale(const DeviceArray& input, const Params& params, const RunO
     SKB_NVTX_RANGE("morphology.grayscale/" SKB_GPU_BACKEND_NAME);
     const Footprint* given = params.footprint("footprint");
     const auto offsets = (given ? *given : Footprint::cross(input.ndim())).offsets(EvenCentre::Front);
-    return visit_dtype(input.dtype(), [&](auto tag) {
+    return visit_dtype<kImageDTypes>(input.dtype(), [&](auto tag) {
         using T = decltype(tag);
         const auto border = [&](Extremum which) {
             return grayscale_border<T>(params.choice("mode"), params.real("cval"), which);

@@ -156,7 +156,7 @@ Array remove_small_objects(const Array& image, const Params& params, const RunOp
         return result;
     }
     const int connectivity = static_cast<int>(params.integer("connectivity"));
-    visit_dtype(image.dtype(), [&](auto tag) {
+    visit_dtype<kLabelDTypes>(image.dtype(), [&](auto tag) {
         using T = decltype(tag);
         if constexpr (std::is_floating_point_v<T>) throw Error("morphology.remove_small_objects: float images are not labels");
         else if (image.size() < std::numeric_limits<int>::max() / 2) remove_on_device<T, int>(image, connectivity, max_size, result);

@@ -115,7 +115,7 @@ DeviceArray binary_fill_holes(const DeviceArray& image, const Params& params, co
     const std::optional<int> connectivity = given ? given->connectivity() : 1;
     DeviceArray result(DType::Bool, image.shape());
     if (image.size() == 0) return result;
-    visit_dtype(image.dtype(), [&](auto tag) {
+    visit_dtype<kImageDTypes>(image.dtype(), [&](auto tag) {
         using T = decltype(tag);
         if (!connectivity) flood_on_device<T>(image, *given, result);
         else if (image.size() < std::numeric_limits<int>::max() - 1) fill_holes_on_device<T, int>(image, *connectivity, result);

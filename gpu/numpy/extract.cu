@@ -65,7 +65,7 @@ DeviceArray extract(const DeviceInputs& inputs, const Params&, const RunOptions&
     Offset length = 0;
     copy_bytes(&length, offsets.data() + chunks, sizeof length, CopyKind::DeviceToHost);  // sizes the answer
     DeviceArray result(arr.dtype(), Shape{static_cast<std::int64_t>(length)});
-    visit_dtype(arr.dtype(), [&](auto tag) {
+    visit_dtype<kImageDTypes>(arr.dtype(), [&](auto tag) {
         using T = decltype(tag);
         LaunchConfig write = per_chunk;
         write.name = "numpy.extract/write";

@@ -32,7 +32,7 @@ DeviceArray greater(const DeviceInputs& inputs, const Params& params, const RunO
     DeviceArray result(DType::Bool, input.shape());
     const LaunchConfig config =
         grid_stride_config("numpy.greater", input.size(), GreaterPolicy::block, GreaterPolicy::max_blocks);
-    visit_dtype(input.dtype(), [&](auto tag) {
+    visit_dtype<kImageDTypes>(input.dtype(), [&](auto tag) {
         using T = decltype(tag);
         launch(greater_kernel<T>, config, input.data<T>(), result.data<bool>(), input.size(), params.real("x2"),
                bound_x2.device);

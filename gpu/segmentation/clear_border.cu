@@ -57,7 +57,7 @@ DeviceArray clear_border(const DeviceInputs& inputs, const Params& params, const
     DeviceArray result(image.dtype(), image.shape());
     if (image.size() == 0) return result;
     const std::int64_t ext = params.integer("buffer_size") + 1, bgval = params.integer("bgval");
-    visit_dtype(image.dtype(), [&](auto tag) {
+    visit_dtype<kLabelDTypes>(image.dtype(), [&](auto tag) {
         using T = decltype(tag);
         if constexpr (std::is_floating_point_v<T>) {
             throw Error("segmentation.clear_border: float images are not labels");

@@ -11,7 +11,7 @@ Array rgb2gray(const Array& input, const Params&, const RunOptions& requested) {
     Array gray = new_output(requested, DType::F32, Shape(input.shape().begin(), input.shape().end() - 1));
     float* out = gray.data<float>();
     const RunOptions options = sized_for_work(requested, gray.size() * 4);  // 3 channels read, 1 value written
-    visit_dtype(input.dtype(), [&](auto tag) {
+    visit_dtype<kImageDTypes>(input.dtype(), [&](auto tag) {
         using T = decltype(tag);
         const T* in = input.data<T>();
         parallel_blocks(options, gray.size(), 1 << 16, [&](std::int64_t begin, std::int64_t end) {

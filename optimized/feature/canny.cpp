@@ -605,7 +605,7 @@ Array canny(const OpInputs& inputs, const Params& params, const RunOptions& opti
     if (image.size() == 0) return result;
     const Array* mask = inputs.extra("mask");
     const bool* keep = mask ? mask->data<bool>() : nullptr;
-    visit_dtype(image.dtype(), [&](auto tag) {
+    visit_dtype<kImageDTypes>(image.dtype(), [&](auto tag) {
         using T = decltype(tag);
         if constexpr (std::is_same_v<T, float>) canny_in<T, float>(image, keep, params, options, result);
         else canny_in<T, double>(image, keep, params, options, result);

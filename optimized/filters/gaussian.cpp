@@ -163,7 +163,7 @@ Array gaussian_f32(const Array& input, const std::vector<double>& sigma, double 
     // Tiles tall enough that the halo (2 * radius rows) is a small part of the x pass.
     const std::int64_t tile = std::max<std::int64_t>(32, 8 * s.ty.radius());
     const std::int64_t tiles_per_plane = (H + tile - 1) / tile;
-    visit_dtype(input.dtype(), [&](auto tag) {
+    visit_dtype<kImageDTypes>(input.dtype(), [&](auto tag) {
         using T = decltype(tag);
         const T* in = input.data<T>();
         SKB_NVTX_RANGE("filters.gaussian/opt/xy");

@@ -529,7 +529,7 @@ template <class T> void median_of(const Array& image, Array& result, const Param
 Array median(const Array& image, const Params& params, const RunOptions& options) {
     Array result = new_output(options, image.dtype(), image.shape());
     if (image.size() == 0) return result;
-    visit_dtype(image.dtype(), [&](auto tag) { median_of<decltype(tag)>(image, result, params, options); });
+    visit_dtype<kImageDTypes>(image.dtype(), [&](auto tag) { median_of<decltype(tag)>(image, result, params, options); });
     return result;
 }
 

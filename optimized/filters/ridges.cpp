@@ -122,7 +122,7 @@ template <class T> Array ridge_filter(Filter filter, const Array& input, const P
 
 template <Filter filter> Array run(const Array& input, const Params& params, const RunOptions& options) {
     Array result;
-    visit_dtype(input.dtype(), [&](auto tag) { result = ridge_filter<decltype(tag)>(filter, input, params, options); });
+    visit_dtype<kImageDTypes>(input.dtype(), [&](auto tag) { result = ridge_filter<decltype(tag)>(filter, input, params, options); });
     return result;
 }
 

@@ -68,7 +68,7 @@ Array sobel(const Array& input, const Params& params, const RunOptions& requeste
     static constexpr RowKernel kernels_2d[] = {sobel_rows_2d<-1>, sobel_rows_2d<0>, sobel_rows_2d<1>};
     static constexpr RowKernel kernels_3d[] = {sobel_rows_3d<-1>, sobel_rows_3d<0>, sobel_rows_3d<1>, sobel_rows_3d<2>};
     const RowKernel row_kernel = ndim == 2 ? kernels_2d[axis + 1] : kernels_3d[axis + 1];
-    visit_dtype(input.dtype(), [&](auto tag) {
+    visit_dtype<kImageDTypes>(input.dtype(), [&](auto tag) {
         using T = decltype(tag);
         const T* in = input.data<T>();
         parallel_blocks(options, Z * tiles, 1, [&](std::int64_t begin, std::int64_t end) {

@@ -132,7 +132,7 @@ Array threshold_otsu(const Array& input, const Params& params, const RunOptions&
     SKB_NVTX_RANGE("filters.threshold_otsu/opt");
     const std::int64_t nbins = params.integer("nbins"), n = input.size();
     const RunOptions options = sized_for_work(requested, 2 * n);  // a range pass and a histogram pass
-    return visit_dtype(input.dtype(), [&](auto tag) -> Array {
+    return visit_dtype<kImageDTypes>(input.dtype(), [&](auto tag) -> Array {
         using T = decltype(tag);
         const T* v = input.data<T>();
         if constexpr (std::is_same_v<T, bool>)  // NumPy bins bool as float64 0s and 1s

@@ -12,7 +12,7 @@ using Byte = std::uint8_t;
 Array as_mask(const Array& input, const RunOptions& options) {
     Array mask(DType::U8, input.shape());
     Byte* m = mask.data<Byte>();
-    visit_dtype(input.dtype(), [&](auto tag) {
+    visit_dtype<kImageDTypes>(input.dtype(), [&](auto tag) {
         using T = decltype(tag);
         const T* in = input.data<T>();
         parallel_blocks(options, input.size(), 1 << 16, [&](std::int64_t b, std::int64_t e) {
@@ -44,7 +44,7 @@ template <Extremum First, bool Then> Array binary(const Array& input, const Para
     }
     const auto plan = row_tap_plan<Byte>(input.shape(), first_offsets, First, first_border, Then ? &second_border : nullptr);
     Array result = new_output(options, DType::Bool, input.shape());
-    visit_dtype(input.dtype(), [&](auto tag) {
+    visit_dtype<kImageDTypes>(input.dtype(), [&](auto tag) {
         using T = decltype(tag);
         if constexpr (std::is_same_v<T, bool>)  // already 0/1 bytes
             row_tap_passes(static_cast<const Byte*>(input.raw()), static_cast<Byte*>(result.raw()), plan.volume, plan.passes,

@@ -15,7 +15,7 @@ template <Extremum First, bool Then> Array grayscale(const Array& input, const P
     const Offsets offsets = (given ? *given : Footprint::cross(input.ndim())).offsets(EvenCentre::Front);
     const RunOptions options = sized_for_work(requested, morphology_work(input, offsets, Then ? 2 : 1));
     constexpr Extremum second = First == Extremum::Min ? Extremum::Max : Extremum::Min;
-    return visit_dtype(input.dtype(), [&](auto tag) {
+    return visit_dtype<kImageDTypes>(input.dtype(), [&](auto tag) {
         using T = decltype(tag);
         const auto border = [&](Extremum which) {
             return grayscale_border<T>(params.choice("mode"), params.real("cval"), which);

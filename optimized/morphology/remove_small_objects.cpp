@@ -69,7 +69,7 @@ Array remove_small_objects(const Array& image, const Params& params, const RunOp
         std::memcpy(result.raw(), image.raw(), image.nbytes());
         return result;
     }
-    visit_dtype(image.dtype(), [&](auto tag) {
+    visit_dtype<kLabelDTypes>(image.dtype(), [&](auto tag) {
         using T = decltype(tag);
         if constexpr (std::is_same_v<T, bool>)
             remove_small_components(image.data<bool>(), image.shape(), static_cast<int>(params.integer("connectivity")),

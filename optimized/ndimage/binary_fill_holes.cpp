@@ -84,7 +84,7 @@ Array binary_fill_holes(const Array& image, const Params& params, const RunOptio
     } else {  // nonzero is True (NaN too)
         converted = Array(DType::Bool, image.shape());
         bool* c = converted.data<bool>();
-        visit_dtype(image.dtype(), [&](auto tag) {
+        visit_dtype<kImageDTypes>(image.dtype(), [&](auto tag) {
             using T = decltype(tag);
             const T* v = image.data<T>();
             parallel_blocks(options, image.size(), 1 << 16, [&](std::int64_t b, std::int64_t e) {

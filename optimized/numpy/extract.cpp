@@ -29,7 +29,7 @@ Array extract(const OpInputs& inputs, const Params&, const RunOptions& requested
     });
     for (std::size_t b = 1; b < offsets.size(); ++b) offsets[b] += offsets[b - 1];
     Array result = new_output(options, arr.dtype(), Shape{offsets.back()});
-    visit_dtype(arr.dtype(), [&](auto tag) {
+    visit_dtype<kImageDTypes>(arr.dtype(), [&](auto tag) {
         using T = decltype(tag);
         const T* in = arr.data<T>();
         T* out = result.data<T>();

@@ -16,7 +16,7 @@ Array greater(const Array& image, const Params& params, const RunOptions& reques
     const RunOptions options = sized_for_work(requested, n);
     Array result = new_output(options, DType::Bool, image.shape());
     bool* out = result.data<bool>();
-    visit_dtype(image.dtype(), [&](auto tag) {
+    visit_dtype<kImageDTypes>(image.dtype(), [&](auto tag) {
         using T = decltype(tag);
         const T* in = image.data<T>();
         T cutoff{};

@@ -68,7 +68,7 @@ Array clear_border(const OpInputs& inputs, const Params& params, const RunOption
     const Array* mask = inputs.extra("mask");
     Array result = new_output(options, image.dtype(), image.shape());
     if (image.size() == 0) return result;
-    visit_dtype(image.dtype(), [&](auto tag) {
+    visit_dtype<kLabelDTypes>(image.dtype(), [&](auto tag) {
         using T = decltype(tag);
         if constexpr (std::is_floating_point_v<T>) throw Error("segmentation.clear_border: float images are not labels");
         else

@@ -78,7 +78,7 @@ template <class F> Array canny_in(const Array& image, const Array* mask, const P
     const double sigma = params.real("sigma"), cval = params.real("cval");
     const bool* keep = mask ? mask->data<bool>() : nullptr;
     std::vector<F> values(n);
-    visit_dtype(image.dtype(), [&](auto tag) {
+    visit_dtype<kImageDTypes>(image.dtype(), [&](auto tag) {
         const auto* in = image.data<decltype(tag)>();
         for (std::size_t i = 0; i < n; ++i) values[i] = keep && !keep[i] ? F(0) : img_as_float<F>(in[i]);
     });

@@ -36,7 +36,7 @@ template <class T> Array median_of(const Array& image, const Params& params) {
 }
 
 Array median(const Array& image, const Params& params, const RunOptions&) {
-    return visit_dtype(image.dtype(), [&](auto tag) { return median_of<decltype(tag)>(image, params); });
+    return visit_dtype<kImageDTypes>(image.dtype(), [&](auto tag) { return median_of<decltype(tag)>(image, params); });
 }
 
 SKB_REGISTER_IMPL("filters.median", "ref", median);

@@ -21,7 +21,7 @@ enum class Filter { Frangi, Hessian, Sato, Meijering };
 
 template <class F> Array ridge_filter(Filter filter, const Array& input, const Params& params) {
     Array image(dtype_of<F>, input.shape());  // astype(F): no scaling
-    visit_dtype(input.dtype(), [&](auto tag) {
+    visit_dtype<kImageDTypes>(input.dtype(), [&](auto tag) {
         using T = decltype(tag);
         const T* in = input.data<T>();
         F* out = image.data<F>();

@@ -45,7 +45,7 @@ template <class T> Array threshold_of(const T* v, std::int64_t size, std::int64_
 
 Array threshold_otsu(const Array& input, const Params& params, const RunOptions&) {
     const std::int64_t nbins = params.integer("nbins");
-    return visit_dtype(input.dtype(), [&](auto tag) -> Array {
+    return visit_dtype<kImageDTypes>(input.dtype(), [&](auto tag) -> Array {
         using T = decltype(tag);
         if constexpr (std::is_same_v<T, bool>) {  // NumPy bins bool as a float64 image of 0s and 1s
             const Array as_double = to_float_array<double>(input);

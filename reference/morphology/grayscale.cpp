@@ -18,7 +18,7 @@ template <class T> Array gray_pass(const Array& image, const std::vector<std::ve
 template <Extremum First, bool Then> Array grayscale(const Array& input, const Params& params, const RunOptions&) {
     const Footprint* given = params.footprint("footprint");
     const auto offsets = (given ? *given : Footprint::cross(input.ndim())).offsets(EvenCentre::Front);
-    return visit_dtype(input.dtype(), [&](auto tag) {
+    return visit_dtype<kImageDTypes>(input.dtype(), [&](auto tag) {
         using T = decltype(tag);
         Array once = gray_pass<T>(input, offsets, First, params);
         if (!Then) return once;

@@ -26,7 +26,7 @@ Array remove_small_objects(const Array& image, const Params& params, const RunOp
         ++sizes[label[p]];
     }
     Array out = image.clone();
-    visit_dtype(image.dtype(), [&](auto tag) {
+    visit_dtype<kLabelDTypes>(image.dtype(), [&](auto tag) {
         using T = decltype(tag);
         T* o = out.data<T>();
         for (std::int64_t p = 0; p < out.size(); ++p)

@@ -12,7 +12,7 @@ Array extract(const OpInputs& inputs, const Params&, const RunOptions&) {
     std::int64_t count = 0;
     for (std::int64_t i = 0; i < arr.size(); ++i) count += condition[i] ? 1 : 0;
     Array result(arr.dtype(), Shape{count});
-    visit_dtype(arr.dtype(), [&](auto tag) {
+    visit_dtype<kImageDTypes>(arr.dtype(), [&](auto tag) {
         using T = decltype(tag);
         const T* in = arr.data<T>();
         T* out = result.data<T>();

@@ -9,7 +9,7 @@ Array greater(const Array& image, const Params& params, const RunOptions&) {
     const double x2 = params.real("x2");
     Array result(DType::Bool, image.shape());
     bool* out = result.data<bool>();
-    visit_dtype(image.dtype(), [&](auto tag) {
+    visit_dtype<kImageDTypes>(image.dtype(), [&](auto tag) {
         using T = decltype(tag);
         const T* in = image.data<T>();
         for (std::int64_t i = 0; i < image.size(); ++i) {

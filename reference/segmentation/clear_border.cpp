@@ -29,7 +29,7 @@ Array clear_border(const OpInputs& inputs, const Params& params, const RunOption
     }
     Array out = image.clone();
     const std::int64_t bgval = params.integer("bgval");
-    visit_dtype(image.dtype(), [&](auto tag) {
+    visit_dtype<kLabelDTypes>(image.dtype(), [&](auto tag) {
         using T = decltype(tag);
         T* o = out.data<T>();
         for (std::int64_t p = 0; p < out.size(); ++p)

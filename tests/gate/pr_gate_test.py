@@ -4,7 +4,7 @@
 1. Case selection from changed paths: an op's own files select that op (a family file, binary.cpp, its family),
    shared code every op, docs/tests/CI nothing.
 2. A planted slowdown: head is skbench_planted with SKB_PLANT=more_work (opt filters.sobel does 25% more work),
-   base the unchanged build; both prebuilt. The gate must come out REGRESSION (exit 1) on filters.sobel's opt cases
+   base the same binary without the plant (two binaries differ in code layout alone); both prebuilt. The gate must come out REGRESSION (exit 1) on filters.sobel's opt cases
    and on nothing else (rgb2gray and sobel's ref are unchanged); junit.xml has a failure exactly there;
    summary.md opens with the verdict and its counts, then the flagged rows; report.html and both results exist.
 3. A change that touches no op (a clean tree against HEAD): nothing is built or timed, exit 0 (run where the tree is
@@ -61,8 +61,10 @@ def main():
         # 2. the planted slowdown
         out = os.path.join(tmp, "planted")
         b = lambda name: os.path.join(args.bin, name)
-        proc = subprocess.run([py, os.path.join(ROOT, "ci", "pr_gate.py"), "--base-skbench", b("skbench"),
-                               "--base-portable", b("skbench_portable"), "--head-skbench", b("skbench_planted"),
+        # Both sides the same binary, the plant switched on in head only: two different binaries differ in code
+        # layout, which alone moved ref sobel's wall time by 25% between skbench and skbench_planted (same source).
+        proc = subprocess.run([py, os.path.join(ROOT, "ci", "pr_gate.py"), "--base-skbench", b("skbench_planted"),
+                               "--base-portable", b("skbench_planted_portable"), "--head-skbench", b("skbench_planted"),
                                "--head-portable", b("skbench_planted_portable"), "--head-env", "SKB_PLANT=more_work",
                                "--filter", CASES, "--out", out], capture_output=True, text=True, timeout=1200)
         check(proc.returncode == 1, f"planted slowdown: exit 1 (got {proc.returncode}: {proc.stderr.strip()[-500:]})")

@@ -2,9 +2,12 @@
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#include <initializer_list>
 #include <string>
 #include <string_view>
 #include <type_traits>
+#include <utility>
+#include <vector>
 
 #include "skb/error.hpp"
 
@@ -69,18 +72,53 @@ template <> struct dtype_of_t<float> { static constexpr DType value = DType::F32
 template <> struct dtype_of_t<double> { static constexpr DType value = DType::F64; };
 template <class T> inline constexpr DType dtype_of = dtype_of_t<T>::value;
 
-// Calls fn(T{}) with the C++ type of `t`: the single switch from runtime dtype to template code.
-template <class Fn> decltype(auto) visit_dtype(DType t, Fn&& fn) {
-    switch (t) {
-        case DType::Bool: return fn(bool{});
-        case DType::U8: return fn(std::uint8_t{});
-        case DType::U16: return fn(std::uint16_t{});
-        case DType::I32: return fn(std::int32_t{});
-        case DType::I64: return fn(std::int64_t{});
-        case DType::F32: return fn(float{});
-        case DType::F64: return fn(double{});
+// A set of dtypes fixed at compile time: what an op accepts. Its spec lists them (list()) and its backends dispatch
+// over them (visit_dtype<Set>), so code is instantiated only for dtypes the op can be given.
+struct DTypeSet {
+    std::uint32_t bits = 0;
+    constexpr DTypeSet(std::initializer_list<DType> dtypes) {
+        for (DType t : dtypes) bits |= 1u << static_cast<unsigned>(t);
     }
-    throw Error("invalid dtype code " + std::to_string(static_cast<int>(t)));
+    constexpr bool contains(DType t) const { return (bits >> static_cast<unsigned>(t)) & 1u; }
+    std::vector<DType> list() const {
+        std::vector<DType> out;
+        for (int i = 0; i < kDTypeCount; ++i)
+            if (contains(static_cast<DType>(i))) out.push_back(static_cast<DType>(i));
+        return out;
+    }
+};
+// What most image ops accept (scikit-image's images: bool, small unsigned integers, floats).
+inline constexpr DTypeSet kImageDTypes{DType::Bool, DType::U8, DType::U16, DType::F32, DType::F64};
+// Label images and masks: bool and the integers.
+inline constexpr DTypeSet kLabelDTypes{DType::Bool, DType::U8, DType::U16, DType::I32, DType::I64};
+
+// Calls fn(T{}) with the C++ type of `t`, for the dtypes of Accepted only: the single switch from runtime dtype to
+// template code. Any other dtype throws (an op's spec refuses it before its backend runs).
+template <DTypeSet Accepted, class Fn> decltype(auto) visit_dtype(DType t, Fn&& fn) {
+#define SKB_VISIT_CASE(D, T) \
+    case DType::D:           \
+        if constexpr (Accepted.contains(DType::D)) return fn(T{}); \
+        break;
+    switch (t) {
+        SKB_VISIT_CASE(Bool, bool)
+        SKB_VISIT_CASE(U8, std::uint8_t)
+        SKB_VISIT_CASE(U16, std::uint16_t)
+        SKB_VISIT_CASE(I32, std::int32_t)
+        SKB_VISIT_CASE(I64, std::int64_t)
+        SKB_VISIT_CASE(F32, float)
+        SKB_VISIT_CASE(F64, double)
+    }
+#undef SKB_VISIT_CASE
+    if (static_cast<int>(t) >= kDTypeCount) throw Error("invalid dtype code " + std::to_string(static_cast<int>(t)));
+    throw Error("dtype " + std::string(dtype_name(t)) + " reached a dispatch that does not take it");
+}
+
+inline constexpr DTypeSet kAllDTypes{DType::Bool, DType::U8,  DType::U16, DType::I32,
+                                     DType::I64,  DType::F32, DType::F64};
+
+// Every dtype (helpers that serve all ops: conversions, I/O).
+template <class Fn> decltype(auto) visit_dtype(DType t, Fn&& fn) {
+    return visit_dtype<kAllDTypes>(t, std::forward<Fn>(fn));
 }
 
 }  // namespace skb

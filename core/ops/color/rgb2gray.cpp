@@ -9,7 +9,7 @@ OpSpec rgb2gray_spec() {
     OpSpec s;
     s.id = "color.rgb2gray";
     s.summary = "luminance of an RGB image (trailing channel axis of 3)";
-    s.input_dtypes = {DType::Bool, DType::U8, DType::U16, DType::F32, DType::F64};
+    s.input_dtypes = kImageDTypes.list();
     s.channels = 3;
     s.output = [](const ArrayMeta& in, const Params&, Precision p) {
         return ArrayMeta{float_output_dtype(in.dtype, p), Shape(in.shape.begin(), in.shape.end() - 1)};

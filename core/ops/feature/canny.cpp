@@ -45,7 +45,7 @@ OpSpec canny_spec() {
         spec_parts::mode_param("constant"),
         spec_parts::cval_param(),
     };
-    s.input_dtypes = {DType::Bool, DType::U8, DType::U16, DType::F32, DType::F64};
+    s.input_dtypes = kImageDTypes.list();
     s.spatial_ndims = {2};
     s.extra_inputs = {{.name = "mask", .dtypes = {DType::Bool}, .optional = true,
                        .help = "where edges are looked for (False pixels are left out of the smoothing too)"}};

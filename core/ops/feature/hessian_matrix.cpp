@@ -33,7 +33,7 @@ OpSpec hessian_matrix_spec() {
          "true: convolve with Gaussian derivatives; false or None (0.26's default): np.gradient of the smoothed image",
          {}, std::nullopt},
     };
-    s.input_dtypes = {DType::Bool, DType::U8, DType::U16, DType::F32, DType::F64};
+    s.input_dtypes = kImageDTypes.list();
     s.output_names_by_ndim = {{2, {"Hrr", "Hrc", "Hcc"}}, {3, {"Hpp", "Hpr", "Hpc", "Hrr", "Hrc", "Hcc"}}};
     s.output = [](const ArrayMeta& in, const Params& p, Precision precision) {
         const int ndim = static_cast<int>(in.shape.size());

@@ -19,7 +19,7 @@ OpSpec gaussian_spec() {
         {"preserve_range", ParamKind::Bool, "false", "keep integer values instead of scaling to [0, 1]", {}, {}},
         {"truncate", ParamKind::Float, "4.0", "kernel radius in standard deviations", {}, 0.0},
     };
-    s.input_dtypes = {DType::Bool, DType::U8, DType::U16, DType::F32, DType::F64};
+    s.input_dtypes = kImageDTypes.list();
     s.output = [](const ArrayMeta& in, const Params& p, Precision precision) {
         const auto sigma = p.reals("sigma");
         const auto ndim = in.shape.size();

@@ -23,7 +23,7 @@ OpSpec median_spec() {
          "ndimage (scipy.ndimage.median_filter); rank (skimage.filters.rank.median) is not implemented",
          {"ndimage", "rank"}, std::nullopt},
     };
-    s.input_dtypes = {DType::Bool, DType::U8, DType::U16, DType::F32, DType::F64};
+    s.input_dtypes = kImageDTypes.list();
     s.output = [](const ArrayMeta& in, const Params& p, Precision) {
         spec_parts::check_footprint_rank("filters.median", p, static_cast<int>(in.shape.size()));
         if (p.choice("behavior") == "rank")

@@ -26,7 +26,7 @@ OpSpec ridge_spec(std::string id, std::string summary, std::vector<ParamSpec> ex
     s.params.push_back({"black_ridges", ParamKind::Bool, "true", "find dark ridges (false: bright ones)", {}, {}});
     s.params.push_back(spec_parts::mode_param("reflect"));
     s.params.push_back(spec_parts::cval_param());
-    s.input_dtypes = {DType::Bool, DType::U8, DType::U16, DType::F32, DType::F64};
+    s.input_dtypes = kImageDTypes.list();
     s.output = [op = s.id](const ArrayMeta& in, const Params& p, Precision precision) {
         for (double sigma : p.reals("sigmas")) {
             if (!(sigma > 0) || !std::isfinite(sigma))

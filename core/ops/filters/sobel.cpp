@@ -14,7 +14,7 @@ OpSpec sobel_spec() {
         spec_parts::mode_param("reflect"),
         spec_parts::cval_param(),
     };
-    s.input_dtypes = {DType::Bool, DType::U8, DType::U16, DType::F32, DType::F64};
+    s.input_dtypes = kImageDTypes.list();
     s.output = [](const ArrayMeta& in, const Params& p, Precision precision) {
         const auto axis = p.optional_integer("axis");
         if (axis && *axis >= static_cast<std::int64_t>(in.shape.size()))

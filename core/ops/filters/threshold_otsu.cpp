@@ -11,7 +11,7 @@ OpSpec threshold_otsu_spec() {
     s.id = "filters.threshold_otsu";
     s.summary = "Otsu's threshold (scalar result)";
     s.params = {{"nbins", ParamKind::Int, "256", "histogram bins for float images", {}, 2.0}};
-    s.input_dtypes = {DType::Bool, DType::U8, DType::U16, DType::F32, DType::F64};
+    s.input_dtypes = kImageDTypes.list();
     s.spatial_ndims = {1, 2, 3};  // any shape: the histogram does not look at it (1-d: `threshold_otsu(med[mask])`)
     s.output = [](const ArrayMeta& in, const Params&, Precision precision) {
         // Integer images threshold at an integer bin centre (int64). bool is binned as a float image.

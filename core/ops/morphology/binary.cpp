@@ -12,7 +12,7 @@ OpSpec binary_spec(const std::string& name, const std::string& summary, int pass
     s.summary = summary;
     s.params = {spec_parts::footprint_param(),
                 {"mode", ParamKind::Choice, "ignore", "border handling", {"ignore", "max", "min"}, {}}};
-    s.input_dtypes = {DType::Bool, DType::U8, DType::U16, DType::F32, DType::F64};
+    s.input_dtypes = kImageDTypes.list();
     s.output = [id = s.id](const ArrayMeta& in, const Params& p, Precision) {
         spec_parts::check_footprint_rank(id, p, static_cast<int>(in.shape.size()));
         return ArrayMeta{DType::Bool, in.shape};

@@ -16,7 +16,7 @@ OpSpec remove_small_objects_spec() {
         {"max_size", ParamKind::Int, "64", "objects of this many pixels or fewer are removed", {}, {}},
         {"connectivity", ParamKind::Int, "1", "bool images: max number of axes a neighbour may differ in", {}, {}},
     };
-    s.input_dtypes = {DType::Bool, DType::U8, DType::U16, DType::I32, DType::I64};
+    s.input_dtypes = kLabelDTypes.list();
     s.output = [id = s.id](const ArrayMeta& in, const Params& p, Precision) {
         const auto ndim = static_cast<std::int64_t>(in.shape.size());
         if (const std::int64_t c = p.integer("connectivity"); c < 1 || c > ndim)

@@ -12,7 +12,7 @@ OpSpec binary_fill_holes_spec() {
     s.id = "ndimage.binary_fill_holes";
     s.summary = "fill the holes of a binary image (False regions that do not reach the border)";
     s.params = {spec_parts::footprint_param("structure")};
-    s.input_dtypes = {DType::Bool, DType::U8, DType::U16, DType::F32, DType::F64};
+    s.input_dtypes = kImageDTypes.list();
     s.output = [id = s.id](const ArrayMeta& in, const Params& p, Precision) {
         spec_parts::check_footprint_rank(id, p, static_cast<int>(in.shape.size()), "structure");
         return ArrayMeta{DType::Bool, in.shape};

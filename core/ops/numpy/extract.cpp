@@ -12,7 +12,7 @@ OpSpec extract_spec() {
     OpSpec s;
     s.id = "numpy.extract";
     s.summary = "arr[condition]: the elements where a bool mask is True, in C order (NumPy glue, 1-d result)";
-    s.input_dtypes = {DType::Bool, DType::U8, DType::U16, DType::F32, DType::F64};
+    s.input_dtypes = kImageDTypes.list();
     s.spatial_ndims = {1, 2, 3};
     s.extra_inputs = {{.name = "condition", .dtypes = {DType::Bool}, .optional = false,
                        .help = "where to take elements (arr's shape)", .bench_input = SyntheticInput::Blobs}};

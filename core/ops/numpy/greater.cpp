@@ -12,7 +12,7 @@ OpSpec greater_spec() {
     s.id = "numpy.greater";
     s.summary = "image > x2 elementwise (NumPy glue of the seed pipelines, bool result)";
     s.params = {{"x2", ParamKind::Float, "0", "the scalar compared with (a Python float)", {}, std::nullopt}};
-    s.input_dtypes = {DType::Bool, DType::U8, DType::U16, DType::F32, DType::F64};
+    s.input_dtypes = kImageDTypes.list();
     s.output = [](const ArrayMeta& in, const Params&, Precision) { return ArrayMeta{DType::Bool, in.shape}; };
     s.bytes_per_element = [](const ArrayMeta& in, const Params&, Precision) {
         return static_cast<double>(dtype_size(in.dtype)) + 1.0;

@@ -20,7 +20,7 @@ OpSpec clear_border_spec() {
         {"buffer_size", ParamKind::Int, "0", "width of the border band beyond the edge pixel", {}, 0.0},
         {"bgval", ParamKind::Int, "0", "value the cleared objects get", {}, {}},
     };
-    s.input_dtypes = {DType::Bool, DType::U8, DType::U16, DType::I32, DType::I64};
+    s.input_dtypes = kLabelDTypes.list();
     s.extra_inputs = {{.name = "mask", .dtypes = {DType::Bool}, .optional = true,
                        .help = "where False is the border (replaces buffer_size); the image's shape",
                        .bench_input = SyntheticInput::Blobs}};
