@@ -39,17 +39,17 @@ json run_json(const gate::StoredRun& r) {
             {"build_type", r.build_type}, {"cases", r.cases}, {"source", r.source}};
 }
 
-int print_machines(const HistoryArgs& args, const std::vector<gate::StoredRun>& runs) {
+int print_machines(const HistoryArgs& args, const gate::History& store, const std::vector<gate::StoredRun>& runs) {
     const auto machines = machines_of(runs);
     if (args.json) {
         json out = json::array();
         for (const auto& [machine, m] : machines)
             if (args.machine.empty() || machine == args.machine)
                 out.push_back({{"machine", machine}, {"runs", m.runs}, {"newest", run_json(m.newest)}});
-        std::printf("%s\n", json{{"store", gate::display_location(args.db)}, {"machines", out}}.dump(1).c_str());
+        std::printf("%s\n", json{{"store", store.location()}, {"machines", out}}.dump(1).c_str());
         return 0;
     }
-    std::printf("%s: %zu runs from %zu machines\n\n", gate::display_location(args.db).c_str(), runs.size(), machines.size());
+    std::printf("%s: %zu runs from %zu machines\n\n", store.location().c_str(), runs.size(), machines.size());
     int width = 7;
     for (const auto& [machine, m] : machines) width = std::max(width, static_cast<int>(machine.size()));
     std::printf("%-*s %5s  %-8s %-21s %-13s %-28s %s\n", width, "machine", "runs", "newest", "recorded", "commit",
@@ -75,7 +75,7 @@ int print_trends(const HistoryArgs& args, const gate::History& store, const std:
     for (const auto& r : runs)
         if (args.machine.empty() || r.machine == args.machine) by_machine[r.machine].push_back(&r);
     if (!args.machine.empty() && by_machine.empty())
-        throw Error("--machine " + args.machine + ": no run of that machine in " + gate::display_location(args.db));
+        throw Error("--machine " + args.machine + ": no run of that machine in " + store.location());
     json trends = json::array();
     for (auto& [machine, list] : by_machine) {
         if (list.size() > static_cast<std::size_t>(args.last)) list.erase(list.begin(), list.end() - args.last);
@@ -109,8 +109,8 @@ int print_trends(const HistoryArgs& args, const gate::History& store, const std:
             trends.push_back(std::move(j));
         }
     }
-    if (trends.empty()) throw Error("--case '" + args.case_regex + "' matches no case in " + gate::display_location(args.db));
-    if (args.json) std::printf("%s\n", json{{"store", gate::display_location(args.db)}, {"trends", trends}}.dump(1).c_str());
+    if (trends.empty()) throw Error("--case '" + args.case_regex + "' matches no case in " + store.location());
+    if (args.json) std::printf("%s\n", json{{"store", store.location()}, {"trends", trends}}.dump(1).c_str());
     return 0;
 }
 
@@ -135,7 +135,7 @@ int run_history(const HistoryArgs& args) {
         throw Error("no history store at '" + args.db + "' (skbench record creates one)");
     const gate::History store(args.db);
     const auto runs = store.runs();
-    if (args.case_regex.empty()) return print_machines(args, runs);
+    if (args.case_regex.empty()) return print_machines(args, store, runs);
     return print_trends(args, store, runs);
 }
 

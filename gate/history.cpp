@@ -60,6 +60,22 @@ std::string display_location(const std::string& location) {
     return std::regex_replace(std::regex_replace(location, userinfo_password, "$1:***@"), query_password, "$1***");
 }
 
+std::string db::Schema::sql_with_id(const std::string& id_type) const {
+    std::string out = sql;
+    for (auto at = out.find("{id}"); at != std::string::npos; at = out.find("{id}", at + id_type.size()))
+        out.replace(at, 4, id_type);
+    return out;
+}
+
+std::string db::Schema::foreign_tables(const std::vector<std::string>& tables) const {
+    std::string names;
+    for (const auto& t : tables) {
+        if (t == own_table) return "";
+        names += (names.empty() ? "" : ", ") + t;
+    }
+    return names;
+}
+
 History::History(const std::string& location) : location_(display_location(location)) {
     const db::Schema schema{kSchema, "runs"};
     db_ = is_postgres_uri(location) ? db::open_postgres(location, schema) : db::open_sqlite(location, schema);

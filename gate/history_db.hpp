@@ -34,18 +34,18 @@ public:
     virtual bool integrity_ok() = 0;
 };
 
-// The store's tables. "{id}" stands for the type of an auto-numbered primary key, which the two spell differently.
+// The store's tables, and the two decisions both drivers make when they open a database.
 struct Schema {
-    std::string sql;
+    std::string sql;        // "{id}" stands for the type of an auto-numbered primary key, spelt differently by each
     std::string own_table;  // a database holding tables but not this one belongs to another program: refused
+    std::string sql_with_id(const std::string& id_type) const;
+    // The tables listed when `tables` is not empty and lacks own_table, else "".
+    std::string foreign_tables(const std::vector<std::string>& tables) const;
 };
 
 // Each opens (creating the file or the tables when missing), refuses a database that is not a history store, and
 // throws skb::Error naming `location` (a path, or a URI without its password) when it cannot.
 std::unique_ptr<Database> open_sqlite(const std::string& path, const Schema& schema);
 std::unique_ptr<Database> open_postgres(const std::string& uri, const Schema& schema);
-
-// The tables listed when `tables` is not empty and lacks `own_table`, else "" (the check both drivers make).
-std::string foreign_tables(const std::vector<std::string>& tables, const std::string& own_table);
 
 }  // namespace skb::gate::db

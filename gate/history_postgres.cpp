@@ -132,9 +132,9 @@ PostgresDatabase::PostgresDatabase(const std::string& uri, const db::Schema& sch
                                    "WHERE table_schema = current_schema() ORDER BY table_name");
             while (q.step()) tables.push_back(q.text(0));
         }
-        if (const std::string foreign = db::foreign_tables(tables, schema.own_table); !foreign.empty())
+        if (const std::string foreign = schema.foreign_tables(tables); !foreign.empty())
             throw Error("it is another program's database (tables " + foreign + "): refused, left unchanged");
-        exec(std::regex_replace(schema.sql, std::regex("\\{id\\}"), "BIGSERIAL PRIMARY KEY"));
+        exec(schema.sql_with_id("BIGSERIAL PRIMARY KEY"));
         commit();
     } catch (const Error& e) {
         rollback();

@@ -6,7 +6,6 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
-#include <regex>
 #include <sstream>
 #include <thread>
 
@@ -135,12 +134,12 @@ void SqliteDatabase::initialise(const db::Schema& schema) {
         SqliteQuery q(db_, "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name");
         while (q.step()) tables.push_back(q.text(0));
     }
-    if (const std::string foreign = db::foreign_tables(tables, schema.own_table); !foreign.empty())
+    if (const std::string foreign = schema.foreign_tables(tables); !foreign.empty())
         throw Error("it is another program's SQLite database (tables " + foreign + "): refused, left unchanged");
     exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;");
     begin_write();
     try {
-        exec(std::regex_replace(schema.sql, std::regex("\\{id\\}"), "INTEGER PRIMARY KEY"));
+        exec(schema.sql_with_id("INTEGER PRIMARY KEY"));
         commit();
     } catch (...) {
         rollback();
@@ -169,15 +168,6 @@ bool is_history_file(const std::string& path) {
 
 std::unique_ptr<db::Database> db::open_sqlite(const std::string& path, const Schema& schema) {
     return std::make_unique<SqliteDatabase>(path, schema);
-}
-
-std::string db::foreign_tables(const std::vector<std::string>& tables, const std::string& own_table) {
-    std::string names;
-    for (const auto& t : tables) {
-        if (t == own_table) return "";
-        names += (names.empty() ? "" : ", ") + t;
-    }
-    return names;
 }
 
 }  // namespace skb::gate

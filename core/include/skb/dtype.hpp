@@ -91,6 +91,7 @@ struct DTypeSet {
 inline constexpr DTypeSet kImageDTypes{DType::Bool, DType::U8, DType::U16, DType::F32, DType::F64};
 // Label images and masks: bool and the integers.
 inline constexpr DTypeSet kLabelDTypes{DType::Bool, DType::U8, DType::U16, DType::I32, DType::I64};
+inline constexpr DTypeSet kAllDTypes{DType::Bool, DType::U8, DType::U16, DType::I32, DType::I64, DType::F32, DType::F64};
 
 // Calls fn(T{}) with the C++ type of `t`, for the dtypes of Accepted only: the single switch from runtime dtype to
 // template code. Any other dtype throws (an op's spec refuses it before its backend runs).
@@ -112,9 +113,6 @@ template <DTypeSet Accepted, class Fn> decltype(auto) visit_dtype(DType t, Fn&& 
     if (static_cast<int>(t) >= kDTypeCount) throw Error("invalid dtype code " + std::to_string(static_cast<int>(t)));
     throw Error("dtype " + std::string(dtype_name(t)) + " reached a dispatch that does not take it");
 }
-
-inline constexpr DTypeSet kAllDTypes{DType::Bool, DType::U8,  DType::U16, DType::I32,
-                                     DType::I64,  DType::F32, DType::F64};
 
 // Every dtype (helpers that serve all ops: conversions, I/O).
 template <class Fn> decltype(auto) visit_dtype(DType t, Fn&& fn) {

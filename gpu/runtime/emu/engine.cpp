@@ -146,12 +146,12 @@ public:
     FiberSet(const FiberSet&) = delete;
     FiberSet& operator=(const FiberSet&) = delete;
 
-    // Runs every thread of the job's block, in schedule order, until all have returned (or unwound).
-    void run_block(Block& block, const Job& job, bool reverse);
+    // Runs every thread of the job's block, in its schedule's order, until all have returned (or unwound).
+    void run_block(const Job& job);
     // From inside a fiber: wait until wake() (back to the scheduler, which runs the next runnable fiber).
     void wait_for_wake();
-    // From inside a fiber that completed a barrier or warp call: the first runnable thread in schedule order runs
-    // next, as the token would go (this one is runnable still).
+    // From inside a fiber that completed a barrier or warp call: back to the scheduler, still runnable; the first
+    // runnable thread in schedule order runs next, as the token would go.
     void pass_on();
     // Threads first..first+count-1 that wait become runnable (a barrier or warp call completed; a failure).
     void wake(unsigned first, unsigned count);
@@ -176,7 +176,6 @@ private:
 
     std::vector<std::unique_ptr<Fiber>> fibers_;
     ucontext_t scheduler_;
-    Block* block_ = nullptr;
     const Job* job_ = nullptr;
     unsigned count_ = 0, done_ = 0;
     bool reverse_ = false, yielded_ = false;
@@ -233,6 +232,7 @@ public:
     Dim3 block_dim() const { return block_dim_; }
     unsigned threads() const { return threads_; }
     bool reverse() const { return reverse_; }
+    FiberSet* fibers() const { return fibers_; }  // null with the thread engine
     bool failed() const { return failed_.load(std::memory_order_relaxed); }
     std::string error() {
         const std::lock_guard lock(error_mutex_);
@@ -657,7 +657,8 @@ void FiberSet::entry(unsigned high, unsigned low) {
     ++self->done_;
 }  // returns to the scheduler (uc_link)
 
-void FiberSet::run_block(Block& block, const Job& job, bool reverse) {
+void FiberSet::run_block(const Job& job) {
+    Block& block = *job.block;
     const unsigned n = block.threads();
     while (fibers_.size() < n) {
         auto f = std::make_unique<Fiber>();
@@ -668,11 +669,10 @@ void FiberSet::run_block(Block& block, const Job& job, bool reverse) {
         f->stack = memory;
         fibers_.push_back(std::move(f));
     }
-    block_ = &block;
     job_ = &job;
     count_ = n;
     done_ = 0;
-    reverse_ = reverse;
+    reverse_ = block.reverse();
     yielded_ = false;
     scan_ = 0;
     last_sweep_ = Clock::now();
@@ -722,9 +722,8 @@ int FiberSet::next() {
 }
 
 void FiberSet::wait_for_wake() {
-    Fiber& f = *fibers_[current_];
-    f.state = State::Waiting;
-    swapcontext(&f.context, &scheduler_);
+    fibers_[current_]->state = State::Waiting;
+    pass_on();
 }
 
 void FiberSet::pass_on() { swapcontext(&fibers_[current_]->context, &scheduler_); }
@@ -746,7 +745,7 @@ void FiberSet::count_atomic() {
         wake_all();
     }
     yielded_ = true;
-    swapcontext(&f.context, &scheduler_);
+    pass_on();
 }
 
 namespace {
@@ -819,7 +818,6 @@ struct Slot {
     // or once another slot has failed (`grid_failed`, relaxed: it orders nothing between slots).
     std::optional<BlockFailure> run_blocks(const LaunchConfig& config, Job job, std::uint64_t first,
                                            std::uint64_t stride, std::atomic<bool>& grid_failed) {
-        const bool use_fibers = fibers_in_use;
         const std::uint64_t gx = config.grid.x, gy = config.grid.y, total = config.grid.count();
         const auto threads = static_cast<unsigned>(config.block.count());
         for (std::uint64_t b = first; b < total && !grid_failed.load(std::memory_order_relaxed); b += stride) {
@@ -827,8 +825,8 @@ struct Slot {
                                  static_cast<unsigned>(b / (gx * gy))};
             block->begin();
             bool finished = true;
-            if (use_fibers) {
-                fibers->run_block(*block, job, block->reverse());
+            if (FiberSet* fiber_set = block->fibers()) {
+                fiber_set->run_block(job);
             } else {
                 for (unsigned t = 0; t < threads; ++t) workers[t]->post(job);
                 finished = block->wait_done(std::chrono::milliseconds(1000));
@@ -840,7 +838,6 @@ struct Slot {
         }
         return std::nullopt;
     }
-    bool fibers_in_use = false;  // this launch's engine
 };
 
 // Drives one slot other than the first from its own thread, so that slots are ordered only by the grid's start
@@ -926,7 +923,6 @@ public:
             if (use_fibers && !slot.fibers) slot.fibers = std::make_unique<FiberSet>();
             while (!use_fibers && slot.workers.size() < threads)
                 slot.workers.push_back(std::make_unique<Worker>(static_cast<unsigned>(slot.workers.size())));
-            slot.fibers_in_use = use_fibers;
             slot.block->configure(config, options, use_fibers ? slot.fibers.get() : nullptr);
         }
         const Job job{nullptr, Dim3{}, config.grid, config.dynamic_shared_bytes, invoke, bound};
