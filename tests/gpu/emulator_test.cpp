@@ -71,7 +71,7 @@ std::vector<int> rotate(bool barrier) {
     return to_host(out);
 }
 
-// Both engines (fibers, the release default; OS threads, what the sanitizer builds run) in every build.
+// Both engines (fibers, the default; OS threads) in every build.
 constexpr EmulatorOptions::Engine kEngines[] = {EmulatorOptions::Engine::Fibers, EmulatorOptions::Engine::Threads};
 
 TEST(GpuEmulator, WithSyncthreadsEverySchedulePasses) {
@@ -88,7 +88,12 @@ TEST(GpuEmulator, WithSyncthreadsEverySchedulePasses) {
 // not run yet returns the shared-memory poison. Forward catches reads of higher threads' slots (63 of the 64
 // threads here), Reverse reads of lower ones (thread 63 reading slot 0).
 TEST(GpuEmulator, MissingSyncthreadsReadsPoisonWhenThreadsTakeTurns) {
+#if defined(__SANITIZE_THREAD__)
+    // Under TSan fibers taking turns are not ordered by their turns: the race is reported (the death test below).
+    for (auto engine : {EmulatorOptions::Engine::Threads}) {
+#else
     for (auto engine : kEngines) {
+#endif
         for (auto [schedule, expected] : {std::pair{Schedule::Forward, 63}, std::pair{Schedule::Reverse, 1}}) {
             const ScopedEmulatorOptions options({.schedule = schedule, .engine = engine});
             const auto out = rotate(false);
@@ -100,17 +105,20 @@ TEST(GpuEmulator, MissingSyncthreadsReadsPoisonWhenThreadsTakeTurns) {
 }
 
 // Under ThreadSanitizer the concurrent schedule (the default, and what the conformance tests run) reports the
-// same kernel as a data race: the emulator orders the threads of a block only at its barriers.
+// same kernel as a data race with either engine: the emulator orders the threads of a block only at its barriers
+// (a fiber switch orders nothing, though the fibers run one at a time).
 TEST(GpuEmulatorDeathTest, MissingSyncthreadsIsADataRaceUnderThreadSanitizer) {
 #if defined(__SANITIZE_THREAD__)
     GTEST_FLAG_SET(death_test_style, "threadsafe");
-    EXPECT_EXIT(
-        {
-            const ScopedEmulatorOptions options({.schedule = Schedule::Concurrent});
-            (void)rotate(false);
-            std::exit(0);  // ThreadSanitizer turns the exit status into 66 when it reported anything
-        },
-        testing::ExitedWithCode(66), "ThreadSanitizer: data race");
+    for (auto engine : kEngines) {
+        EXPECT_EXIT(
+            {
+                const ScopedEmulatorOptions options({.schedule = Schedule::Concurrent, .engine = engine});
+                (void)rotate(false);
+                std::exit(0);  // ThreadSanitizer turns the exit status into 66 when it reported anything
+            },
+            testing::ExitedWithCode(66), "ThreadSanitizer: data race");
+    }
 #else
     GTEST_SKIP() << "a ThreadSanitizer build (tsan preset) runs this; here the turn-taking test covers it";
 #endif
@@ -247,31 +255,49 @@ TEST(GpuEmulator, BlocksOfALaunchRunConcurrently) {
 TEST(GpuEmulatorDeathTest, ARaceBetweenBlocksIsADataRaceUnderThreadSanitizer) {
 #if defined(__SANITIZE_THREAD__)
     GTEST_FLAG_SET(death_test_style, "threadsafe");
-    EXPECT_EXIT(
-        {
-            const ScopedEmulatorOptions options({.resident_blocks = 2});
-            DeviceBuffer<int> data = filled<int>(64, 0);
-            launch(reads_other_block_kernel, LaunchConfig{.name = "race", .grid = Dim3{2}, .block = Dim3{32}},
-                   data.data());
-            std::exit(0);  // ThreadSanitizer turns the exit status into 66 when it reported anything
-        },
-        testing::ExitedWithCode(66), "ThreadSanitizer: data race");
+    for (auto engine : kEngines) {
+        EXPECT_EXIT(
+            {
+                const ScopedEmulatorOptions options({.resident_blocks = 2, .engine = engine});
+                DeviceBuffer<int> data = filled<int>(64, 0);
+                launch(reads_other_block_kernel, LaunchConfig{.name = "race", .grid = Dim3{2}, .block = Dim3{32}},
+                       data.data());
+                std::exit(0);  // ThreadSanitizer turns the exit status into 66 when it reported anything
+            },
+            testing::ExitedWithCode(66), "ThreadSanitizer: data race");
+    }
 #else
     GTEST_SKIP() << "a ThreadSanitizer build (tsan preset) runs this";
 #endif
 }
 
-// Control for the test above: the two-launch form of the same exchange reports nothing under ThreadSanitizer.
+// Every block reverses its slice of `data` through shared memory, with the barrier; the blocks of one slot reuse
+// its shared memory (and, with fibers, the stacks).
+[[maybe_unused]] __global__ void reverse_slices_kernel(int* data) {
+    SKB_SHARED(int, slice, 64);
+    const unsigned t = threadIdx.x, base = blockIdx.x * blockDim.x;
+    slice[t] = data[base + t];
+    __syncthreads();
+    data[base + t] = slice[blockDim.x - 1 - t];
+}
+
+// Controls for the tests above: the two-launch form of the same exchange, and barriers used as they should be
+// over more blocks than slots, report nothing under ThreadSanitizer with either engine.
 TEST(GpuEmulatorDeathTest, TheSameExchangeOverTwoLaunchesIsNoRace) {
 #if defined(__SANITIZE_THREAD__)
     GTEST_FLAG_SET(death_test_style, "threadsafe");
-    EXPECT_EXIT(
-        {
-            const ScopedEmulatorOptions options({.resident_blocks = 2});
-            (void)exchange_over_two_launches();
-            std::exit(0);
-        },
-        testing::ExitedWithCode(0), "");
+    for (auto engine : kEngines) {
+        EXPECT_EXIT(
+            {
+                const ScopedEmulatorOptions options({.resident_blocks = 2, .engine = engine});
+                (void)exchange_over_two_launches();
+                DeviceBuffer<int> data = filled<int>(64 * 8, 1);
+                launch(reverse_slices_kernel, LaunchConfig{.name = "slices", .grid = Dim3{8}, .block = Dim3{64}},
+                       data.data());
+                std::exit(0);
+            },
+            testing::ExitedWithCode(0), "");
+    }
 #else
     GTEST_SKIP() << "a ThreadSanitizer build (tsan preset) runs this";
 #endif
@@ -371,7 +397,7 @@ TEST(GpuEmulator, WatchdogReportsAHangInsteadOfDeadlocking) {
     // runnable thread left, as the turn-taking schedules do).
     DeviceBuffer<int> out(64);
     const std::string shuffle = error_of([&] { launch(shuffle_vs_barrier_kernel, one_block(64), out.data()); });
-    const bool fibers = emu::emulator_has_fibers() && emu::emulator_options().engine == EmulatorOptions::Engine::Fibers;
+    const bool fibers = emu::emulator_options().engine == EmulatorOptions::Engine::Fibers;
     EXPECT_NE(shuffle.find(fibers ? "deadlock: every thread of the block waits" : "hang at"), std::string::npos)
         << shuffle;
 }

@@ -14,10 +14,13 @@
 // With a Forward or Reverse schedule one token passes between the threads of a block: only its holder runs,
 // until it blocks or returns; the token then goes to the first runnable thread in schedule order, so a
 // deadlock (no runnable thread left) is also reported at once.
-// The fiber engine (EmulatorOptions::Engine::Fibers, builds without sanitizers) keeps all of the above but the
-// OS threads: a slot's thread runs its block's threads as ucontext fibers, always in schedule order as the token
-// would (Concurrent as Forward), switching where a thread would wait; the mutexes stay (uncontended) and the
-// waits become "switch to the next runnable fiber". Blocks of different slots still run on different threads.
+// The fiber engine (EmulatorOptions::Engine::Fibers, the default) keeps all of the above but the OS threads: a
+// slot's thread runs its block's threads as ucontext fibers, always in schedule order as the token would
+// (Concurrent as Forward), switching where a thread would wait; the mutexes stay (uncontended) and the waits
+// become "switch to the next runnable fiber". Blocks of different slots still run on different threads. Under the
+// sanitizers each switch is announced (FiberSet::switch_context): ASan learns which stack is live; TSan gets a
+// context per kernel thread and switches that order nothing, so, as with OS threads, only the block's mutexes
+// (barriers, warp calls), its atomics and the block's start and end order its threads.
 #include <algorithm>
 #include <atomic>
 #include <condition_variable>
@@ -35,19 +38,18 @@
 #include <sys/mman.h>
 #include <ucontext.h>
 
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-#define SKB_EMU_FIBERS 0  // ASan and TSan would need every fiber switch annotated: threads there
-#else
-#define SKB_EMU_FIBERS 1
-#endif
-
 #if defined(__SANITIZE_ADDRESS__)
+#include <dlfcn.h>
 #include <sanitizer/asan_interface.h>
+#include <sanitizer/common_interface_defs.h>
 #define SKB_EMU_POISON_SHARED(p, n) ASAN_POISON_MEMORY_REGION(p, n)
 #define SKB_EMU_UNPOISON_SHARED(p, n) ASAN_UNPOISON_MEMORY_REGION(p, n)
 #else
 #define SKB_EMU_POISON_SHARED(p, n) ((void)(p), (void)(n))
 #define SKB_EMU_UNPOISON_SHARED(p, n) ((void)(p), (void)(n))
+#endif
+#if defined(__SANITIZE_THREAD__)
+#include <sanitizer/tsan_interface.h>
 #endif
 
 #include "runtime/emu/vocabulary.hpp"
@@ -93,8 +95,6 @@ EmulatorOptions& current_options() {
 
 }  // namespace
 
-bool emulator_has_fibers() { return SKB_EMU_FIBERS != 0; }
-
 EmulatorOptions emulator_options() {
     const std::lock_guard lock(g_options_mutex);
     return current_options();
@@ -138,7 +138,7 @@ class Block;
 struct Job;
 
 // The threads of one resident block as fibers on its slot's thread (the fiber engine). Stacks are mapped once
-// per slot (256 KiB each, committed as touched, a guard page below) and reused by every block.
+// per slot (committed as touched, a guard page below) and reused by every block.
 class FiberSet {
 public:
     FiberSet() = default;
@@ -162,20 +162,43 @@ public:
 
 private:
     enum class State : unsigned char { Runnable, Waiting, Done };
+    // A stack as the sanitizers want it: its lowest address and size.
+    struct Stack {
+        const void* bottom = nullptr;
+        std::size_t size = 0;
+    };
     struct Fiber {
         ucontext_t context;
-        void* stack = nullptr;
+        void* mapping = nullptr;
+        Stack stack;
+        void* tsan_fiber = nullptr;  // TSan's context of this kernel thread (TSan builds)
         ThreadContext thread;
         State state = State::Runnable;
         unsigned atomics = 0;
     };
-    static constexpr std::size_t kStackBytes = 256 * 1024, kGuardBytes = 4096;
+#if defined(__SANITIZE_ADDRESS__)
+    static constexpr std::size_t kStackBytes = 1024 * 1024;  // ASan's red zones widen every frame
+#else
+    static constexpr std::size_t kStackBytes = 256 * 1024;
+#endif
+    static constexpr std::size_t kGuardBytes = 4096;
     static void entry(unsigned high, unsigned low);
+    // Saves the running context in `from` and continues `to`, whose stack is `stack` and TSan context
+    // `tsan_fiber`; returns when something switches back to `from`.
+    static void switch_context(ucontext_t& from, const ucontext_t& to, const Stack& stack, void* tsan_fiber);
+    // Switches from the running fiber to the scheduler.
+    void to_scheduler();
     unsigned tid_at(unsigned position) const { return reverse_ ? count_ - 1 - position : position; }
     int next();  // the tid to run next, -1 when no thread is runnable
 
     std::vector<std::unique_ptr<Fiber>> fibers_;
     ucontext_t scheduler_;
+    Stack scheduler_stack_;              // the slot thread's stack (ASan builds: told by the first fiber's start)
+    void* scheduler_tsan_fiber_ = nullptr;
+    // TSan builds: the launcher's work for a block happens before its threads run (they acquire `started_`), and
+    // theirs before the launcher's next (it acquires `ended_`); two addresses, so a thread that returned orders
+    // nothing for a thread that starts after it.
+    char started_ = 0, ended_ = 0;
     const Job* job_ = nullptr;
     unsigned count_ = 0, done_ = 0;
     bool reverse_ = false, yielded_ = false;
@@ -593,8 +616,8 @@ private:
 namespace {
 
 Block& current_block(const char* what) {
-    if (!t_ctx.block) throw Error(std::string(what) + " called outside a kernel");
-    return *t_ctx.block;
+    if (!t_ctx) throw Error(std::string(what) + " called outside a kernel");
+    return *t_ctx->block;
 }
 
 }  // namespace
@@ -625,7 +648,8 @@ ThreadContext thread_context(const Job& job, unsigned tid) {
     return c;
 }
 
-// One kernel thread, t_ctx already set: an OS thread's or a fiber's whole life in the block.
+// One kernel thread, t_ctx already set (by its caller, who also resets it): an OS thread's or a fiber's whole
+// life in the block.
 void run_kernel_thread(const Job& job, unsigned tid) {
     Block& block = *job.block;
     try {
@@ -639,23 +663,118 @@ void run_kernel_thread(const Job& job, unsigned tid) {
         } catch (const Abort&) {
         }
     }
-    t_ctx.block = nullptr;
     block.thread_done();
 }
 
 }  // namespace
 
-FiberSet::~FiberSet() {
-    for (const auto& f : fibers_) munmap(f->stack, kStackBytes + kGuardBytes);
+// --- the sanitizers' view of the fibers ---
+#if defined(__SANITIZE_THREAD__)
+extern "C" void __tsan_ignore_thread_begin();
+extern "C" void __tsan_ignore_thread_end();
+#endif
+
+// TSan builds: the engine's own bookkeeping of a slot's fibers (states, the next choice, t_ctx) is shared by all of
+// them, and TSan, which sees each fiber as a thread of its own, would read it as races between kernel threads
+// that the engine in fact orders. Those accesses go unrecorded; the kernels' own are checked as before.
+class EngineBookkeeping {
+public:
+#if defined(__SANITIZE_THREAD__)
+    EngineBookkeeping() { __tsan_ignore_thread_begin(); }
+    ~EngineBookkeeping() { __tsan_ignore_thread_end(); }
+#else
+    EngineBookkeeping() {}  // user-provided: no unused-variable warning where it does nothing
+#endif
+    EngineBookkeeping(const EngineBookkeeping&) = delete;
+    EngineBookkeeping& operator=(const EngineBookkeeping&) = delete;
+};
+
+void tsan_release([[maybe_unused]] void* address) {
+#if defined(__SANITIZE_THREAD__)
+    __tsan_release(address);
+#endif
 }
 
+void tsan_acquire([[maybe_unused]] void* address) {
+#if defined(__SANITIZE_THREAD__)
+    __tsan_acquire(address);
+#endif
+}
+
+// libc's swapcontext itself: ASan's interceptor of it prints a warning (it cannot know the stacks) on stderr,
+// where skbench's one-line errors go; the switches here tell ASan the stacks themselves.
+int raw_swapcontext(ucontext_t* from, const ucontext_t* to) {
+#if defined(__SANITIZE_ADDRESS__)
+    using Swap = int (*)(ucontext_t*, const ucontext_t*);
+    static const Swap libc_swap = [] {
+        void* libc = dlopen("libc.so.6", RTLD_NOW | RTLD_NOLOAD);
+        void* symbol = libc ? dlsym(libc, "swapcontext") : nullptr;
+        if (!symbol) throw Error("emulator: libc's swapcontext not found");
+        return reinterpret_cast<Swap>(symbol);
+    }();
+    return libc_swap(from, to);
+#else
+    return swapcontext(from, to);
+#endif
+}
+
+void FiberSet::switch_context(ucontext_t& from, const ucontext_t& to, [[maybe_unused]] const Stack& stack,
+                              [[maybe_unused]] void* tsan_fiber) {
+#if defined(__SANITIZE_ADDRESS__)
+    void* fake_stack = nullptr;
+    __sanitizer_start_switch_fiber(&fake_stack, stack.bottom, stack.size);
+#endif
+#if defined(__SANITIZE_THREAD__)
+    __tsan_switch_to_fiber(tsan_fiber, __tsan_switch_to_fiber_no_sync);
+#endif
+    raw_swapcontext(&from, &to);
+#if defined(__SANITIZE_ADDRESS__)
+    __sanitizer_finish_switch_fiber(fake_stack, nullptr, nullptr);
+#endif
+}
+
+FiberSet::~FiberSet() {
+    for (const auto& f : fibers_) {
+        munmap(f->mapping, kStackBytes + kGuardBytes);
+#if defined(__SANITIZE_THREAD__)
+        __tsan_destroy_fiber(f->tsan_fiber);
+#endif
+    }
+}
+
+// Not instrumented by TSan: its exit would run after the switch to the scheduler below and pop the scheduler's
+// call stack, not this fiber's.
+#if defined(__SANITIZE_THREAD__)
+__attribute__((no_sanitize("thread")))
+#endif
 void FiberSet::entry(unsigned high, unsigned low) {
     auto* self = reinterpret_cast<FiberSet*>((static_cast<std::uintptr_t>(high) << 32) | low);
-    const unsigned tid = self->current_;
-    run_kernel_thread(*self->job_, tid);
-    self->fibers_[tid]->state = State::Done;
-    ++self->done_;
-}  // returns to the scheduler (uc_link)
+#if defined(__SANITIZE_ADDRESS__)
+    __sanitizer_finish_switch_fiber(nullptr, &self->scheduler_stack_.bottom, &self->scheduler_stack_.size);
+#endif
+    unsigned tid;
+    const Job* job;
+    {
+        const EngineBookkeeping bookkeeping;
+        tid = self->current_;
+        job = self->job_;
+    }
+    tsan_acquire(&self->started_);
+    run_kernel_thread(*job, tid);
+    tsan_release(&self->ended_);
+    {
+        const EngineBookkeeping bookkeeping;
+        self->fibers_[tid]->state = State::Done;
+        ++self->done_;
+    }
+    // Back to the scheduler by returning (uc_link); this fiber's fake stack (ASan) is done with.
+#if defined(__SANITIZE_ADDRESS__)
+    __sanitizer_start_switch_fiber(nullptr, self->scheduler_stack_.bottom, self->scheduler_stack_.size);
+#endif
+#if defined(__SANITIZE_THREAD__)
+    __tsan_switch_to_fiber(self->scheduler_tsan_fiber_, __tsan_switch_to_fiber_no_sync);
+#endif
+}
 
 void FiberSet::run_block(const Job& job) {
     Block& block = *job.block;
@@ -666,9 +785,17 @@ void FiberSet::run_block(const Job& job) {
                             MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK, -1, 0);
         if (memory == MAP_FAILED) throw Error("emulator: cannot map a fiber stack");
         mprotect(memory, kGuardBytes, PROT_NONE);  // an overflow faults instead of writing into another stack
-        f->stack = memory;
+        f->mapping = memory;
+        f->stack = Stack{static_cast<char*>(memory) + kGuardBytes, kStackBytes};
+#if defined(__SANITIZE_THREAD__)
+        f->tsan_fiber = __tsan_create_fiber(0);
+        __tsan_set_fiber_name(f->tsan_fiber, "emulated GPU thread");
+#endif
         fibers_.push_back(std::move(f));
     }
+#if defined(__SANITIZE_THREAD__)
+    scheduler_tsan_fiber_ = __tsan_get_current_fiber();
+#endif
     job_ = &job;
     count_ = n;
     done_ = 0;
@@ -683,27 +810,37 @@ void FiberSet::run_block(const Job& job) {
         f.atomics = 0;
         f.thread = thread_context(job, t);
         getcontext(&f.context);
-        f.context.uc_stack.ss_sp = static_cast<char*>(f.stack) + kGuardBytes;
-        f.context.uc_stack.ss_size = kStackBytes;
+        f.context.uc_stack.ss_sp = const_cast<void*>(f.stack.bottom);
+        f.context.uc_stack.ss_size = f.stack.size;
         f.context.uc_link = &scheduler_;
         makecontext(&f.context, reinterpret_cast<void (*)()>(&FiberSet::entry), 2, static_cast<unsigned>(self >> 32),
                     static_cast<unsigned>(self & 0xffffffffu));
     }
-    const ThreadContext outside = t_ctx;
-    for (;;) {
-        const int t = next();
-        if (t < 0) {
-            if (done_ == n) break;
-            block.record_failure(block.deadlock_message());  // wakes every fiber: each unwinds where it waits
-            continue;
+    tsan_release(&started_);
+    {
+        const EngineBookkeeping bookkeeping;
+        ThreadContext* const outside = t_ctx;
+        for (;;) {
+            const int t = next();
+            if (t < 0) {
+                if (done_ == n) break;
+                block.record_failure(block.deadlock_message());  // wakes every fiber: each unwinds where it waits
+                continue;
+            }
+            current_ = static_cast<unsigned>(t);
+            Fiber& f = *fibers_[current_];
+            t_ctx = &f.thread;
+            switch_context(scheduler_, f.context, f.stack, f.tsan_fiber);
         }
-        current_ = static_cast<unsigned>(t);
-        Fiber& f = *fibers_[current_];
-        t_ctx = f.thread;
-        swapcontext(&scheduler_, &f.context);
-        f.thread = t_ctx;
+        t_ctx = outside;
     }
-    t_ctx = outside;
+    tsan_acquire(&ended_);
+#if defined(__SANITIZE_ADDRESS__)
+    // A thread that unwound (a failed block) may leave its frames' red zones poisoned on a stack the next
+    // block reuses.
+    if (block.failed())
+        for (const auto& f : fibers_) ASAN_UNPOISON_MEMORY_REGION(f->stack.bottom, f->stack.size);
+#endif
 }
 
 int FiberSet::next() {
@@ -722,13 +859,22 @@ int FiberSet::next() {
 }
 
 void FiberSet::wait_for_wake() {
+    const EngineBookkeeping bookkeeping;
     fibers_[current_]->state = State::Waiting;
-    pass_on();
+    to_scheduler();
 }
 
-void FiberSet::pass_on() { swapcontext(&fibers_[current_]->context, &scheduler_); }
+void FiberSet::pass_on() {
+    const EngineBookkeeping bookkeeping;
+    to_scheduler();
+}
+
+void FiberSet::to_scheduler() {
+    switch_context(fibers_[current_]->context, scheduler_, scheduler_stack_, scheduler_tsan_fiber_);
+}
 
 void FiberSet::wake(unsigned first, unsigned count) {
+    const EngineBookkeeping bookkeeping;
     for (unsigned t = first; t < first + count && t < count_; ++t) {
         Fiber& f = *fibers_[t];
         if (f.state != State::Waiting) continue;
@@ -738,6 +884,7 @@ void FiberSet::wake(unsigned first, unsigned count) {
 }
 
 void FiberSet::count_atomic() {
+    const EngineBookkeeping bookkeeping;
     Fiber& f = *fibers_[current_];
     if (++f.atomics % 1024 != 0) return;
     if (const auto now = Clock::now(); now - last_sweep_ > std::chrono::milliseconds(20)) {
@@ -745,7 +892,7 @@ void FiberSet::count_atomic() {
         wake_all();
     }
     yielded_ = true;
-    pass_on();
+    to_scheduler();
 }
 
 namespace {
@@ -788,11 +935,14 @@ private:
     }
 
     void run(const Job& job) {
-        t_ctx = thread_context(job, tid_);
+        context_ = thread_context(job, tid_);
+        t_ctx = &context_;
         run_kernel_thread(job, tid_);
+        t_ctx = nullptr;
     }
 
     unsigned tid_;
+    ThreadContext context_;  // this worker's kernel thread's, what t_ctx points to while it runs
     std::mutex mutex_;
     std::condition_variable cv_;
     Job job_;
@@ -917,7 +1067,7 @@ public:
             slots_.push_back(std::make_unique<Slot>());
             if (slots_.size() > 1) drivers_.push_back(std::make_unique<SlotDriver>(*slots_.back()));
         }
-        const bool use_fibers = SKB_EMU_FIBERS && options.engine == EmulatorOptions::Engine::Fibers;
+        const bool use_fibers = options.engine == EmulatorOptions::Engine::Fibers;
         for (std::uint64_t k = 0; k < resident; ++k) {
             Slot& slot = *slots_[k];
             if (use_fibers && !slot.fibers) slot.fibers = std::make_unique<FiberSet>();
@@ -962,7 +1112,7 @@ std::unique_ptr<Engine>& engine_slot() {
 }  // namespace
 
 void run_grid(const LaunchConfig& config, void (*invoke)(const void*), const void* bound) {
-    if (t_ctx.block) throw Error(std::string("launch of kernel '") + config.name + "' from inside a kernel");
+    if (t_ctx) throw Error(std::string("launch of kernel '") + config.name + "' from inside a kernel");
     const std::lock_guard lock(g_engine_mutex);
     auto& engine = engine_slot();
     if (!engine) engine = std::make_unique<Engine>();
@@ -977,16 +1127,16 @@ void run_grid(const LaunchConfig& config, void (*invoke)(const void*), const voi
     if (!error.empty()) throw InternalError(std::string("kernel '") + config.name + "': " + error);
 }
 
-void syncthreads(Site site) { current_block("__syncthreads").syncthreads(site, t_ctx.linear); }
+void syncthreads(Site site) { current_block("__syncthreads").syncthreads(site, t_ctx->linear); }
 
 void warp_exchange(Site site, const char* what, unsigned mask, std::uint64_t mine, std::uint64_t* all) {
-    current_block(what).warp_exchange(site, what, t_ctx.linear, mask, mine, all);
+    current_block(what).warp_exchange(site, what, t_ctx->linear, mask, mine, all);
 }
 
 void check_abort() {
-    if (!t_ctx.block) return;
-    t_ctx.block->check_abort();
-    t_ctx.block->count_atomic();
+    if (!t_ctx) return;
+    t_ctx->block->check_abort();
+    t_ctx->block->count_atomic();
 }
 
 void check_width(Site site, const char* what, int width) {
@@ -997,7 +1147,7 @@ void check_width(Site site, const char* what, int width) {
 
 void* static_shared(Site site, std::size_t bytes, std::size_t align) {
     Block& block = current_block("SKB_SHARED");
-    ThreadContext& c = t_ctx;
+    ThreadContext& c = *t_ctx;
     align = std::max<std::size_t>(align, 16);
     // CUDA's bound: the declared arrays packed at their alignment after the dynamic part, within 48 KiB. The
     // arena places them further apart (a red zone before each), which only ASan sees.
@@ -1019,7 +1169,7 @@ void* static_shared(Site site, std::size_t bytes, std::size_t align) {
 // launch declared none), and reads of bytes nobody wrote give the poison in every build.
 void* dynamic_shared() {
     current_block("SKB_DYNAMIC_SHARED");
-    return t_ctx.shared;
+    return t_ctx->shared;
 }
 
 }  // namespace detail

@@ -35,15 +35,14 @@ struct EmulatorOptions {
     // How a block's threads run. Fibers: as fibers on their slot's one OS thread, switching only at barriers, warp
     // calls, returns and every 1024th atomic (a spin-wait), in the schedule's order (Concurrent runs as Forward
     // does); a thread switch costs ~0.1 us instead of the kernel's futex round trip (~5 us): 5-10x faster launches.
-    // Threads: each an OS thread (what ThreadSanitizer needs to see races within a block). Sanitizer builds
-    // always use threads (ASan and TSan would need fiber annotations); SKB_EMU_ENGINE=threads|fibers.
+    // Threads: each an OS thread, synchronised by mutexes alone. Both engines in every build: the fiber switches
+    // are annotated for ASan (each fiber's stack) and TSan (a fiber switch orders nothing; only the barriers,
+    // warp calls and atomics order a block's threads). SKB_EMU_ENGINE=threads|fibers.
     enum class Engine { Fibers, Threads } engine = Engine::Fibers;
 };
 
 // Process-wide; initially from the environment: SKB_EMU_SCHEDULE=concurrent|forward|reverse,
 // SKB_EMU_WATCHDOG_MS=N, SKB_EMU_BLOCKS=N (resident blocks, at least 1), SKB_EMU_ENGINE=fibers|threads.
-// Whether this build can run fibers (no sanitizer); where it cannot, Engine::Fibers runs as Threads.
-bool emulator_has_fibers();
 EmulatorOptions emulator_options();
 void set_emulator_options(const EmulatorOptions& options);
 
@@ -71,14 +70,16 @@ struct ThreadContext {
     Dim3 block_idx{0, 0, 0};
     Dim3 block_dim;
     Dim3 grid_dim;
-    Block* block = nullptr;  // null outside a kernel
+    Block* block = nullptr;
     unsigned linear = 0;     // x + y * blockDim.x + z * blockDim.x * blockDim.y
     std::byte* shared = nullptr;
     std::size_t shared_cursor = 0;    // end of the last static array in the emulator's arena
     std::size_t shared_declared = 0;  // bytes CUDA would have laid out so far (dynamic, then static arrays)
     std::size_t dynamic_shared_bytes = 0;
 };
-inline thread_local ThreadContext t_ctx;
+// The running kernel thread's context, null outside a kernel. A pointer into storage of that kernel thread's own
+// (its worker or its fiber): the fibers of one OS thread share this variable, and only the engine writes it.
+inline thread_local ThreadContext* t_ctx = nullptr;
 
 void syncthreads(Site site);
 // One full-mask warp call: every lane of the warp contributes `mine` and receives all 32 lanes' values.
@@ -90,7 +91,7 @@ void* dynamic_shared();
 void check_abort();
 void check_width(Site site, const char* what, int width);
 
-inline unsigned lane_id() { return t_ctx.linear % kWarpSize; }
+inline unsigned lane_id() { return t_ctx->linear % kWarpSize; }
 
 template <class T> std::uint64_t to_bits(T v) {
     static_assert(std::is_trivially_copyable_v<T> && sizeof(T) <= 8, "warp calls exchange values of up to 8 bytes");
@@ -209,10 +210,10 @@ template <class T> T atomic_or(T* address, std::type_identity_t<T> value) {
 #define __launch_bounds__(...)
 
 #define SKB_EMU_SITE (::skb::gpu::Site{__FILE__, __LINE__})
-#define threadIdx (static_cast<const ::skb::gpu::Dim3&>(::skb::gpu::emu::detail::t_ctx.thread_idx))
-#define blockIdx (static_cast<const ::skb::gpu::Dim3&>(::skb::gpu::emu::detail::t_ctx.block_idx))
-#define blockDim (static_cast<const ::skb::gpu::Dim3&>(::skb::gpu::emu::detail::t_ctx.block_dim))
-#define gridDim (static_cast<const ::skb::gpu::Dim3&>(::skb::gpu::emu::detail::t_ctx.grid_dim))
+#define threadIdx (static_cast<const ::skb::gpu::Dim3&>(::skb::gpu::emu::detail::t_ctx->thread_idx))
+#define blockIdx (static_cast<const ::skb::gpu::Dim3&>(::skb::gpu::emu::detail::t_ctx->block_idx))
+#define blockDim (static_cast<const ::skb::gpu::Dim3&>(::skb::gpu::emu::detail::t_ctx->block_dim))
+#define gridDim (static_cast<const ::skb::gpu::Dim3&>(::skb::gpu::emu::detail::t_ctx->grid_dim))
 
 #define __syncthreads() ::skb::gpu::emu::detail::syncthreads(SKB_EMU_SITE)
 #define __syncwarp(...) ::skb::gpu::emu::detail::syncwarp(SKB_EMU_SITE __VA_OPT__(, ) __VA_ARGS__)
