@@ -341,8 +341,11 @@ std::string roofline_charts(const ReportData& data, const std::vector<RunIndex>&
             std::vector<double> xs = {lo, hi};
             if (roofs.peak_flops > 0 && roofs.peak_flops / bandwidth > lo && roofs.peak_flops / bandwidth < hi)
                 xs.insert(xs.begin() + 1, roofs.peak_flops / bandwidth);
-            for (const double x : xs)
-                line.points.push_back({x, (roofs.peak_flops > 0 ? std::min(roofs.peak_flops, x * bandwidth) : x * bandwidth) / 1e9});
+            for (const double x : xs) {
+                svg::Point& p = line.points.emplace_back();
+                p.x = x;
+                p.y = (roofs.peak_flops > 0 ? std::min(roofs.peak_flops, x * bandwidth) : x * bandwidth) / 1e9;
+            }
             return line;
         };
         svg::LineChart chart{label + ": roofline", "arithmetic intensity (FLOP per byte)", "GFLOP/s", {}, true, true, {}};

@@ -358,8 +358,6 @@ TEST_F(Cli, VerifyPassesOnTheGoldens) {
     EXPECT_NE(r.out.find("0 failed"), std::string::npos) << r.out;
 }
 
-}  // namespace
-
 // skbench report refuses what is not a results file or history store with one line naming it, and writes nothing.
 TEST_F(Cli, ReportRefusesBadInputsAndWritesNothing) {
     std::ofstream(path("not-results.json")) << R"({"hello": 1})";
@@ -379,3 +377,5 @@ TEST_F(Cli, ReportRefusesBadInputsAndWritesNothing) {
         EXPECT_FALSE(fs::exists(path("r.html"))) << args;
     }
 }
+
+}  // namespace

@@ -156,10 +156,10 @@ CoinsGraph tomography_graph(const std::string& backend, const skb::Array& input)
     skb::InputMetas labelled(out(8));
     labelled.extras.emplace("intensity_image", out(5));
     add("measure.regionprops_table", labelled, {{"properties", "label,area,intensity_mean"}});
-    g.wiring[1] = {.image = skb::StepWiring::kPipelineInput, .bound = {{"x2", 0}}};
+    g.wiring[1] = {.image = skb::StepWiring::kPipelineInput, .extras = {}, .bound = {{"x2", 0}}};
     g.wiring[2].image = skb::StepWiring::kPipelineInput;
     g.wiring[3].extras = {{"condition", 1}};
-    g.wiring[5] = {.image = 2, .bound = {{"x2", 4}}};
+    g.wiring[5] = {.image = 2, .extras = {}, .bound = {{"x2", 4}}};
     g.wiring[6].image = 1;
     g.wiring[9].extras = {{"intensity_image", 5}};
     return g;
