@@ -703,23 +703,26 @@ void tsan_acquire([[maybe_unused]] void* address) {
 
 // libc's swapcontext itself: ASan's interceptor of it prints a warning (it cannot know the stacks) on stderr,
 // where skbench's one-line errors go; the switches here tell ASan the stacks themselves.
-int raw_swapcontext(ucontext_t* from, const ucontext_t* to) {
+using SwapContext = int (*)(ucontext_t*, const ucontext_t*);
+SwapContext libc_swapcontext() {
 #if defined(__SANITIZE_ADDRESS__)
-    using Swap = int (*)(ucontext_t*, const ucontext_t*);
-    static const Swap libc_swap = [] {
+    static const SwapContext libc_swap = [] {
         void* libc = dlopen("libc.so.6", RTLD_NOW | RTLD_NOLOAD);
         void* symbol = libc ? dlsym(libc, "swapcontext") : nullptr;
         if (!symbol) throw Error("emulator: libc's swapcontext not found");
-        return reinterpret_cast<Swap>(symbol);
+        return reinterpret_cast<SwapContext>(symbol);
     }();
-    return libc_swap(from, to);
+    return libc_swap;
 #else
-    return swapcontext(from, to);
+    return &swapcontext;
 #endif
 }
 
 void FiberSet::switch_context(ucontext_t& from, const ucontext_t& to, [[maybe_unused]] const Stack& stack,
                               [[maybe_unused]] void* tsan_fiber) {
+    // Nothing instrumented may run between TSan's switch and the swap (its call-stack record would go to the
+    // other fiber's), so the swap is an uninstrumented libc call through a pointer taken before.
+    const SwapContext swap = libc_swapcontext();
 #if defined(__SANITIZE_ADDRESS__)
     void* fake_stack = nullptr;
     __sanitizer_start_switch_fiber(&fake_stack, stack.bottom, stack.size);
@@ -727,7 +730,7 @@ void FiberSet::switch_context(ucontext_t& from, const ucontext_t& to, [[maybe_un
 #if defined(__SANITIZE_THREAD__)
     __tsan_switch_to_fiber(tsan_fiber, __tsan_switch_to_fiber_no_sync);
 #endif
-    raw_swapcontext(&from, &to);
+    swap(&from, &to);
 #if defined(__SANITIZE_ADDRESS__)
     __sanitizer_finish_switch_fiber(fake_stack, nullptr, nullptr);
 #endif
