@@ -674,6 +674,8 @@ extern "C" void __tsan_ignore_thread_begin();
 extern "C" void __tsan_ignore_thread_end();
 #endif
 
+namespace {
+
 // TSan builds: the engine's own bookkeeping of a slot's fibers (states, the next choice, t_ctx) is shared by all of
 // them, and TSan, which sees each fiber as a thread of its own, would read it as races between kernel threads
 // that the engine in fact orders. Those accesses go unrecorded; the kernels' own are checked as before.
@@ -717,6 +719,8 @@ SwapContext libc_swapcontext() {
     return &swapcontext;
 #endif
 }
+
+}  // namespace
 
 void FiberSet::switch_context(ucontext_t& from, const ucontext_t& to, [[maybe_unused]] const Stack& stack,
                               [[maybe_unused]] void* tsan_fiber) {
