@@ -217,6 +217,18 @@ def write_atomic(path, text):
     os.replace(tmp, path)
 
 
+def name_base_commit(results_path, sha):
+    """A base build restored from a CI cache into a fresh clone cannot ask git for its commit (the cache holds the
+    worktree's directory, not the clone's .git/worktrees entry that its .git file points to), so skbench records
+    git_sha "unknown"; the cache entry is keyed by that commit, which is written in instead."""
+    with open(results_path) as f:
+        doc = json.load(f)
+    context = doc.get("context", {})
+    if context.get("git_sha") == "unknown":
+        context["git_sha"] = sha[:12]
+        write_atomic(results_path, json.dumps(doc, indent=1))
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--base", help="the base commit (a branch, tag or sha); required unless --base-skbench")
@@ -308,6 +320,8 @@ def main():
         if any(codes):
             raise Failure(EXIT_INTERNAL, f"the side-by-side bench failed: base exit {codes[0]}, head exit {codes[1]} "
                                          f"(rerun one side: {head} bench {' '.join(bench_args)})")
+        if sha and not args.base_skbench:
+            name_base_commit(base_json, sha)
         counted = count_instructions(base_portable, base_json, ops, base_env) and \
             count_instructions(head_portable, head_json, ops, head_env)
         gate_json, gate_md = os.path.join(args.out, "gate.json"), os.path.join(args.out, "gate.md")

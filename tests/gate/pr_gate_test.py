@@ -3,6 +3,8 @@
 
 1. Case selection from changed paths: an op's own files select that op (a family file, binary.cpp, its family),
    shared code every op, docs/tests/CI nothing.
+   A base restored from a CI cache into a fresh clone (git no longer knows its worktree) gets its commit from the
+   cache key, not "unknown".
 2. A planted slowdown: head is skbench_planted with SKB_PLANT=more_work (opt filters.sobel does 25% more work),
    base the same binary without the plant (two binaries differ in code layout alone); both prebuilt. The gate must come out REGRESSION (exit 1) on filters.sobel's opt cases
    and on nothing else (rgb2gray and sobel's ref are unchanged); junit.xml has a failure exactly there;
@@ -12,6 +14,7 @@
 4. Bad input: an unknown base, --rounds 0, a bad --filter: exit 2, one line.
 Exit 0 pass, 1 fail."""
 import argparse
+import json
 import os
 import subprocess
 import sys
@@ -58,6 +61,16 @@ def main():
 
     py = sys.executable
     with tempfile.TemporaryDirectory() as tmp:
+        # 1b. a base restored from a CI cache, whose worktree git no longer knows, is named by its cache key
+        for recorded, expected in (("unknown", "0123456789ab"), ("fedcba987654", "fedcba987654")):
+            results = os.path.join(tmp, "base-results.json")
+            with open(results, "w") as f:
+                json.dump({"context": {"git_sha": recorded}, "benchmarks": []}, f)
+            pr_gate.name_base_commit(results, "0123456789abcdef")
+            with open(results) as f:
+                named = json.load(f)["context"]["git_sha"]
+            check(named == expected, f"base recorded as {recorded!r}: git_sha {named!r}, expected {expected!r}")
+
         # 2. the planted slowdown
         out = os.path.join(tmp, "planted")
         b = lambda name: os.path.join(args.bin, name)
