@@ -169,8 +169,7 @@ private:
     };
     struct Fiber {
         ucontext_t context;
-        void* mapping = nullptr;
-        Stack stack;
+        Stack stack;  // its mapping starts kGuardBytes below
         void* tsan_fiber = nullptr;  // TSan's context of this kernel thread (TSan builds)
         ThreadContext thread;
         State state = State::Runnable;
@@ -742,7 +741,7 @@ void FiberSet::switch_context(ucontext_t& from, const ucontext_t& to, [[maybe_un
 
 FiberSet::~FiberSet() {
     for (const auto& f : fibers_) {
-        munmap(f->mapping, kStackBytes + kGuardBytes);
+        munmap(static_cast<char*>(const_cast<void*>(f->stack.bottom)) - kGuardBytes, kStackBytes + kGuardBytes);
 #if defined(__SANITIZE_THREAD__)
         __tsan_destroy_fiber(f->tsan_fiber);
 #endif
@@ -792,7 +791,6 @@ void FiberSet::run_block(const Job& job) {
                             MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK, -1, 0);
         if (memory == MAP_FAILED) throw Error("emulator: cannot map a fiber stack");
         mprotect(memory, kGuardBytes, PROT_NONE);  // an overflow faults instead of writing into another stack
-        f->mapping = memory;
         f->stack = Stack{static_cast<char*>(memory) + kGuardBytes, kStackBytes};
 #if defined(__SANITIZE_THREAD__)
         f->tsan_fiber = __tsan_create_fiber(0);
